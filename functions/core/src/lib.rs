@@ -1,0 +1,31 @@
+//! # ppr-core: the domain rules of the patent product registry
+//!
+//! Everything here is a pure function or a type whose constructor validates: the
+//! identifiers (Unified Social Credit Codes, Chinese patent application numbers), the
+//! GB/T 2260 regions and the scopes of regional offices, the product fields, money as
+//! integer yuan, and the Asia/Shanghai business calendar.
+//!
+//! The crate does no I/O and reads no clock: callers pass "now" in. It builds for the
+//! host and for `wasm32-unknown-unknown`, so the Worker, the site generator and the
+//! browser form client all run the same rules.
+//!
+//! Types follow "parse, don't validate": once you hold a [`Uscc`] or a
+//! [`PatentNumber`], it is valid, and its `Display` is the canonical form for storage.
+
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod field;
+pub mod money;
+pub mod patent;
+pub mod region;
+mod serde_str;
+pub mod text;
+pub mod uscc;
+
+pub use calendar::DateWindow;
+pub use field::ProductField;
+pub use money::{Cny, MoneyError};
+pub use patent::{PatentKind, PatentNumber, PatentNumberError, PatentType};
+pub use region::{Province, RegionCode, RegionError, RegionScope};
+pub use uscc::{Uscc, UsccError};

@@ -1,0 +1,55 @@
+//! Normalisation of identifiers as people type them.
+//!
+//! Chinese input methods produce full-width forms (`９１３５`, `ＣＮ`, `．`) and the
+//! ideographic space; people paste codes with stray spaces and in lower case. Every
+//! identifier parser normalises with [`normalize_identifier`] first, so these variants
+//! all reach one canonical form.
+
+/// Maps one full-width ASCII variant (U+FF01..=U+FF5E) or the ideographic space
+/// (U+3000) to its half-width form; any other character is returned unchanged.
+#[must_use]
+pub fn to_half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => {
+            // The full-width block mirrors ASCII 0x21..=0x7E at a fixed offset.
+            char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Trims, maps full-width characters to half-width and upper-cases ASCII letters.
+///
+/// Inner spaces are kept: whether a space is allowed is the parser's rule, not ours.
+#[must_use]
+pub fn normalize_identifier(input: &str) -> String {
+    input
+        .chars()
+        .map(to_half_width)
+        .collect::<String>()
+        .trim()
+        .to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_full_width_forms() {
+        let cases = [
+            ("９１３５０１００Ｍ０００１００Ｙ４３", "91350100M000100Y43"),
+            ("  ab12 ", "AB12"),
+            (
+                "\u{3000}ＺＬ２０１０８００６３１９６．９\u{3000}",
+                "ZL201080063196.9",
+            ),
+            ("cn 2010", "CN 2010"),
+            ("已", "已"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize_identifier(input), want, "input {input:?}");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The one error envelope of the API.
+//!
+//! Every failure leaves the Worker as
+//! `{"error": {"code": "...", "message": "...", "fields": [{"field", "code", "message"}]}}`
+//! with a stable machine `code`. Status by kind: 400 malformed, 404, 405, 413, 422
+//! validation, 500 (which says nothing internal; the cause is logged once).
+
+use serde::Serialize;
+
+/// One field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldIssue {
+    /// Where: a JSON path such as `patent_numbers[3]`.
+    pub field: String,
+    /// The rule that failed, stable for machines.
+    pub code: String,
+    /// What is wrong and how to fix it, for people.
+    pub message: String,
+}
+
+impl FieldIssue {
+    /// An issue with `field`.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable machine code.
+    pub code: &'static str,
+    /// For people.
+    pub message: String,
+    /// Fields at fault, if any.
+    pub fields: Vec<FieldIssue>,
+    /// Methods for an `Allow` header (405).
+    pub allow: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+    fields: &'a [FieldIssue],
+}
+
+impl ApiError {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+            allow: None,
+        }
+    }
+
+    /// 400: the body is not JSON (or not UTF-8, or empty).
+    pub fn malformed_json(message: impl Into<String>) -> Self {
+        Self::new(400, "malformed_json", message)
+    }
+
+    /// 400: JSON, but not the shape the operation takes at all (not an object).
+    pub fn invalid_body(message: impl Into<String>) -> Self {
+        Self::new(400, "invalid_body", message)
+    }
+
+    /// 404: no such path.
+    pub fn not_found(path: &str) -> Self {
+        Self::new(
+            404,
+            "not_found",
+            format!("nothing here: {path}; the API is described at /api/v1/openapi.json"),
+        )
+    }
+
+    /// 405: the path exists with other methods.
+    pub fn method_not_allowed(method: &str, path: &str, allow: String) -> Self {
+        let message = format!("{method} is not allowed on {path}; allowed: {allow}");
+        Self {
+            allow: Some(allow),
+            ..Self::new(405, "method_not_allowed", message)
+        }
+    }
+
+    /// 413: the body is over the limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "payload_too_large",
+            format!("the request body is over the limit of {limit} bytes"),
+        )
+    }
+
+    /// 422: the request is well-formed, but fields break rules.
+    pub fn validation(message: impl Into<String>, fields: Vec<FieldIssue>) -> Self {
+        Self {
+            fields,
+            ..Self::new(422, "validation_failed", message)
+        }
+    }
+
+    /// 500: something failed on our side. The message says nothing internal.
+    pub fn internal() -> Self {
+        Self::new(
+            500,
+            "internal",
+            "something went wrong on our side; it has been logged, please retry later",
+        )
+    }
+
+    /// 500 for a failure of ours: logs `context` and the cause once, here, and answers
+    /// with [`ApiError::internal`].
+    pub fn internal_cause(context: &str, cause: &dyn std::fmt::Display) -> Self {
+        log_error(context, cause);
+        Self::internal()
+    }
+
+    /// The envelope as JSON text.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let envelope = Envelope {
+            error: Body {
+                code: self.code,
+                message: &self.message,
+                fields: &self.fields,
+            },
+        };
+        // Serialising strings and a slice of plain structs cannot fail; the fallback
+        // keeps the envelope's shape all the same.
+        serde_json::to_string(&envelope).unwrap_or_else(|_| {
+            String::from(r#"{"error":{"code":"internal","message":"error","fields":[]}}"#)
+        })
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(err: worker::Error) -> Self {
+        Self::internal_cause("runtime", &err)
+    }
+}
+
+/// Writes one line to the Worker's log (`wrangler tail`, the dashboard, the local
+/// console). On the host, where there is no console, to standard error.
+fn log_error(context: &str, cause: &dyn std::fmt::Display) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("{context}: {cause}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{context}: {cause}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_shape() {
+        let err = ApiError::validation("bad", vec![FieldIssue::new("uscc", "check_char", "wrong")]);
+        let json: serde_json::Value = serde_json::from_str(&err.to_json()).expect("json");
+        assert_eq!(json["error"]["code"], "validation_failed");
+        assert_eq!(json["error"]["fields"][0]["field"], "uscc");
+        assert_eq!(ApiError::not_found("/x").status, 404);
+        let json: serde_json::Value =
+            serde_json::from_str(&ApiError::internal().to_json()).expect("json");
+        assert_eq!(json["error"]["fields"], serde_json::json!([]));
+    }
+}

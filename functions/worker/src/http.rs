@@ -1,0 +1,118 @@
+//! Building responses: JSON bodies, caching policy, and the security and CORS headers
+//! every API response carries.
+
+use worker::{Headers, Response};
+
+use crate::error::ApiError;
+
+/// How long clients and caches may keep a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Live state or a per-request answer: never cached.
+    NoStore,
+    /// Changes only with a deploy: five minutes in any cache.
+    PublicShort,
+}
+
+/// A successful handler's answer, before it becomes a `Response`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON text.
+    pub body: String,
+    /// Caching.
+    pub cache: CachePolicy,
+}
+
+impl Reply {
+    /// A JSON reply from a serialisable value.
+    ///
+    /// # Errors
+    ///
+    /// 500 if the value cannot be serialised (a bug, logged).
+    pub fn json<T: serde::Serialize>(
+        status: u16,
+        value: &T,
+        cache: CachePolicy,
+    ) -> Result<Self, ApiError> {
+        let body = serde_json::to_string(value)
+            .map_err(|e| ApiError::internal_cause("serialise reply", &e))?;
+        Ok(Self {
+            status,
+            body,
+            cache,
+        })
+    }
+}
+
+/// The methods and headers browsers may use across origins. The API is open and uses
+/// no cookies yet, so any origin may read it.
+const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match";
+
+/// Headers on every API response: no sniffing, no framing, HTTPS only, no referrer,
+/// and open CORS for reads.
+fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set(
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    )?;
+    headers.set(
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    )?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set("access-control-allow-origin", "*")?;
+    headers.set(
+        "cache-control",
+        match cache {
+            CachePolicy::NoStore => "no-store",
+            CachePolicy::PublicShort => "public, max-age=300",
+        },
+    )?;
+    Ok(headers)
+}
+
+/// The `Response` for a reply.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build a response.
+pub fn reply_response(reply: Reply) -> worker::Result<Response> {
+    let headers = base_headers(reply.cache)?;
+    Ok(Response::from_bytes(reply.body.into_bytes())?
+        .with_status(reply.status)
+        .with_headers(headers))
+}
+
+/// The `Response` for an error: the envelope, and `Allow` on a 405.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build a response.
+pub fn error_response(err: &ApiError) -> worker::Result<Response> {
+    let headers = base_headers(CachePolicy::NoStore)?;
+    if let Some(allow) = &err.allow {
+        headers.set("allow", allow)?;
+    }
+    Ok(Response::from_bytes(err.to_json().into_bytes())?
+        .with_status(err.status)
+        .with_headers(headers))
+}
+
+/// 204 for a CORS preflight or `OPTIONS` on a known path.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build a response.
+pub fn options_response(allow: &str) -> worker::Result<Response> {
+    let headers = base_headers(CachePolicy::NoStore)?;
+    headers.set("allow", allow)?;
+    headers.set("access-control-allow-methods", allow)?;
+    headers.set("access-control-allow-headers", CORS_ALLOW_HEADERS)?;
+    headers.set("access-control-max-age", "86400")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}

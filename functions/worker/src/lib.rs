@@ -1,0 +1,29 @@
+//! # ppr-worker: the registry's Cloudflare Worker
+//!
+//! The HTTP API under `/api/v1/`, running on workerd (locally through `wrangler dev`,
+//! in production on Cloudflare). It is an adapter: every domain rule is a call into
+//! `ppr-core`; this crate turns HTTP into those calls and their answers back into JSON.
+//!
+//! Layout: [`routes`] is the route table (pure), [`app`] dispatches a request and turns
+//! every failure into the one error envelope of [`error`], [`body`] reads and decodes
+//! request bodies within limits, [`handlers`] holds one module per resource, and
+//! [`repo`] is the only place that talks to D1.
+//!
+//! Nothing in a request path may panic: a panic in wasm kills the instance for every
+//! request in flight. Fallible steps return [`error::ApiError`].
+
+pub mod app;
+pub mod body;
+pub mod error;
+pub mod handlers;
+pub mod http;
+pub mod repo;
+pub mod routes;
+
+use worker::{Context, Env, Request, Response, event};
+
+/// The fetch entry point: every request, API or not, that static assets did not serve.
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    app::handle(req, &env).await
+}

@@ -1,0 +1,199 @@
+//! The route table: every operation the API offers, and the pure matching of a method
+//! and path against it. `openapi.json` must describe exactly these routes; a unit test
+//! below and an integration test over HTTP hold the two together.
+
+/// What a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /api/v1/health`.
+    Health,
+    /// `POST /api/v1/validate`.
+    Validate,
+    /// `GET /api/v1/openapi.json`.
+    OpenApi,
+}
+
+/// One operation: method, path template (`{name}` matches one segment), route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path template, as written in the OpenAPI document.
+    pub path: &'static str,
+    /// The route.
+    pub route: Route,
+}
+
+/// Every operation of the API.
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/health",
+        route: Route::Health,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/validate",
+        route: Route::Validate,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        route: Route::OpenApi,
+    },
+];
+
+/// Why a request matched no operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMiss {
+    /// No template matches the path.
+    NotFound,
+    /// The path exists, but not with this method; `allow` lists the methods it has.
+    MethodNotAllowed {
+        /// Methods the path accepts, comma-separated, for the `Allow` header.
+        allow: String,
+    },
+}
+
+/// A matched operation and its path parameters, in template order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// The route.
+    pub route: Route,
+    /// `(name, value)` for each `{name}` in the template.
+    pub params: Vec<(&'static str, String)>,
+}
+
+/// Finds the operation for `method` and `path`.
+///
+/// # Errors
+///
+/// [`RouteMiss::NotFound`] for an unknown path, [`RouteMiss::MethodNotAllowed`] for a
+/// known path with another method.
+pub fn resolve(method: &str, path: &str) -> Result<Matched, RouteMiss> {
+    let mut allow: Vec<&str> = Vec::new();
+    for spec in ROUTES {
+        let Some(params) = match_template(spec.path, path) else {
+            continue;
+        };
+        if spec.method.eq_ignore_ascii_case(method) {
+            return Ok(Matched {
+                route: spec.route,
+                params,
+            });
+        }
+        allow.push(spec.method);
+    }
+    if allow.is_empty() {
+        return Err(RouteMiss::NotFound);
+    }
+    allow.push("OPTIONS");
+    Err(RouteMiss::MethodNotAllowed {
+        allow: allow.join(", "),
+    })
+}
+
+/// Whether a path exists under any method (for `OPTIONS`).
+#[must_use]
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let mut methods: Vec<&str> = ROUTES
+        .iter()
+        .filter(|spec| match_template(spec.path, path).is_some())
+        .map(|s| s.method)
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    methods.push("OPTIONS");
+    Some(methods.join(", "))
+}
+
+fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
+    let mut params = Vec::new();
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    params.push((name, g.to_owned()));
+                } else if w != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_routes_and_misses() {
+        assert_eq!(
+            resolve("GET", "/api/v1/health").map(|m| m.route),
+            Ok(Route::Health)
+        );
+        assert_eq!(
+            resolve("post", "/api/v1/validate").map(|m| m.route),
+            Ok(Route::Validate)
+        );
+        assert_eq!(resolve("GET", "/api/v1/nope"), Err(RouteMiss::NotFound));
+        assert_eq!(resolve("GET", "/api/v1/health/"), Err(RouteMiss::NotFound));
+        assert_eq!(
+            resolve("DELETE", "/api/v1/validate"),
+            Err(RouteMiss::MethodNotAllowed {
+                allow: "POST, OPTIONS".into()
+            })
+        );
+        assert_eq!(
+            allowed_methods("/api/v1/health").as_deref(),
+            Some("GET, OPTIONS")
+        );
+        assert_eq!(allowed_methods("/elsewhere"), None);
+    }
+
+    #[test]
+    fn templates_capture_segments() {
+        assert_eq!(
+            match_template("/api/v1/products/{number}", "/api/v1/products/R-1"),
+            Some(vec![("number", "R-1".to_owned())])
+        );
+        assert_eq!(
+            match_template("/api/v1/products/{number}", "/api/v1/products/"),
+            None
+        );
+        assert_eq!(
+            match_template("/api/v1/products/{number}", "/api/v1/products/a/b"),
+            None
+        );
+    }
+
+    /// The OpenAPI document and the route table describe the same operations.
+    #[test]
+    fn openapi_document_lists_every_route_and_no_other() {
+        let doc: serde_json::Value =
+            serde_json::from_str(crate::handlers::openapi::DOCUMENT).expect("openapi.json parses");
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths object") {
+            for method in item.as_object().expect("path item").keys() {
+                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    documented.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        documented.sort();
+        let mut implemented: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|s| (s.method.to_owned(), s.path.to_owned()))
+            .collect();
+        implemented.sort();
+        assert_eq!(documented, implemented);
+    }
+}

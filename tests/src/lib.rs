@@ -1,0 +1,351 @@
+//! # ppr-tests: the integration test harness
+//!
+//! [`TestWorker::start`] builds the Worker once per test run (`scripts/build-worker`),
+//! makes a fresh local D1 in a temporary folder, applies the migrations, starts the
+//! real Worker on workerd through `wrangler dev` on a free port, waits until it answers,
+//! and stops the whole process group when dropped, also when a test failed.
+//!
+//! Tests share one worker per test binary and keep apart by their data; a test that
+//! needs an empty world starts its own.
+
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test code: an index that fails is a test that fails, with its message"
+)]
+
+use std::fs::{self, File};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use ureq::http;
+
+/// How long a worker may take to answer its first request. workerd starts in a few
+/// seconds; the margin covers a loaded CI machine.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long one request may take before the test fails rather than hangs.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The repository root.
+#[must_use]
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A command run through `scripts/env.sh`, so it sees the project's Node, wrangler and
+/// build tools exactly as the README's commands do.
+fn project_command(args: &[&str]) -> Command {
+    let mut command = Command::new("bash");
+    command
+        .current_dir(repo_root())
+        .arg("-c")
+        .arg("source scripts/env.sh && exec \"$@\"")
+        .arg("project-command")
+        .args(args);
+    command
+}
+
+fn run_checked(args: &[&str], log: &Path) -> Result<()> {
+    let out = File::create(log).with_context(|| format!("create {}", log.display()))?;
+    let status = project_command(args)
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .status()
+        .with_context(|| format!("run {args:?}"))?;
+    if !status.success() {
+        bail!("{args:?} failed ({status}); output:\n{}", tail(log));
+    }
+    Ok(())
+}
+
+/// Builds the Worker once per process, whichever test asks first.
+fn build_worker_once() -> Result<()> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let log = logs_dir().join("build-worker.log");
+            run_checked(&["bash", "scripts/build-worker"], &log).map_err(|e| format!("{e:#}"))
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+fn logs_dir() -> PathBuf {
+    let dir = repo_root().join("target").join("test-logs");
+    let _ = fs::create_dir_all(&dir);
+    dir
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// How to start a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    /// Apply `d1-migrations/` before starting (false gives a database with no schema).
+    pub migrate: bool,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self { migrate: true }
+    }
+}
+
+/// A running Worker on workerd with its own fresh local D1.
+#[derive(Debug)]
+pub struct TestWorker {
+    child: Child,
+    base: String,
+    state_dir: PathBuf,
+    log: PathBuf,
+    agent: ureq::Agent,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    ///
+    /// # Errors
+    ///
+    /// The body is not JSON.
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
+    }
+
+    /// A header's value, if present and text.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestWorker {
+    /// Starts a worker with migrations applied.
+    ///
+    /// # Errors
+    ///
+    /// The build, the migrations or the start failed; the error carries the log tail.
+    pub fn start() -> Result<Self> {
+        Self::start_with(WorkerOptions::default())
+    }
+
+    /// Starts a worker.
+    ///
+    /// # Errors
+    ///
+    /// The build, the migrations or the start failed; the error carries the log tail.
+    pub fn start_with(options: WorkerOptions) -> Result<Self> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        build_worker_once()?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("ppr-test-{}-{n}", std::process::id());
+        let state_dir = std::env::temp_dir().join(&name);
+        let _ = fs::remove_dir_all(&state_dir);
+        fs::create_dir_all(&state_dir)?;
+        let state = state_dir.to_string_lossy().into_owned();
+        if options.migrate {
+            let log = logs_dir().join(format!("{name}-migrate.log"));
+            run_checked(
+                &[
+                    "wrangler",
+                    "d1",
+                    "migrations",
+                    "apply",
+                    "DB",
+                    "--local",
+                    "--persist-to",
+                    &state,
+                ],
+                &log,
+            )?;
+        }
+        let port = free_port()?.to_string();
+        let inspector_port = free_port()?.to_string();
+        let log = logs_dir().join(format!("{name}-wrangler.log"));
+        let out = File::create(&log)?;
+        let child = project_command(&[
+            "wrangler",
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--inspector-port",
+            &inspector_port,
+            "--persist-to",
+            &state,
+            "--show-interactive-dev-session=false",
+        ])
+        .env("PPR_PREBUILT", "1")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        // Its own process group, so that stopping it also stops workerd under it.
+        .process_group(0)
+        .spawn()
+        .context("start wrangler dev")?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .into();
+        let mut worker = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            state_dir,
+            log,
+            agent,
+        };
+        worker.wait_ready()?;
+        Ok(worker)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "wrangler dev exited ({status}) before it answered:\n{}",
+                    tail(&self.log)
+                );
+            }
+            // Any answer from the Worker means workerd is serving it (health is 503 on
+            // a database without migrations).
+            if let Ok(reply) = self.get("/api/v1/health")
+                && reply
+                    .header("content-type")
+                    .is_some_and(|t| t.contains("json"))
+            {
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "the Worker did not answer within {READY_TIMEOUT:?}:\n{}",
+                    tail(&self.log)
+                );
+            }
+            sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The absolute URL of a path.
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request with any method and body.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures (not HTTP error statuses).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Reply> {
+        let mut builder = http::Request::builder().method(method).uri(self.url(path));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response = self.agent.run(builder.body(body)?)?;
+        read_reply(response)
+    }
+
+    /// `GET path`.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn get(&self, path: &str) -> Result<Reply> {
+        read_reply(self.agent.get(&self.url(path)).call()?)
+    }
+
+    /// `POST path` with a JSON body.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Reply> {
+        self.post_bytes(path, serde_json::to_vec(body)?)
+    }
+
+    /// `POST path` with raw bytes declared as JSON.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_bytes(&self, path: &str, body: Vec<u8>) -> Result<Reply> {
+        self.request("POST", path, &[("content-type", "application/json")], body)
+    }
+
+    /// `POST path` with a chunked body of unknown length (no `Content-Length`).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_chunked(&self, path: &str, body: &[u8]) -> Result<Reply> {
+        let mut reader = body;
+        let response = self
+            .agent
+            .post(&self.url(path))
+            .header("content-type", "application/json")
+            .send(ureq::SendBody::from_reader(&mut reader))?;
+        read_reply(response)
+    }
+}
+
+fn read_reply(mut response: http::Response<ureq::Body>) -> Result<Reply> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.body_mut().read_to_string()?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+impl Drop for TestWorker {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.state_dir);
+    }
+}
