@@ -183,7 +183,7 @@ fn huge_body() -> Vec<u8> {
 
 fn huge_body_is_413(worker: &TestWorker) -> Result<()> {
     let error = assert_error(
-        &worker.post_bytes(PATH, huge_body())?,
+        &worker.post_streaming(PATH, huge_body(), false)?,
         413,
         "payload_too_large",
     )?;
@@ -199,7 +199,7 @@ fn huge_body_is_413(worker: &TestWorker) -> Result<()> {
 fn huge_chunked_body_is_413(worker: &TestWorker) -> Result<()> {
     // No Content-Length: the Worker must stop reading once the limit is passed.
     assert_error(
-        &worker.post_chunked(PATH, &huge_body())?,
+        &worker.post_streaming(PATH, huge_body(), true)?,
         413,
         "payload_too_large",
     )?;

@@ -14,12 +14,13 @@
 )]
 
 use std::fs::{self, File};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,26 @@ fn build_worker_once() -> Result<()> {
         })
         .clone()
         .map_err(anyhow::Error::msg)
+}
+
+/// Process groups of the workers this process started and has not stopped yet.
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// On Ctrl-C or SIGTERM, stops every worker still running before exiting: they run in
+/// their own process groups, which the terminal's signal does not reach.
+fn stop_running_on_signal() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = ctrlc::set_handler(|| {
+            let groups = RUNNING.lock().map(|g| g.clone()).unwrap_or_default();
+            for group in groups {
+                let _ = Command::new("kill")
+                    .args(["-TERM", "--", &format!("-{group}")])
+                    .status();
+            }
+            std::process::exit(130);
+        });
+    });
 }
 
 fn logs_dir() -> PathBuf {
@@ -209,6 +230,10 @@ impl TestWorker {
         .process_group(0)
         .spawn()
         .context("start wrangler dev")?;
+        stop_running_on_signal();
+        if let Ok(mut running) = RUNNING.lock() {
+            running.push(child.id());
+        }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -306,20 +331,85 @@ impl TestWorker {
         self.request("POST", path, &[("content-type", "application/json")], body)
     }
 
-    /// `POST path` with a chunked body of unknown length (no `Content-Length`).
+    /// `POST path` with an oversized body, reading the answer while the body is still
+    /// being sent: a server that refuses early (413) and closes would otherwise reset
+    /// the connection under a client still writing, before it reads the answer.
+    /// `chunked` sends it without `Content-Length`, in chunked transfer encoding.
     ///
     /// # Errors
     ///
-    /// Transport failures.
-    pub fn post_chunked(&self, path: &str, body: &[u8]) -> Result<Reply> {
-        let mut reader = body;
-        let response = self
-            .agent
-            .post(&self.url(path))
-            .header("content-type", "application/json")
-            .send(ureq::SendBody::from_reader(&mut reader))?;
-        read_reply(response)
+    /// Transport failures while reading the answer.
+    pub fn post_streaming(&self, path: &str, body: Vec<u8>, chunked: bool) -> Result<Reply> {
+        let address = self.base.trim_start_matches("http://");
+        let stream = TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+        let mut writer = stream.try_clone()?;
+        let length = if chunked {
+            "transfer-encoding: chunked".to_owned()
+        } else {
+            format!("content-length: {}", body.len())
+        };
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n{length}\r\nconnection: close\r\n\r\n"
+        );
+        let sender = std::thread::spawn(move || -> std::io::Result<()> {
+            writer.write_all(head.as_bytes())?;
+            for piece in body.chunks(64 * 1024) {
+                if chunked {
+                    write!(writer, "{:x}\r\n", piece.len())?;
+                    writer.write_all(piece)?;
+                    writer.write_all(b"\r\n")?;
+                } else {
+                    writer.write_all(piece)?;
+                }
+            }
+            if chunked {
+                writer.write_all(b"0\r\n\r\n")?;
+            }
+            Ok(())
+        });
+        let reply = read_raw_reply(BufReader::new(stream));
+        // The sender may fail once the server stops reading: that is expected here.
+        let _ = sender.join();
+        reply
     }
+}
+
+/// Reads an HTTP/1.1 response with a `Content-Length` body.
+fn read_raw_reply(mut reader: BufReader<TcpStream>) -> Result<Reply> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("bad status line {line:?}"))?;
+    let mut headers = http::HeaderMap::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            headers.append(
+                http::HeaderName::from_bytes(name.trim().as_bytes())?,
+                http::HeaderValue::from_str(value.trim())?,
+            );
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .context("the answer has no content-length")?;
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Reply {
+        status,
+        headers,
+        body: String::from_utf8(body)?,
+    })
 }
 
 fn read_reply(mut response: http::Response<ureq::Body>) -> Result<Reply> {
@@ -346,6 +436,9 @@ impl Drop for TestWorker {
         }
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
+        if let Ok(mut running) = RUNNING.lock() {
+            running.retain(|&id| id != self.child.id());
+        }
         let _ = fs::remove_dir_all(&self.state_dir);
     }
 }

@@ -307,6 +307,8 @@ impl RegionScope {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn code(s: &str) -> RegionCode {
@@ -408,5 +410,17 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         );
+    }
+
+    proptest! {
+        #[test]
+        fn parse_format_round_trip(province in 0..PROVINCES.len(), rest in 0u32..10_000) {
+            let code = format!("{}{rest:04}", &PROVINCES[province].code()[..2]);
+            let region = RegionCode::parse(&code).expect("known province");
+            prop_assert_eq!(region.to_string(), code);
+            prop_assert_eq!(RegionCode::parse(&region.to_string()).expect("canonical"), region);
+            prop_assert_eq!(region.province(), &PROVINCES[province]);
+            prop_assert!(RegionScope::Province(region.province_code()).contains(region));
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! Request bodies: read within a size limit, then decode JSON into a typed request with
 //! errors that point at the byte, line or field at fault.
 
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::Request;
+use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::error::{ApiError, FieldIssue};
 
@@ -13,13 +16,24 @@ use crate::error::{ApiError, FieldIssue};
 /// their own route, not through JSON.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// How much of an oversized body is read and dropped so that its sender gets the 413:
+/// enough for any honest mistake (a file posted to a JSON route); the JavaScript side
+/// drops the chunks, so draining costs wall time, not Worker CPU.
+pub const MAX_DRAIN_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads the whole body, refusing at once (413) when `Content-Length` says it is over
 /// `limit`, and stopping the read as soon as it passes `limit` when it did not say.
+///
+/// An oversized body without `Content-Length` is drained (read and dropped on the
+/// JavaScript side, up to [`MAX_DRAIN_BYTES`]) before the 413 goes out: a client that
+/// writes its whole body before reading, and proxies in front of the Worker (wrangler's
+/// dev proxy among them), would otherwise see the connection fail instead of the answer.
+/// Past the cap the reader is released without cancelling the stream.
 ///
 /// # Errors
 ///
 /// 413 over the limit; 400 when the body stream breaks off.
-pub async fn read_limited(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub async fn read_limited(req: &Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let declared = req.headers().get("content-length").ok().flatten();
     if let Some(length) = declared.and_then(|v| v.trim().parse::<u64>().ok())
         && length > limit as u64
@@ -27,20 +41,55 @@ pub async fn read_limited(req: &mut Request, limit: usize) -> Result<Vec<u8>, Ap
         return Err(ApiError::payload_too_large(limit));
     }
     // A request without a body has no stream: that is an empty body.
-    let Ok(mut stream) = req.stream() else {
+    let Some(stream) = req.inner().body() else {
         return Ok(Vec::new());
     };
+    let reader: ReadableStreamDefaultReader = stream
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| ApiError::internal_cause("request body", &"no default reader"))?;
+    let outcome = read_chunks(&reader, limit).await;
+    reader.release_lock();
+    outcome
+}
+
+async fn read_chunks(
+    reader: &ReadableStreamDefaultReader,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::malformed_json("the request body could not be read to its end")
-        })?;
-        if bytes.len() + chunk.len() > limit {
+    loop {
+        let result: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| ApiError::malformed_json("the request body could not be read to its end"))?
+            .unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            return Ok(bytes);
+        }
+        let chunk = Uint8Array::new(&result.get_value());
+        let length = usize::try_from(chunk.length()).unwrap_or(usize::MAX);
+        if bytes.len().saturating_add(length) > limit {
+            drain(reader, MAX_DRAIN_BYTES).await;
             return Err(ApiError::payload_too_large(limit));
         }
-        bytes.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk.to_vec());
     }
-    Ok(bytes)
+}
+
+/// Reads and drops up to `cap` more bytes, stopping at the end of the stream or on an
+/// error. Chunks stay in JavaScript; only their lengths are read.
+async fn drain(reader: &ReadableStreamDefaultReader, cap: u64) {
+    let mut drained: u64 = 0;
+    while drained <= cap {
+        let Ok(result) = JsFuture::from(reader.read()).await else {
+            return;
+        };
+        let result: ReadableStreamReadResult = result.unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            return;
+        }
+        drained += u64::from(Uint8Array::new(&result.get_value()).length());
+    }
 }
 
 /// Decodes a JSON object into `T`.
