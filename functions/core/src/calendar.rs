@@ -26,7 +26,13 @@ pub fn business_offset() -> FixedOffset {
 /// The business (Asia/Shanghai) date of an instant.
 #[must_use]
 pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&business_offset()).date_naive()
+    // Saturates at chrono's last representable instant instead of panicking there.
+    at.naive_utc()
+        .checked_add_signed(chrono::Duration::seconds(i64::from(
+            BUSINESS_UTC_OFFSET_SECONDS,
+        )))
+        .unwrap_or(chrono::NaiveDateTime::MAX)
+        .date()
 }
 
 /// The business year of an instant: what "the current year" means for the platform.
@@ -39,8 +45,12 @@ pub fn business_year(at: DateTime<Utc>) -> i32 {
 #[must_use]
 pub fn start_of_business_day(date: NaiveDate) -> DateTime<Utc> {
     let local = date.and_time(NaiveTime::MIN);
+    // Saturates at chrono's first representable instant instead of panicking there.
     DateTime::<Utc>::from_naive_utc_and_offset(local, Utc)
-        - chrono::Duration::seconds(i64::from(BUSINESS_UTC_OFFSET_SECONDS))
+        .checked_sub_signed(chrono::Duration::seconds(i64::from(
+            BUSINESS_UTC_OFFSET_SECONDS,
+        )))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// The month before a date's month, as (year, month 1–12): what a monthly release on
@@ -64,11 +74,27 @@ pub struct WindowError {
 }
 
 /// A span of whole business days, both ends included (the annual update window, a
-/// round's opt-in period, a public notice).
+/// round's opt-in period, a public notice). Deserialising checks the order too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawWindow")]
 pub struct DateWindow {
     start: NaiveDate,
     end: NaiveDate,
+}
+
+/// A window as written, before its ends are checked.
+#[derive(Deserialize)]
+struct RawWindow {
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl TryFrom<RawWindow> for DateWindow {
+    type Error = WindowError;
+
+    fn try_from(raw: RawWindow) -> Result<Self, Self::Error> {
+        Self::new(raw.start, raw.end)
+    }
 }
 
 impl DateWindow {
@@ -156,6 +182,31 @@ mod tests {
             assert_eq!(window.contains(utc(at)), want, "{at}");
         }
         assert!(DateWindow::new(date(2027, 2, 1), date(2027, 1, 1)).is_err());
+    }
+
+    #[test]
+    fn deserialising_checks_the_order() {
+        let ok: Result<DateWindow, _> =
+            serde_json::from_str(r#"{"start":"2027-01-01","end":"2027-03-31"}"#);
+        assert!(ok.is_ok());
+        let reversed: Result<DateWindow, _> =
+            serde_json::from_str(r#"{"start":"2027-02-01","end":"2027-01-01"}"#);
+        assert!(reversed.is_err());
+    }
+
+    #[test]
+    fn extreme_instants_saturate() {
+        assert_eq!(
+            start_of_business_day(NaiveDate::MIN),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert_eq!(
+            business_date(DateTime::<Utc>::MAX_UTC),
+            chrono::NaiveDateTime::MAX.date()
+        );
+        let window = DateWindow::default_annual_update(2027).expect("window");
+        assert!(!window.contains(DateTime::<Utc>::MAX_UTC));
+        assert!(!window.contains(DateTime::<Utc>::MIN_UTC));
     }
 
     #[test]

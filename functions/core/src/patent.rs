@@ -22,8 +22,8 @@ pub const NEW_FORMAT_FIRST_YEAR: i32 = 2003;
 const CHECK_WEIGHTS: [u32; 12] = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
 
 /// Kind codes that end a publication number (A application, B/C grant of an invention,
-/// U/Y utility model, S design).
-const PUBLICATION_KIND_CODES: &str = "ABCUYS";
+/// U/Y utility model, S and D design).
+const PUBLICATION_KIND_CODES: &str = "ABCDUYS";
 
 /// The legal kind of a patent, as an enterprise declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -260,6 +260,28 @@ impl PatentNumberError {
     }
 }
 
+/// A patent number whose type digit contradicts the type declared for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{number} has type digit {digit} ({actual}), but it was declared a {declared} patent")]
+pub struct KindMismatch {
+    /// The canonical number.
+    pub number: String,
+    /// Its type digit.
+    pub digit: char,
+    /// What the digit says, in English.
+    pub actual: &'static str,
+    /// The declared kind's code.
+    pub declared: &'static str,
+}
+
+impl KindMismatch {
+    /// A stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        "type_mismatch"
+    }
+}
+
 /// A valid Chinese patent application number. `Display` gives the canonical form
 /// (`201080063196.9`, `90101673.X`): no prefix, no spaces, a dot, an upper-case `X`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -297,7 +319,7 @@ impl PatentNumber {
             Some((body, check)) => (body, Some(check)),
             None => (rest, None),
         };
-        let digits = collect_digits(body, offset, &normalised)?;
+        let digits = collect_digits(body, check_text.is_none(), offset, &normalised)?;
         let (digits, check) = match check_text {
             Some(check) => {
                 let position = offset + body.chars().count() + 2;
@@ -400,6 +422,25 @@ impl PatentNumber {
     pub fn check(&self) -> char {
         self.check
     }
+
+    /// Checks the type digit against the kind an enterprise declared: a PCT invention
+    /// (`8`) is an invention, a PCT utility model (`9`) a utility model.
+    ///
+    /// # Errors
+    ///
+    /// The digit says another kind.
+    pub fn check_declared_kind(&self, declared: PatentKind) -> Result<(), KindMismatch> {
+        let actual = self.patent_type();
+        if actual.kind() == declared {
+            return Ok(());
+        }
+        Err(KindMismatch {
+            number: self.to_string(),
+            digit: actual.digit(),
+            actual: actual.name_en(),
+            declared: declared.code(),
+        })
+    }
 }
 
 fn strip_prefix(normalised: &str) -> &str {
@@ -411,24 +452,38 @@ fn strip_prefix(normalised: &str) -> &str {
     normalised
 }
 
-/// `102822194B`, `1234567A`, `202012345U1`: digits then a kind code (and maybe a digit).
+/// `102822194B`, `CN 102822194 B`, `1234567A`, `202012345U1`: 7–9 digits then a kind
+/// code (and maybe a digit); also 9 bare digits that cannot be an old application number
+/// with its check digit (old numbers start with 85–99 or 00–03), such as `102822194`.
 fn looks_like_publication_number(rest: &str) -> bool {
-    let trimmed = rest.trim_end_matches(|c: char| c.is_ascii_digit());
-    let Some(kind) = trimmed.chars().last() else {
-        return false;
+    let compact: String = rest.chars().filter(|&c| c != ' ').collect();
+    let digits_end = compact
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(compact.len());
+    let (digits, tail) = compact.split_at(digits_end);
+    let mut tail_chars = tail.chars();
+    let kind_code = match (tail_chars.next(), tail_chars.next(), tail_chars.next()) {
+        (None, _, _) => false,
+        (Some(kind), None, _) => PUBLICATION_KIND_CODES.contains(kind),
+        (Some(kind), Some(n), None) => PUBLICATION_KIND_CODES.contains(kind) && n.is_ascii_digit(),
+        _ => return false,
     };
-    let suffix_len = rest.len() - trimmed.len();
-    let digits = trimmed.get(..trimmed.len() - 1).unwrap_or_default();
-    PUBLICATION_KIND_CODES.contains(kind)
-        && suffix_len <= 1
-        && (7..=9).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
+    if kind_code {
+        return (7..=9).contains(&digits.len());
+    }
+    let old_year = digits.get(..2).and_then(|yy| yy.parse::<u8>().ok());
+    tail.is_empty()
+        && !rest.contains('.')
+        && digits.len() == 9
+        && old_year.is_some_and(|yy| (4..=84).contains(&yy))
 }
 
 /// The digits of `body` (spaces skipped; their placement is checked later), with the
-/// first other character reported at its position in `normalised`.
+/// first other character reported at its position in `normalised`. Without a dot
+/// (`check_in_body`), a final `X` is the check character and is kept.
 fn collect_digits(
     body: &str,
+    check_in_body: bool,
     offset: usize,
     normalised: &str,
 ) -> Result<String, PatentNumberError> {
@@ -438,7 +493,7 @@ fn collect_digits(
             '0'..='9' => digits.push(c),
             ' ' => {}
             // A lone X without a dot is the check character; anything after it is not.
-            'X' if index + 1 == body.chars().count() => digits.push('X'),
+            'X' if check_in_body && index + 1 == body.chars().count() => digits.push('X'),
             _ => {
                 return Err(PatentNumberError::InvalidChar {
                     input: normalised.to_owned(),
@@ -532,10 +587,11 @@ fn application_year(digits: &str, format: NumberFormat) -> i32 {
     };
     match format {
         NumberFormat::New => number(0..4),
-        // Old numbers ran from 85 (1985) to 03 (2003).
+        // Old numbers ran from 85 (1985) to 03 (2003); 04–84 read as 1904–1984, so
+        // that an error names the year the digits suggest.
         NumberFormat::Old => match number(0..2) {
-            yy @ 85..=99 => 1900 + yy,
-            yy => 2000 + yy,
+            yy @ 0..=3 => 2000 + yy,
+            yy => 1900 + yy,
         },
     }
 }

@@ -53,7 +53,12 @@ fn rejects_by_rule() {
     let cases = [
         ("", "empty"),
         ("CN102822194B", "publication_number"),
-        ("CN 102822194 B", "invalid_char"),
+        ("CN 102822194 B", "publication_number"),
+        ("CN102822194 B", "publication_number"),
+        ("CN102822194", "publication_number"),
+        ("CN300123456D", "publication_number"),
+        ("201080063196X.9", "invalid_char"),
+        ("90101673X.", "invalid_char"),
         ("102822194B", "publication_number"),
         ("CN1234567A", "publication_number"),
         ("CN212345678U", "publication_number"),
@@ -100,6 +105,40 @@ fn errors_name_the_fix() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn old_year_errors_name_the_written_year() {
+    let err = parse("84101673.X").expect_err("84 is before the patent law");
+    assert!(
+        matches!(err, PatentNumberError::Year { year: 1984, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn declared_kind_must_match_the_type_digit() {
+    let pct_invention = parse("201080063196.9").expect("valid");
+    assert!(
+        pct_invention
+            .check_declared_kind(PatentKind::Invention)
+            .is_ok()
+    );
+    let err = pct_invention
+        .check_declared_kind(PatentKind::UtilityModel)
+        .expect_err("mismatch");
+    assert_eq!(err.code(), "type_mismatch");
+    assert!(
+        err.to_string().contains("declared a utility_model"),
+        "{err}"
+    );
+    let utility = parse("201220687633.0").expect("valid");
+    assert!(
+        utility
+            .check_declared_kind(PatentKind::UtilityModel)
+            .is_ok()
+    );
+    assert!(utility.check_declared_kind(PatentKind::Design).is_err());
 }
 
 #[test]

@@ -102,6 +102,11 @@ pub const XPCC_CODES: [&str; 12] = [
     "659010", "659011", "659012",
 ];
 
+/// Whether a code is one of the XPCC's cities.
+fn is_xpcc(code: RegionCode) -> bool {
+    XPCC_CODES.iter().any(|c| c.parse() == Ok(code.0))
+}
+
 /// Why a string is not a valid region code or scope.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegionError {
@@ -122,8 +127,12 @@ pub enum RegionError {
         /// The two province digits.
         prefix: String,
     },
-    /// A prefecture scope was asked for with a code that names no prefecture.
-    #[error("{input} is not a prefecture-level code; it must look like PPCC00 with CC not 00")]
+    /// A prefecture scope was asked for with a code that names no prefecture (a county,
+    /// or a `PP9000` group of county-level units that provinces administer directly).
+    #[error(
+        "{input} names no prefecture-level city; a city scope looks like PPCC00 with CC \
+         neither 00 nor 90 (use xpcc for the Xinjiang Production and Construction Corps)"
+    )]
     NotPrefecture {
         /// The code.
         input: String,
@@ -244,9 +253,14 @@ serde_as_string!(RegionCode);
 
 /// The part of the country a regional office oversees. Membership is decided on the
 /// enterprise's region code by its levels, never by a bare string prefix.
+///
+/// **Our default, configurable**: the Xinjiang province scope leaves out the XPCC's
+/// cities ([`XPCC_CODES`]), which have their own office and port; confidential data
+/// goes to the narrowest office that owns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionScope {
-    /// A whole province: every code with the same province digits.
+    /// A whole province: every code with the same province digits (for Xinjiang, less
+    /// the XPCC's cities).
     Province(RegionCode),
     /// A prefecture-level city, such as a sub-provincial city or a city under separate
     /// state planning: the city's own code and every county code under it.
@@ -288,7 +302,7 @@ impl RegionScope {
     ///
     /// As [`RegionCode::parse`], or a county-level code.
     pub fn parse(input: &str) -> Result<Self, RegionError> {
-        if input.trim().eq_ignore_ascii_case("xpcc") {
+        if normalize_identifier(input) == "XPCC" {
             return Ok(Self::xpcc());
         }
         Self::for_code(RegionCode::parse(input)?)
@@ -298,7 +312,7 @@ impl RegionScope {
     #[must_use]
     pub fn contains(&self, code: RegionCode) -> bool {
         match self {
-            Self::Province(province) => code.province_code() == *province,
+            Self::Province(province) => code.province_code() == *province && !is_xpcc(code),
             Self::Prefecture(city) => code.prefecture() == Some(*city),
             Self::Codes(codes) => codes.contains(&code),
         }
@@ -383,7 +397,9 @@ mod tests {
             (&xpcc, "659001", true),
             (&xpcc, "650100", false),
             (&xpcc, "659099", false),
-            (&xinjiang, "659001", true),
+            // The XPCC's cities belong to the XPCC's scope, not Xinjiang's.
+            (&xinjiang, "659001", false),
+            (&xinjiang, "650100", true),
         ];
         for (scope, region, want) in cases {
             assert_eq!(
@@ -420,7 +436,8 @@ mod tests {
             prop_assert_eq!(region.to_string(), code);
             prop_assert_eq!(RegionCode::parse(&region.to_string()).expect("canonical"), region);
             prop_assert_eq!(region.province(), &PROVINCES[province]);
-            prop_assert!(RegionScope::Province(region.province_code()).contains(region));
+            let in_province = RegionScope::Province(region.province_code()).contains(region);
+            prop_assert_eq!(in_province, !is_xpcc(region));
         }
     }
 }

@@ -5,12 +5,14 @@
 //! identifier parser normalises with [`normalize_identifier`] first, so these variants
 //! all reach one canonical form.
 
-/// Maps one full-width ASCII variant (U+FF01..=U+FF5E) or the ideographic space
-/// (U+3000) to its half-width form; any other character is returned unchanged.
+/// Maps one full-width ASCII variant (U+FF01..=U+FF5E), the ideographic space (U+3000)
+/// or an ideographic full stop (`。` U+3002, `｡` U+FF61, `﹒` U+FE52: what an input method
+/// types for a dot) to its half-width form; any other character is returned unchanged.
 #[must_use]
 pub fn to_half_width(c: char) -> char {
     match c {
         '\u{3000}' => ' ',
+        '\u{3002}' | '\u{FF61}' | '\u{FE52}' => '.',
         '\u{FF01}'..='\u{FF5E}' => {
             // The full-width block mirrors ASCII 0x21..=0x7E at a fixed offset.
             char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
@@ -19,13 +21,21 @@ pub fn to_half_width(c: char) -> char {
     }
 }
 
-/// Trims, maps full-width characters to half-width and upper-cases ASCII letters.
+/// Invisible characters that ride along with pasted text: zero-width space, non-joiner
+/// and joiner, word joiner, and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Drops invisible characters, trims, maps full-width characters to half-width and
+/// upper-cases ASCII letters.
 ///
 /// Inner spaces are kept: whether a space is allowed is the parser's rule, not ours.
 #[must_use]
 pub fn normalize_identifier(input: &str) -> String {
     input
         .chars()
+        .filter(|&c| !is_invisible(c))
         .map(to_half_width)
         .collect::<String>()
         .trim()
@@ -47,6 +57,8 @@ mod tests {
             ),
             ("cn 2010", "CN 2010"),
             ("已", "已"),
+            ("201080063196。9", "201080063196.9"),
+            ("\u{FEFF}9135\u{200B}0100M000100Y43", "91350100M000100Y43"),
         ];
         for (input, want) in cases {
             assert_eq!(normalize_identifier(input), want, "input {input:?}");
