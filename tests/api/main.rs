@@ -8,9 +8,11 @@
     reason = "test code: an index that fails is a test that fails, with its message"
 )]
 
+mod accounts;
 mod errors;
 mod health;
 mod openapi;
+mod staff;
 mod support;
 mod validate;
 
@@ -40,6 +42,8 @@ fn main() -> ExitCode {
         openapi::CASES,
         validate::CASES,
         errors::CASES,
+        accounts::CASES,
+        staff::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

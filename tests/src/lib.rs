@@ -24,7 +24,7 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use ureq::http;
 
 /// How long a worker may take to answer its first request. workerd starts in a few
@@ -33,6 +33,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long one request may take before the test fails rather than hangs.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub mod fixtures;
 
 /// The repository root.
 #[must_use]
@@ -54,8 +56,13 @@ fn project_command(args: &[&str]) -> Command {
 }
 
 fn run_checked(args: &[&str], log: &Path) -> Result<()> {
+    run_checked_with(args, &[], log)
+}
+
+fn run_checked_with(args: &[&str], env: &[(&str, &str)], log: &Path) -> Result<()> {
     let out = File::create(log).with_context(|| format!("create {}", log.display()))?;
     let status = project_command(args)
+        .envs(env.iter().copied())
         .stdout(out.try_clone()?)
         .stderr(out)
         .status()
@@ -114,10 +121,18 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
+/// The national admin every migrated test worker starts with, created by
+/// `scripts/create-admin` as an operator would.
+pub const ADMIN_EMAIL: &str = "admin@registry.test";
+
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+
 /// How to start a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOptions {
-    /// Apply `d1-migrations/` before starting (false gives a database with no schema).
+    /// Apply `d1-migrations/` and create the national admin before starting (false
+    /// gives a database with no schema).
     pub migrate: bool,
 }
 
@@ -204,6 +219,16 @@ impl TestWorker {
                 ],
                 &log,
             )?;
+            let log = logs_dir().join(format!("{name}-admin.log"));
+            let admin = [
+                "bash",
+                "scripts/create-admin",
+                ADMIN_EMAIL,
+                "Test Admin",
+                "--persist-to",
+                &state,
+            ];
+            run_checked_with(&admin, &[("PPR_ADMIN_PASSWORD", ADMIN_PASSWORD)], &log)?;
         }
         let port = free_port()?.to_string();
         let inspector_port = free_port()?.to_string();
@@ -410,6 +435,119 @@ fn read_raw_reply(mut reader: BufReader<TcpStream>) -> Result<Reply> {
         headers,
         body: String::from_utf8(body)?,
     })
+}
+
+/// A signed-in user: every request carries the session cookie, and writes the CSRF
+/// token, as a browser client would.
+#[derive(Debug)]
+pub struct Session<'w> {
+    worker: &'w TestWorker,
+    /// `name=value` of the session cookie.
+    pub cookie: String,
+    /// The CSRF token.
+    pub csrf: String,
+    /// The sign-in answer (user, csrf_token).
+    pub signed_in: serde_json::Value,
+}
+
+impl TestWorker {
+    /// Signs in; fails the test unless the answer is 201 with a session cookie.
+    ///
+    /// # Errors
+    ///
+    /// Sign-in failed.
+    pub fn sign_in(&self, email: &str, password: &str) -> Result<Session<'_>> {
+        let reply = self.post_json(
+            "/api/v1/sessions",
+            &serde_json::json!({"email": email, "password": password}),
+        )?;
+        ensure!(
+            reply.status == 201,
+            "sign in {email}: {} {}",
+            reply.status,
+            reply.body
+        );
+        let cookie = reply
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .context("no session cookie")?
+            .to_owned();
+        let signed_in = reply.json()?;
+        let csrf = signed_in["csrf_token"]
+            .as_str()
+            .context("no csrf_token")?
+            .to_owned();
+        Ok(Session {
+            worker: self,
+            cookie,
+            csrf,
+            signed_in,
+        })
+    }
+
+    /// Signs in as the national admin the worker started with.
+    ///
+    /// # Errors
+    ///
+    /// Sign-in failed.
+    pub fn admin(&self) -> Result<Session<'_>> {
+        self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    }
+}
+
+impl Session<'_> {
+    /// Sends a request with the cookie, and the CSRF token when `csrf`.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        csrf: bool,
+    ) -> Result<Reply> {
+        let mut headers = vec![
+            ("cookie", self.cookie.as_str()),
+            ("content-type", "application/json"),
+        ];
+        if csrf {
+            headers.push(("x-csrf-token", self.csrf.as_str()));
+        }
+        let bytes = body
+            .map(serde_json::to_vec)
+            .transpose()?
+            .unwrap_or_default();
+        self.worker.request(method, path, &headers, bytes)
+    }
+
+    /// `GET path`.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn get(&self, path: &str) -> Result<Reply> {
+        self.send("GET", path, None, false)
+    }
+
+    /// `POST path` with a JSON body and the CSRF token.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Reply> {
+        self.send("POST", path, Some(body), true)
+    }
+
+    /// `DELETE path` with the CSRF token.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn delete(&self, path: &str) -> Result<Reply> {
+        self.send("DELETE", path, None, true)
+    }
 }
 
 fn read_reply(mut response: http::Response<ureq::Body>) -> Result<Reply> {

@@ -14,15 +14,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod calendar;
 pub mod field;
 pub mod money;
+pub mod password;
 pub mod patent;
 pub mod region;
 mod serde_str;
 pub mod text;
 pub mod uscc;
 
+pub use account::{Email, FieldError, Phone, Role};
 pub use calendar::DateWindow;
 pub use field::ProductField;
 pub use money::{Cny, MoneyError};

@@ -296,16 +296,40 @@ impl RegionScope {
         )
     }
 
-    /// Parses `xpcc` or a province- or prefecture-level code.
+    /// Parses `xpcc`, a province- or prefecture-level code, or a comma-separated list
+    /// of codes (an explicit scope).
     ///
     /// # Errors
     ///
-    /// As [`RegionCode::parse`], or a county-level code.
+    /// As [`RegionCode::parse`], or a single county-level code.
     pub fn parse(input: &str) -> Result<Self, RegionError> {
-        if normalize_identifier(input) == "XPCC" {
+        let text = normalize_identifier(input);
+        if text == "XPCC" {
             return Ok(Self::xpcc());
         }
-        Self::for_code(RegionCode::parse(input)?)
+        if text.contains(',') {
+            let codes = text
+                .split(',')
+                .map(RegionCode::parse)
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Self::Codes(codes));
+        }
+        Self::for_code(RegionCode::parse(&text)?)
+    }
+
+    /// The scope's canonical text: its code, `xpcc`, or a comma-separated code list;
+    /// [`RegionScope::parse`] reads it back.
+    #[must_use]
+    pub fn code(&self) -> String {
+        match self {
+            Self::Province(code) | Self::Prefecture(code) => code.to_string(),
+            Self::Codes(_) if *self == Self::xpcc() => "xpcc".to_owned(),
+            Self::Codes(codes) => codes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        }
     }
 
     /// Whether an enterprise registered at `code` is in this scope.

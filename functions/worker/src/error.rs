@@ -44,8 +44,8 @@ pub struct ApiError {
     pub message: String,
     /// Fields at fault, if any.
     pub fields: Vec<FieldIssue>,
-    /// Methods for an `Allow` header (405).
-    pub allow: Option<String>,
+    /// Extra response headers (`Allow` on a 405, `Retry-After` on a 429).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 #[derive(Serialize)]
@@ -67,7 +67,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -94,8 +94,54 @@ impl ApiError {
     pub fn method_not_allowed(method: &str, path: &str, allow: String) -> Self {
         let message = format!("{method} is not allowed on {path}; allowed: {allow}");
         Self {
-            allow: Some(allow),
+            headers: vec![("allow", allow)],
             ..Self::new(405, "method_not_allowed", message)
+        }
+    }
+
+    /// 400: a header is malformed.
+    pub fn bad_header(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+
+    /// 401: the operation needs a signed-in user.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            401,
+            "unauthenticated",
+            "sign in first: this needs a session (POST /api/v1/sessions)",
+        )
+    }
+
+    /// 401: wrong e-mail or password (which one is not said).
+    pub fn invalid_credentials() -> Self {
+        Self::new(
+            401,
+            "invalid_credentials",
+            "the e-mail address or the password is wrong",
+        )
+    }
+
+    /// 403: signed in, but not allowed.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(403, code, message)
+    }
+
+    /// 409: the request conflicts with the current state; `field` names what clashes.
+    pub fn conflict(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            fields: vec![FieldIssue::new(field, code, message.clone())],
+            ..Self::new(409, code, message)
+        }
+    }
+
+    /// 429: too many attempts; retry after `seconds`.
+    pub fn too_many_requests(seconds: i64, message: impl Into<String>) -> Self {
+        let seconds = seconds.max(1);
+        Self {
+            headers: vec![("retry-after", seconds.to_string())],
+            ..Self::new(429, "too_many_attempts", message)
         }
     }
 

@@ -23,6 +23,8 @@ pub struct Reply {
     pub body: String,
     /// Caching.
     pub cache: CachePolicy,
+    /// Extra headers (`Set-Cookie`, …).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -42,13 +44,32 @@ impl Reply {
             status,
             body,
             cache,
+            headers: Vec::new(),
         })
+    }
+
+    /// 204 with no body.
+    #[must_use]
+    pub fn no_content() -> Self {
+        Self {
+            status: 204,
+            body: String::new(),
+            cache: CachePolicy::NoStore,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The reply with one more header.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 }
 
-/// The methods and headers browsers may use across origins. The API is open and uses
-/// no cookies yet, so any origin may read it.
-const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match";
+/// The methods and headers browsers may use across origins. Any origin may read the
+/// API; `*` never carries credentials, so no other site can use a visitor's session.
+const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match, x-csrf-token";
 
 /// Headers on every API response: no sniffing, no framing, HTTPS only, no referrer,
 /// and open CORS for reads.
@@ -83,20 +104,23 @@ fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
 /// Only if the runtime refuses to build a response.
 pub fn reply_response(reply: Reply) -> worker::Result<Response> {
     let headers = base_headers(reply.cache)?;
+    for (name, value) in &reply.headers {
+        headers.append(name, value)?;
+    }
     Ok(Response::from_bytes(reply.body.into_bytes())?
         .with_status(reply.status)
         .with_headers(headers))
 }
 
-/// The `Response` for an error: the envelope, and `Allow` on a 405.
+/// The `Response` for an error: the envelope, and its headers (`Allow`, `Retry-After`).
 ///
 /// # Errors
 ///
 /// Only if the runtime refuses to build a response.
 pub fn error_response(err: &ApiError) -> worker::Result<Response> {
     let headers = base_headers(CachePolicy::NoStore)?;
-    if let Some(allow) = &err.allow {
-        headers.set("allow", allow)?;
+    for (name, value) in &err.headers {
+        headers.set(name, value)?;
     }
     Ok(Response::from_bytes(err.to_json().into_bytes())?
         .with_status(err.status)

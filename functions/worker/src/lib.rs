@@ -6,19 +6,24 @@
 //!
 //! Layout: [`routes`] is the route table (pure), [`app`] dispatches a request and turns
 //! every failure into the one error envelope of [`error`], [`body`] reads and decodes
-//! request bodies within limits, [`handlers`] holds one module per resource, and
-//! [`repo`] is the only place that talks to D1.
+//! request bodies within limits, [`auth`] says who is asking, [`handlers`] holds one
+//! module per resource (each with its authorisation check), and [`repo`] is the only
+//! place that talks to D1.
 //!
 //! Nothing in a request path may panic: a panic in wasm kills the instance for every
 //! request in flight. Fallible steps return [`error::ApiError`].
 
 pub mod app;
+pub mod auth;
 pub mod body;
+pub mod clock;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod idempotency;
 pub mod repo;
 pub mod routes;
+pub mod validation;
 
 use worker::{Context, Env, Request, Response, event};
 

@@ -11,6 +11,16 @@ pub enum Route {
     Validate,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
+    /// `POST /api/v1/enterprises`.
+    CreateEnterprise,
+    /// `POST /api/v1/sessions`.
+    CreateSession,
+    /// `GET /api/v1/sessions/current`.
+    GetSession,
+    /// `DELETE /api/v1/sessions/current`.
+    DeleteSession,
+    /// `POST /api/v1/staff`.
+    CreateStaff,
 }
 
 /// One operation: method, path template (`{name}` matches one segment), route.
@@ -40,6 +50,31 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "GET",
         path: "/api/v1/openapi.json",
         route: Route::OpenApi,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises",
+        route: Route::CreateEnterprise,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/sessions",
+        route: Route::CreateSession,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/sessions/current",
+        route: Route::GetSession,
+    },
+    RouteSpec {
+        method: "DELETE",
+        path: "/api/v1/sessions/current",
+        route: Route::DeleteSession,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/staff",
+        route: Route::CreateStaff,
     },
 ];
 

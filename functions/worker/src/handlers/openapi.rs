@@ -12,5 +12,6 @@ pub fn get_openapi() -> Reply {
         status: 200,
         body: DOCUMENT.to_owned(),
         cache: CachePolicy::PublicShort,
+        headers: Vec::new(),
     }
 }

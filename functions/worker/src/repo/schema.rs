@@ -1,11 +1,7 @@
-//! The D1 repository: the only module that writes SQL. Statements take bound
-//! parameters only.
+//! Which migrations the database has.
 
 use serde::Deserialize;
 use worker::D1Database;
-
-/// The binding name of the database in `wrangler.toml`.
-pub const DB_BINDING: &str = "DB";
 
 /// Which migrations the database has.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

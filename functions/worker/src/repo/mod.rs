@@ -1,0 +1,74 @@
+//! The D1 repository: the only place that writes SQL. Statements take bound parameters
+//! only ([`Param`]); rows come back as plain structs, apart from the API's wire types.
+//! Writes that belong together are built as statements and run in one `batch`, which
+//! D1 makes atomic.
+
+pub mod accounts;
+pub mod audit;
+pub mod idempotency;
+pub mod schema;
+pub mod sessions;
+
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+pub use schema::{SchemaState, schema_state};
+
+/// The binding name of the database in `wrangler.toml`.
+pub const DB_BINDING: &str = "DB";
+
+/// A value to bind.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    /// Text.
+    Text(&'a str),
+    /// An integer (exact in D1 up to 2^53).
+    Int(i64),
+    /// Text or NULL.
+    OptText(Option<&'a str>),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
+}
+
+impl Param<'_> {
+    fn to_js(self) -> JsValue {
+        // D1 takes JavaScript numbers; integers up to 2^53 pass exactly.
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "ids and amounts stay below 2^53"
+        )]
+        let number = |n: i64| JsValue::from_f64(n as f64);
+        match self {
+            Self::Text(s) | Self::OptText(Some(s)) => JsValue::from_str(s),
+            Self::Int(n) | Self::OptInt(Some(n)) => number(n),
+            Self::OptText(None) | Self::OptInt(None) => JsValue::null(),
+        }
+    }
+}
+
+/// Prepares `sql` with `params` bound in order.
+///
+/// # Errors
+///
+/// D1 refuses the binding (wrong count).
+pub fn statement(
+    db: &D1Database,
+    sql: &str,
+    params: &[Param<'_>],
+) -> worker::Result<D1PreparedStatement> {
+    let values: Vec<JsValue> = params.iter().map(|p| p.to_js()).collect();
+    db.prepare(sql).bind(&values)
+}
+
+/// What a failed write says about a UNIQUE constraint: the `table.column` it names.
+#[must_use]
+pub fn unique_violation(err: &worker::Error) -> Option<String> {
+    let text = err.to_string();
+    let rest = text.split("UNIQUE constraint failed: ").nth(1)?;
+    Some(
+        rest.split([':', ' ', ','])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
