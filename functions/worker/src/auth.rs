@@ -104,19 +104,6 @@ pub async fn authenticate(
     let Some(token) = session_token(req) else {
         return Ok(None);
     };
-    authenticate_with_token(db, &token, now).await
-}
-
-/// The principal of a session token, if the session is live.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn authenticate_with_token(
-    db: &D1Database,
-    token: &str,
-    now: &str,
-) -> Result<Option<Principal>, ApiError> {
     let key = sha256_hex(token.as_bytes());
     let Some(row) = sessions::find_live(db, &key, now).await? else {
         return Ok(None);

@@ -5,8 +5,8 @@
 //! to a wrong password and to an unknown address is the same, and takes as long.
 
 use chrono::Duration;
-use ppr_core::Email;
 use ppr_core::password::{DUMMY_HASH, hash_password, needs_rehash, verify_password};
+use ppr_core::{Email, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::app::Ctx;
@@ -14,7 +14,7 @@ use crate::auth::{self, Principal, random_bytes, random_token, sha256_hex};
 use crate::clock::{parse_stamp, stamp};
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
-use crate::repo::accounts;
+use crate::repo::accounts::{self, UserRow};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::sessions::{self, ABSOLUTE_TIMEOUT};
 use crate::validation::Issues;
@@ -64,6 +64,19 @@ pub struct UserOut {
     pub enterprise_id: Option<i64>,
     /// Scope of a regional admin.
     pub region_scope: Option<String>,
+}
+
+impl From<&UserRow> for UserOut {
+    fn from(row: &UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email.clone(),
+            display_name: row.display_name.clone(),
+            role: Role::from_code(&row.role).map_or("unknown", Role::code),
+            enterprise_id: row.enterprise_id,
+            region_scope: row.region_scope.clone(),
+        }
+    }
 }
 
 impl From<&Principal> for UserOut {
@@ -169,11 +182,8 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     }
     db.batch(batch).await?;
 
-    let principal = auth::authenticate_with_token(&db, &token, &ctx.stamp)
-        .await?
-        .ok_or_else(|| ApiError::internal_cause("sign in", &"session missing after insert"))?;
     let out = SessionOut {
-        user: UserOut::from(&principal),
+        user: UserOut::from(&user),
         csrf_token,
     };
     let cookie = auth::session_cookie(&token, ABSOLUTE_TIMEOUT.num_seconds());
