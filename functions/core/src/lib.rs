@@ -3,7 +3,10 @@
 //! Everything here is a pure function or a type whose constructor validates: the
 //! identifiers (Unified Social Credit Codes, Chinese patent application numbers), the
 //! GB/T 2260 regions and the scopes of regional offices, the product fields, money as
-//! integer yuan, and the Asia/Shanghai business calendar.
+//! integer yuan, and the Asia/Shanghai business calendar; and the registration rules:
+//! patent holdings and legal-status imports, the filing state machine and a filing's
+//! content rules, registration numbers, working-day service levels, uploaded document
+//! types, and the bigram text search that makes 2-character Chinese queries work.
 //!
 //! The crate does no I/O and reads no clock: callers pass "now" in. It builds for the
 //! host and for `wasm32-unknown-unknown`, so the Worker, the site generator and the
@@ -16,14 +19,23 @@
 
 pub mod account;
 pub mod calendar;
+pub mod commitment;
+pub mod document;
 pub mod field;
+pub mod filing;
+pub mod holding;
 pub mod money;
 pub mod password;
 pub mod patent;
+pub mod product;
 pub mod region;
+pub mod regnum;
+pub mod search;
 mod serde_str;
+pub mod status_import;
 pub mod text;
 pub mod uscc;
+pub mod workdays;
 
 pub use account::{Email, FieldError, Phone, Role};
 pub use calendar::DateWindow;
