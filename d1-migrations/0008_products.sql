@@ -24,7 +24,7 @@ CREATE TABLE filings (
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
     version            INTEGER NOT NULL DEFAULT 1,
-    CHECK ((kind = 'initial') = (product_id IS NULL))
+    CHECK (kind = 'initial' OR product_id IS NOT NULL)
 ) STRICT;
 
 CREATE INDEX filings_enterprise ON filings (enterprise_id, id);
@@ -91,12 +91,6 @@ CREATE TABLE product_years (
     ip_investment INTEGER NOT NULL,
     updated_at    TEXT NOT NULL,
     PRIMARY KEY (product_id, year)
-) STRICT;
-
-CREATE TABLE filing_evidence (
-    filing_id   INTEGER NOT NULL REFERENCES filings (id),
-    document_id INTEGER NOT NULL REFERENCES documents (id),
-    PRIMARY KEY (filing_id, document_id)
 ) STRICT;
 
 -- Typed transactions on products: the registration's own history, written in the

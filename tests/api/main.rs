@@ -12,6 +12,7 @@ mod accounts;
 mod errors;
 mod health;
 mod openapi;
+mod registration;
 mod staff;
 mod support;
 mod validate;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         errors::CASES,
         accounts::CASES,
         staff::CASES,
+        registration::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

@@ -35,6 +35,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub mod fixtures;
+pub mod registry;
 
 /// The repository root.
 #[must_use]
@@ -246,6 +247,8 @@ impl TestWorker {
             "--persist-to",
             &state,
             "--show-interactive-dev-session=false",
+            // Exposes /__scheduled, so tests can run the cron job on demand.
+            "--test-scheduled",
         ])
         .env("PPR_PREBUILT", "1")
         .stdin(Stdio::null())
@@ -345,6 +348,23 @@ impl TestWorker {
     /// Transport failures.
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Reply> {
         self.post_bytes(path, serde_json::to_vec(body)?)
+    }
+
+    /// Runs the scheduled job once, as the hourly cron trigger would (`wrangler dev
+    /// --test-scheduled` exposes it at `/__scheduled`).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures or a non-2xx answer.
+    pub fn run_scheduled(&self) -> Result<()> {
+        let reply = self.get("/__scheduled?cron=0+*+*+*+*")?;
+        ensure!(
+            reply.status < 300,
+            "scheduled run: {} {}",
+            reply.status,
+            reply.body
+        );
+        Ok(())
     }
 
     /// `POST path` with raw bytes declared as JSON.
@@ -538,6 +558,65 @@ impl Session<'_> {
     /// Transport failures.
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Reply> {
         self.send("POST", path, Some(body), true)
+    }
+
+    /// `PUT path` with a JSON body, the CSRF token and, if given, `If-Match`.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn put_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        if_match: Option<i64>,
+    ) -> Result<Reply> {
+        let version = if_match.map(|v| format!("\"{v}\""));
+        let mut headers = vec![
+            ("cookie", self.cookie.as_str()),
+            ("content-type", "application/json"),
+            ("x-csrf-token", self.csrf.as_str()),
+        ];
+        if let Some(version) = &version {
+            headers.push(("if-match", version.as_str()));
+        }
+        self.worker
+            .request("PUT", path, &headers, serde_json::to_vec(body)?)
+    }
+
+    /// `POST path` with raw bytes of `content_type` (uploads, CSV) and the CSRF token.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Result<Reply> {
+        let headers = [
+            ("cookie", self.cookie.as_str()),
+            ("content-type", content_type),
+            ("x-csrf-token", self.csrf.as_str()),
+        ];
+        self.worker.request("POST", path, &headers, body)
+    }
+
+    /// `POST path` with a JSON body, the CSRF token and extra headers.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn post_with(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        extra: &[(&str, &str)],
+    ) -> Result<Reply> {
+        let mut headers = vec![
+            ("cookie", self.cookie.as_str()),
+            ("content-type", "application/json"),
+            ("x-csrf-token", self.csrf.as_str()),
+        ];
+        headers.extend_from_slice(extra);
+        self.worker
+            .request("POST", path, &headers, serde_json::to_vec(body)?)
     }
 
     /// `DELETE path` with the CSRF token.

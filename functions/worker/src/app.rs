@@ -8,7 +8,10 @@ use crate::auth::{self, Principal};
 use crate::body::{MAX_BODY_BYTES, read_limited};
 use crate::clock;
 use crate::error::ApiError;
-use crate::handlers::{enterprises, health, openapi, sessions, staff, validate};
+use crate::handlers::{
+    documents, enterprises, filings, health, openapi, patents, products, public, review, sessions,
+    settings, staff, validate, verifications,
+};
 use crate::http::{Reply, error_response, options_response, reply_response};
 use crate::repo::DB_BINDING;
 use crate::routes::{self, Route, RouteMiss};
@@ -24,6 +27,8 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     /// Now, as stored.
     pub stamp: String,
+    /// Path parameters of the matched route, in template order.
+    pub params: Vec<(&'static str, String)>,
 }
 
 impl Ctx<'_> {
@@ -36,6 +41,70 @@ impl Ctx<'_> {
         self.env
             .d1(DB_BINDING)
             .map_err(|e| ApiError::internal_cause("D1 binding", &e))
+    }
+
+    /// A path parameter, percent-decoded.
+    ///
+    /// # Errors
+    ///
+    /// 500 if the route has no such parameter (a bug in the route table).
+    pub fn param(&self, name: &str) -> Result<String, ApiError> {
+        let raw = self
+            .params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| ApiError::internal_cause("path parameter", &name))?;
+        Ok(percent_decode(raw))
+    }
+
+    /// A numeric id path parameter; anything else is a 404 (`what` names the thing).
+    ///
+    /// # Errors
+    ///
+    /// 404 `{what}_not_found` when it is not a positive integer.
+    pub fn id_param(&self, name: &str, code: &'static str) -> Result<i64, ApiError> {
+        let raw = self.param(name)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| ApiError::missing(code, format!("nothing with id {raw} here")))
+    }
+
+    /// The query parameters, decoded, in order.
+    #[must_use]
+    pub fn query(&self) -> Vec<(String, String)> {
+        self.req
+            .url()
+            .map(|url| {
+                url.query_pairs()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The row version the client read: the `If-Match` header (`"3"`, `3` or
+    /// `W/"3"`), if sent.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_if_match` when it is not a version number.
+    pub fn if_match(&self) -> Result<Option<i64>, ApiError> {
+        let Some(value) = self.req.headers().get("if-match").ok().flatten() else {
+            return Ok(None);
+        };
+        let trimmed = value.trim();
+        let bare = trimmed
+            .strip_prefix("W/")
+            .unwrap_or(trimmed)
+            .trim_matches('"');
+        bare.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::bad_header(
+                "invalid_if_match",
+                "If-Match must carry the version you read, as in If-Match: \"3\"",
+            )
+        })
     }
 
     /// The signed-in user, or 401.
@@ -66,27 +135,55 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
         };
     }
     let now = clock::now();
+    // HEAD is GET without a body; the runtime drops the body.
+    let lookup = if method == "HEAD" { "GET" } else { &method };
+    let matched = match routes::resolve(lookup, &path) {
+        Ok(matched) => matched,
+        Err(RouteMiss::NotFound) => return error_response(&ApiError::not_found(&path)),
+        Err(RouteMiss::MethodNotAllowed { allow }) => {
+            return error_response(&ApiError::method_not_allowed(&method, &path, allow));
+        }
+    };
     let ctx = Ctx {
         req: &req,
         env,
         now,
         stamp: clock::stamp(now),
+        params: matched.params,
     };
-    match dispatch(&ctx, &method, &path).await {
+    match dispatch(&ctx, matched.route).await {
         Ok(reply) => reply_response(reply),
         Err(err) => error_response(&err),
     }
 }
 
-async fn dispatch(ctx: &Ctx<'_>, method: &str, path: &str) -> Result<Reply, ApiError> {
-    // HEAD is GET without a body; the runtime drops the body.
-    let lookup = if method == "HEAD" { "GET" } else { method };
-    let matched = routes::resolve(lookup, path).map_err(|miss| match miss {
-        RouteMiss::NotFound => ApiError::not_found(path),
-        RouteMiss::MethodNotAllowed { allow } => ApiError::method_not_allowed(method, path, allow),
-    })?;
+/// Decodes `%XX` escapes (UTF-8); a malformed escape is kept as written.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
     let body = || read_limited(ctx.req, MAX_BODY_BYTES);
-    match matched.route {
+    match route {
         Route::Health => health::get_health(ctx.env).await,
         Route::OpenApi => Ok(openapi::get_openapi()),
         Route::Validate => validate::post_validate(&body().await?, ctx.now.timestamp_millis()),
@@ -95,5 +192,35 @@ async fn dispatch(ctx: &Ctx<'_>, method: &str, path: &str) -> Result<Reply, ApiE
         Route::GetSession => sessions::get_session(ctx).await,
         Route::DeleteSession => sessions::delete_session(ctx).await,
         Route::CreateStaff => staff::create_staff(ctx, &body().await?).await,
+        Route::GetCommitment => verifications::get_commitment(),
+        Route::GetEnterprise => public::get_enterprise(ctx).await,
+        Route::ListVerifications => verifications::list_verifications(ctx).await,
+        Route::CreateVerification => verifications::create_verification(ctx, &body().await?).await,
+        Route::DecideVerification => verifications::decide_verification(ctx, &body().await?).await,
+        Route::ListDocuments => documents::list_documents(ctx).await,
+        Route::UploadDocument => documents::upload_document(ctx).await,
+        Route::GetDocument => documents::get_document(ctx).await,
+        Route::ListPatents => patents::list_patents(ctx).await,
+        Route::CreatePatent => patents::create_patent(ctx, &body().await?).await,
+        Route::UpdatePatent => patents::update_patent(ctx, &body().await?).await,
+        Route::ImportPatentStatuses => patents::import_patent_statuses(ctx).await,
+        Route::ListFilings => filings::list_filings(ctx).await,
+        Route::CreateFiling => filings::create_filing(ctx, &body().await?).await,
+        Route::GetFiling => filings::get_filing(ctx).await,
+        Route::UpdateFiling => filings::update_filing(ctx, &body().await?).await,
+        Route::SubmitFiling => filings::submit_filing(ctx).await,
+        Route::DecideFiling => review::decide_filing(ctx, &body().await?).await,
+        Route::GetReviewQueue => review::get_review_queue(ctx).await,
+        Route::ListOwnProducts => products::list_own_products(ctx).await,
+        Route::GetOwnProduct => products::get_own_product(ctx).await,
+        Route::PutAnnualUpdate => products::put_annual_update(ctx, &body().await?).await,
+        Route::PutOptIn => products::put_opt_in(ctx, &body().await?).await,
+        Route::ConfirmRevocation => products::confirm_revocation(ctx).await,
+        Route::ListTransactions => products::list_transactions(ctx).await,
+        Route::ListProducts => public::list_products(ctx).await,
+        Route::GetProduct => public::get_product(ctx).await,
+        Route::GetPatentProducts => public::get_patent_products(ctx).await,
+        Route::ListSettings => settings::list_settings(ctx).await,
+        Route::PutSetting => settings::put_setting(ctx, &body().await?).await,
     }
 }

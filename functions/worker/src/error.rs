@@ -99,6 +99,36 @@ impl ApiError {
         }
     }
 
+    /// 404: the path names something that does not exist (an unknown product number,
+    /// a filing of another enterprise's that the caller may not know of, …).
+    pub fn missing(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(404, code, message)
+    }
+
+    /// 409: the request conflicts with the state of the thing, not with one field
+    /// (a filing that is not in a state that allows this, a stale version).
+    pub fn state_conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(409, code, message)
+    }
+
+    /// 409: the `If-Match` version (or `version` field) is not the current one.
+    pub fn stale_version() -> Self {
+        Self::new(
+            409,
+            "stale_version",
+            "this was changed since you read it; read it again and reapply your change",
+        )
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::validation(
+            format!("check this field: {field}"),
+            vec![FieldIssue::new(field, code, message)],
+        )
+    }
+
     /// 400: a header is malformed.
     pub fn bad_header(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(400, code, message)

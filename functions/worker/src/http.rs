@@ -19,8 +19,10 @@ pub enum CachePolicy {
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
-    /// JSON text.
-    pub body: String,
+    /// The body: JSON text, or a document's bytes.
+    pub body: Vec<u8>,
+    /// Its media type.
+    pub content_type: &'static str,
     /// Caching.
     pub cache: CachePolicy,
     /// Extra headers (`Set-Cookie`, …).
@@ -38,14 +40,27 @@ impl Reply {
         value: &T,
         cache: CachePolicy,
     ) -> Result<Self, ApiError> {
-        let body = serde_json::to_string(value)
+        let body = serde_json::to_vec(value)
             .map_err(|e| ApiError::internal_cause("serialise reply", &e))?;
         Ok(Self {
             status,
             body,
+            content_type: JSON,
             cache,
             headers: Vec::new(),
         })
+    }
+
+    /// 200 with a document's bytes; never cached, since documents are confidential.
+    #[must_use]
+    pub fn bytes(body: Vec<u8>, content_type: &'static str) -> Self {
+        Self {
+            status: 200,
+            body,
+            content_type,
+            cache: CachePolicy::NoStore,
+            headers: Vec::new(),
+        }
     }
 
     /// 204 with no body.
@@ -53,7 +68,8 @@ impl Reply {
     pub fn no_content() -> Self {
         Self {
             status: 204,
-            body: String::new(),
+            body: Vec::new(),
+            content_type: JSON,
             cache: CachePolicy::NoStore,
             headers: Vec::new(),
         }
@@ -67,6 +83,9 @@ impl Reply {
     }
 }
 
+/// The media type of every JSON body.
+const JSON: &str = "application/json; charset=utf-8";
+
 /// The methods and headers browsers may use across origins. Any origin may read the
 /// API; `*` never carries credentials, so no other site can use a visitor's session.
 const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match, x-csrf-token";
@@ -75,7 +94,7 @@ const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match, x-csr
 /// and open CORS for reads.
 fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
     let headers = Headers::new();
-    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("content-type", JSON)?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set(
         "content-security-policy",
@@ -104,10 +123,11 @@ fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
 /// Only if the runtime refuses to build a response.
 pub fn reply_response(reply: Reply) -> worker::Result<Response> {
     let headers = base_headers(reply.cache)?;
+    headers.set("content-type", reply.content_type)?;
     for (name, value) in &reply.headers {
         headers.append(name, value)?;
     }
-    Ok(Response::from_bytes(reply.body.into_bytes())?
+    Ok(Response::from_bytes(reply.body)?
         .with_status(reply.status)
         .with_headers(headers))
 }

@@ -1,9 +1,11 @@
 //! The `Idempotency-Key` header of creating POSTs: a repeat with the same key and body
 //! returns what the first created; the same key with another body is refused.
 
-use worker::Request;
+use worker::{D1Database, D1PreparedStatement, Request};
 
 use crate::error::ApiError;
+use crate::http::Reply;
+use crate::repo::idempotency as keys;
 
 /// The longest key accepted; UUIDs and ULIDs fit many times over.
 pub const MAX_KEY_LEN: usize = 255;
@@ -36,4 +38,86 @@ pub fn reused() -> ApiError {
     );
     err.code = "idempotency_key_reused";
     err
+}
+
+/// One creating request's idempotency: its key (if sent), scoped to the user, and the
+/// fingerprint of its body.
+#[derive(Debug, Clone)]
+pub struct Creation {
+    scope: String,
+    key: Option<String>,
+    request_hash: String,
+    entity_type: &'static str,
+}
+
+impl Creation {
+    /// Reads the key of a request that creates an `entity_type` for `user_id`.
+    ///
+    /// # Errors
+    ///
+    /// 400 for a malformed key.
+    pub fn begin(
+        req: &Request,
+        user_id: i64,
+        entity_type: &'static str,
+        body: &[u8],
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            scope: format!("{entity_type}.create:{user_id}"),
+            key: key(req)?,
+            request_hash: crate::auth::sha256_hex(body),
+            entity_type,
+        })
+    }
+
+    /// The id created by an earlier request with the same key, if there was one.
+    ///
+    /// # Errors
+    ///
+    /// 422 `idempotency_key_reused` when the key came with another body; the database
+    /// failed.
+    pub async fn replayed(&self, db: &D1Database) -> Result<Option<i64>, ApiError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let Some(found) = keys::find(db, &self.scope, key).await? else {
+            return Ok(None);
+        };
+        if found.request_hash != self.request_hash || found.entity_type != self.entity_type {
+            return Err(reused());
+        }
+        Ok(Some(found.entity_id))
+    }
+
+    /// The statement that records the key, to go right after the entity's audit row
+    /// ([`crate::repo::audit::record_created`]) in the creating batch.
+    ///
+    /// # Errors
+    ///
+    /// D1 refuses the binding.
+    pub fn record(
+        &self,
+        db: &D1Database,
+        now: &str,
+    ) -> worker::Result<Option<D1PreparedStatement>> {
+        self.key
+            .as_ref()
+            .map(|key| {
+                keys::insert_after_audit(
+                    db,
+                    &self.scope,
+                    key,
+                    &self.request_hash,
+                    self.entity_type,
+                    now,
+                )
+            })
+            .transpose()
+    }
+}
+
+/// Marks a reply as the replay of an earlier request.
+#[must_use]
+pub fn mark_replayed(reply: Reply) -> Reply {
+    reply.with_header("idempotent-replayed", "true".to_owned())
 }

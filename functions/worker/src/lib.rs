@@ -15,8 +15,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod authz;
 pub mod body;
 pub mod clock;
+pub mod cron;
 pub mod error;
 pub mod handlers;
 pub mod http;
@@ -25,10 +27,17 @@ pub mod repo;
 pub mod routes;
 pub mod validation;
 
-use worker::{Context, Env, Request, Response, event};
+use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     app::handle(req, &env).await
+}
+
+/// The scheduled entry point (cron triggers in `wrangler.toml`): revokes products
+/// whose prompted revocation deadline has passed.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    cron::run(&env).await;
 }

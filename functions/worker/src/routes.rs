@@ -21,6 +21,66 @@ pub enum Route {
     DeleteSession,
     /// `POST /api/v1/staff`.
     CreateStaff,
+    /// `GET /api/v1/integrity-commitment`.
+    GetCommitment,
+    /// `GET /api/v1/enterprises/{uscc}`.
+    GetEnterprise,
+    /// `GET /api/v1/enterprises/{uscc}/verifications`.
+    ListVerifications,
+    /// `POST /api/v1/enterprises/{uscc}/verifications`.
+    CreateVerification,
+    /// `POST /api/v1/verifications/{id}/decision`.
+    DecideVerification,
+    /// `GET /api/v1/enterprises/{uscc}/documents`.
+    ListDocuments,
+    /// `POST /api/v1/enterprises/{uscc}/documents`.
+    UploadDocument,
+    /// `GET /api/v1/enterprises/{uscc}/documents/{id}`.
+    GetDocument,
+    /// `GET /api/v1/enterprises/{uscc}/patents`.
+    ListPatents,
+    /// `POST /api/v1/enterprises/{uscc}/patents`.
+    CreatePatent,
+    /// `PUT /api/v1/enterprises/{uscc}/patents/{id}`.
+    UpdatePatent,
+    /// `POST /api/v1/patent-status-imports`.
+    ImportPatentStatuses,
+    /// `GET /api/v1/enterprises/{uscc}/filings`.
+    ListFilings,
+    /// `POST /api/v1/enterprises/{uscc}/filings`.
+    CreateFiling,
+    /// `GET /api/v1/enterprises/{uscc}/filings/{id}`.
+    GetFiling,
+    /// `PUT /api/v1/enterprises/{uscc}/filings/{id}`.
+    UpdateFiling,
+    /// `POST /api/v1/enterprises/{uscc}/filings/{id}/submit`.
+    SubmitFiling,
+    /// `POST /api/v1/filings/{id}/decision`.
+    DecideFiling,
+    /// `GET /api/v1/review-queue`.
+    GetReviewQueue,
+    /// `GET /api/v1/enterprises/{uscc}/products`.
+    ListOwnProducts,
+    /// `GET /api/v1/enterprises/{uscc}/products/{number}`.
+    GetOwnProduct,
+    /// `PUT /api/v1/enterprises/{uscc}/products/{number}/years/{year}`.
+    PutAnnualUpdate,
+    /// `PUT /api/v1/enterprises/{uscc}/products/{number}/opt-in`.
+    PutOptIn,
+    /// `POST /api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation`.
+    ConfirmRevocation,
+    /// `GET /api/v1/enterprises/{uscc}/transactions`.
+    ListTransactions,
+    /// `GET /api/v1/products`.
+    ListProducts,
+    /// `GET /api/v1/products/{number}`.
+    GetProduct,
+    /// `GET /api/v1/patents/{number}/products`.
+    GetPatentProducts,
+    /// `GET /api/v1/settings`.
+    ListSettings,
+    /// `PUT /api/v1/settings/{key}`.
+    PutSetting,
 }
 
 /// One operation: method, path template (`{name}` matches one segment), route.
@@ -75,6 +135,156 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "POST",
         path: "/api/v1/staff",
         route: Route::CreateStaff,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/integrity-commitment",
+        route: Route::GetCommitment,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}",
+        route: Route::GetEnterprise,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/verifications",
+        route: Route::ListVerifications,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/verifications",
+        route: Route::CreateVerification,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/verifications/{id}/decision",
+        route: Route::DecideVerification,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/documents",
+        route: Route::ListDocuments,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/documents",
+        route: Route::UploadDocument,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/documents/{id}",
+        route: Route::GetDocument,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/patents",
+        route: Route::ListPatents,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/patents",
+        route: Route::CreatePatent,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/enterprises/{uscc}/patents/{id}",
+        route: Route::UpdatePatent,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/patent-status-imports",
+        route: Route::ImportPatentStatuses,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/filings",
+        route: Route::ListFilings,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/filings",
+        route: Route::CreateFiling,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/filings/{id}",
+        route: Route::GetFiling,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/enterprises/{uscc}/filings/{id}",
+        route: Route::UpdateFiling,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/filings/{id}/submit",
+        route: Route::SubmitFiling,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/filings/{id}/decision",
+        route: Route::DecideFiling,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/review-queue",
+        route: Route::GetReviewQueue,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/products",
+        route: Route::ListOwnProducts,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/products/{number}",
+        route: Route::GetOwnProduct,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/enterprises/{uscc}/products/{number}/years/{year}",
+        route: Route::PutAnnualUpdate,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/enterprises/{uscc}/products/{number}/opt-in",
+        route: Route::PutOptIn,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation",
+        route: Route::ConfirmRevocation,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/transactions",
+        route: Route::ListTransactions,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/products",
+        route: Route::ListProducts,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/products/{number}",
+        route: Route::GetProduct,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/patents/{number}/products",
+        route: Route::GetPatentProducts,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/settings",
+        route: Route::ListSettings,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/settings/{key}",
+        route: Route::PutSetting,
     },
 ];
 

@@ -3,9 +3,18 @@
 //! [`crate::error::ApiError`]; each resource decides who may do what in one
 //! `authorize_*` function.
 
+pub mod documents;
 pub mod enterprises;
+pub mod filings;
 pub mod health;
 pub mod openapi;
+pub mod patents;
+pub mod products;
+pub mod public;
+pub mod recording;
+pub mod review;
 pub mod sessions;
+pub mod settings;
 pub mod staff;
 pub mod validate;
+pub mod verifications;

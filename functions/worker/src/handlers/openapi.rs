@@ -9,9 +9,10 @@ pub const DOCUMENT: &str = include_str!("../../openapi.json");
 #[must_use]
 pub fn get_openapi() -> Reply {
     Reply {
-        status: 200,
-        body: DOCUMENT.to_owned(),
         cache: CachePolicy::PublicShort,
-        headers: Vec::new(),
+        ..Reply::bytes(
+            DOCUMENT.as_bytes().to_vec(),
+            "application/json; charset=utf-8",
+        )
     }
 }

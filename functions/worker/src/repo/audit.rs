@@ -72,6 +72,22 @@ pub fn record_for_uscc(
     )
 }
 
+/// The audit row for an entity inserted by the statement just before this one in the
+/// same batch: its id is `last_insert_rowid()`, which `change.entity_id` cannot know.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn record_created(db: &D1Database, change: &Change<'_>) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO audit_log
+           (at, actor_user_id, actor_role, action, entity_type, entity_id, enterprise_id, before, after, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, CAST(last_insert_rowid() AS TEXT), ?7, ?8, ?9, ?10)",
+        &params(change, Param::OptInt(change.enterprise_id)),
+    )
+}
+
 fn params<'a>(change: &Change<'a>, enterprise: Param<'a>) -> [Param<'a>; 10] {
     [
         Param::Text(change.at),

@@ -51,3 +51,33 @@ pub fn insert_for_enterprise(
         &[Param::Text(scope), Param::Text(key), Param::Text(request_hash), Param::Text(uscc), Param::Text(now)],
     )
 }
+
+/// Records `key` for an entity created earlier in the same batch, right after its
+/// audit row (written by [`super::audit::record_created`]): the entity's id is read
+/// from that row, which is what `last_insert_rowid()` points at.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn insert_after_audit(
+    db: &D1Database,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    entity_type: &str,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO idempotency_keys (scope, key, request_hash, entity_type, entity_id, created_at)
+         VALUES (?1, ?2, ?3, ?4,
+                 (SELECT CAST(entity_id AS INTEGER) FROM audit_log WHERE id = last_insert_rowid()), ?5)",
+        &[
+            Param::Text(scope),
+            Param::Text(key),
+            Param::Text(request_hash),
+            Param::Text(entity_type),
+            Param::Text(now),
+        ],
+    )
+}

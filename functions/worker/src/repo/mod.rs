@@ -5,10 +5,19 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod documents;
+pub mod filings;
 pub mod idempotency;
+pub mod patents;
+pub mod product_writes;
+pub mod products;
+pub mod public;
 pub mod schema;
 pub mod sessions;
+pub mod settings;
+pub mod verifications;
 
+use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -71,4 +80,56 @@ pub fn unique_violation(err: &worker::Error) -> Option<String> {
             .unwrap_or_default()
             .to_owned(),
     )
+}
+
+/// Every row of a query.
+///
+/// # Errors
+///
+/// The database failed, or a row does not fit `T`.
+pub async fn all<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[Param<'_>],
+) -> worker::Result<Vec<T>> {
+    statement(db, sql, params)?.all().await?.results()
+}
+
+/// The first row of a query, if any.
+///
+/// # Errors
+///
+/// The database failed, or the row does not fit `T`.
+pub async fn first<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[Param<'_>],
+) -> worker::Result<Option<T>> {
+    statement(db, sql, params)?.first(None).await
+}
+
+/// Placed right after a guarded `UPDATE … WHERE version = ?` (or `status = ?`) in a
+/// batch: fails the whole batch when that UPDATE changed no row, because someone else
+/// changed the row first. See `batch_guards` in the migrations.
+///
+/// # Errors
+///
+/// D1 refuses the statement.
+pub fn guard(db: &D1Database) -> worker::Result<D1PreparedStatement> {
+    statement(db, "INSERT INTO batch_guards (ok) VALUES (changes())", &[])
+}
+
+/// Ends a batch that used [`guard`]: leaves `batch_guards` empty.
+///
+/// # Errors
+///
+/// D1 refuses the statement.
+pub fn guard_end(db: &D1Database) -> worker::Result<D1PreparedStatement> {
+    statement(db, "DELETE FROM batch_guards", &[])
+}
+
+/// Whether a failed batch was stopped by a [`guard`].
+#[must_use]
+pub fn is_stale(err: &worker::Error) -> bool {
+    err.to_string().contains("stale_state")
 }

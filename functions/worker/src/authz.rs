@@ -1,0 +1,193 @@
+//! Who may do what to an enterprise's records, decided in one place.
+//!
+//! | Role | Own enterprise | Other enterprise |
+//! |---|---|---|
+//! | enterprise user | read and write | 403 `not_your_enterprise` |
+//! | reviewer, national admin | read | read |
+//! | regional admin | read inside its scope | 403 `outside_scope` |
+//!
+//! Staff never write an enterprise's records (403 `staff_read_only`); they act
+//! through their own routes (review decisions, imports, settings). Writes to patents,
+//! filings, evidence and products also need a verified enterprise (403
+//! `enterprise_not_verified`).
+
+use ppr_core::{RegionCode, Role, Uscc};
+
+use crate::app::Ctx;
+use crate::auth::{self, Principal};
+use crate::error::ApiError;
+use crate::repo::accounts::{self, EnterpriseRow};
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// See the records, confidential data included.
+    Read,
+    /// Change them (the enterprise's own users only; CSRF checked).
+    Write,
+    /// Change them, and the enterprise must be verified.
+    WriteVerified,
+}
+
+/// The signed-in principal and the enterprise named by the `{uscc}` path parameter,
+/// once `access` is allowed.
+///
+/// # Errors
+///
+/// 401 without a session; 404 for an unknown USCC; 403 as in the module table; 403
+/// `csrf_failed` on a write without the token.
+pub async fn enterprise_access(
+    ctx: &Ctx<'_>,
+    access: Access,
+) -> Result<(Principal, EnterpriseRow), ApiError> {
+    let principal = ctx.principal().await?;
+    let enterprise = enterprise_by_param(ctx).await?;
+    check_enterprise_access(&principal, &enterprise, access)?;
+    if access != Access::Read {
+        auth::check_csrf(ctx.req, &principal)?;
+    }
+    Ok((principal, enterprise))
+}
+
+/// The enterprise named by the `{uscc}` path parameter.
+///
+/// # Errors
+///
+/// 404 when the USCC is malformed or not registered.
+pub async fn enterprise_by_param(ctx: &Ctx<'_>) -> Result<EnterpriseRow, ApiError> {
+    let raw = ctx.param("uscc")?;
+    let not_found = || {
+        ApiError::missing(
+            "enterprise_not_found",
+            format!("no enterprise with USCC {raw} is registered"),
+        )
+    };
+    let uscc = Uscc::parse(&raw).map_err(|_| not_found())?;
+    accounts::enterprise_by_uscc(&ctx.db()?, uscc.as_str())
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The rule of the module table, without I/O.
+///
+/// # Errors
+///
+/// 403 with a code that says why.
+pub fn check_enterprise_access(
+    principal: &Principal,
+    enterprise: &EnterpriseRow,
+    access: Access,
+) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Enterprise => {
+            if principal.enterprise_id != Some(enterprise.id) {
+                return Err(ApiError::forbidden(
+                    "not_your_enterprise",
+                    "you can only see and change your own enterprise's records",
+                ));
+            }
+            if access == Access::WriteVerified {
+                require_verified(enterprise)?;
+            }
+            Ok(())
+        }
+        Role::Reviewer | Role::NationalAdmin | Role::RegionalAdmin => {
+            if principal.role == Role::RegionalAdmin
+                && !in_scope(principal, &enterprise.region_code)
+            {
+                return Err(ApiError::forbidden(
+                    "outside_scope",
+                    "this enterprise is outside your region",
+                ));
+            }
+            if access == Access::Read {
+                Ok(())
+            } else {
+                Err(ApiError::forbidden(
+                    "staff_read_only",
+                    "staff can read an enterprise's records but only the enterprise changes them",
+                ))
+            }
+        }
+    }
+}
+
+/// Whether a regional admin's scope holds a region code.
+#[must_use]
+pub fn in_scope(principal: &Principal, region_code: &str) -> bool {
+    match (&principal.region_scope, RegionCode::parse(region_code)) {
+        (Some(scope), Ok(code)) => scope.contains(code),
+        _ => false,
+    }
+}
+
+/// 403 unless the enterprise passed real-name verification.
+///
+/// # Errors
+///
+/// 403 `enterprise_not_verified`, saying where the verification stands.
+pub fn require_verified(enterprise: &EnterpriseRow) -> Result<(), ApiError> {
+    let why = match enterprise.verification_status.as_str() {
+        "verified" => return Ok(()),
+        "pending" => {
+            "your real-name verification is waiting for review; this opens once it is approved"
+        }
+        "rejected" => {
+            "your real-name verification was rejected; submit it again with the reviewer's reason addressed"
+        }
+        _ => {
+            "submit your real-name verification first (POST /api/v1/enterprises/{uscc}/verifications)"
+        }
+    };
+    Err(ApiError::forbidden("enterprise_not_verified", why))
+}
+
+/// Reviewers and national admins: who decides verifications and filings.
+///
+/// # Errors
+///
+/// 403 `not_reviewer`.
+pub fn require_reviewer(principal: &Principal) -> Result<(), ApiError> {
+    if matches!(principal.role, Role::Reviewer | Role::NationalAdmin) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "not_reviewer",
+            "only a reviewer or a national admin does this",
+        ))
+    }
+}
+
+/// National admins only.
+///
+/// # Errors
+///
+/// 403 `not_national_admin`.
+pub fn require_national_admin(principal: &Principal) -> Result<(), ApiError> {
+    if principal.role == Role::NationalAdmin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "not_national_admin",
+            "only a national admin does this",
+        ))
+    }
+}
+
+/// A reviewer never decides on their own enterprise's records. Staff accounts have
+/// no enterprise, so this holds by construction; it is checked all the same, so that
+/// a future account model cannot break it silently.
+///
+/// # Errors
+///
+/// 403 `own_enterprise`.
+pub fn require_not_own(principal: &Principal, enterprise_id: i64) -> Result<(), ApiError> {
+    if principal.enterprise_id == Some(enterprise_id) {
+        Err(ApiError::forbidden(
+            "own_enterprise",
+            "you cannot review your own enterprise's records",
+        ))
+    } else {
+        Ok(())
+    }
+}

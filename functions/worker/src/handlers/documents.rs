@@ -1,0 +1,274 @@
+//! Uploaded documents: verification papers and filing evidence, stored in R2.
+//!
+//! `POST /api/v1/enterprises/{uscc}/documents?purpose=evidence&filename=invoice.pdf`
+//! with the file as the raw body and its `Content-Type`: PDF, PNG or JPEG up to
+//! 10 MiB, checked against the file's first bytes. The bytes go to R2 first, then
+//! the metadata to D1; if D1 fails, the object is deleted again, so no listed
+//! document lacks its bytes. Documents are confidential: only the enterprise and
+//! staff who may read its records download them.
+
+use ppr_core::document::{DocumentPurpose, DocumentType, MAX_DOCUMENT_BYTES, clean_filename};
+use serde::Serialize;
+use worker::HttpMetadata;
+
+use crate::app::Ctx;
+use crate::auth::{hex, random_bytes, sha256_hex};
+use crate::authz::{Access, enterprise_access};
+use crate::body::read_limited;
+use crate::error::ApiError;
+use crate::http::{CachePolicy, Reply};
+use crate::idempotency::{Creation, mark_replayed};
+use crate::repo::audit::{self, Actor, Change};
+use crate::repo::documents::{self, DocumentRow, NewDocument};
+
+/// The R2 binding of uploaded documents in `wrangler.toml`.
+pub const BUCKET_BINDING: &str = "DOCUMENTS";
+
+/// A document as returned.
+#[derive(Debug, Serialize)]
+pub struct DocumentOut {
+    /// Id.
+    pub id: i64,
+    /// `verification` or `evidence`.
+    pub purpose: String,
+    /// File name.
+    pub filename: String,
+    /// Media type.
+    pub content_type: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// SHA-256 of the bytes, hex: lets the uploader check what was stored.
+    pub sha256: String,
+    /// Upload time.
+    pub uploaded_at: String,
+}
+
+impl From<DocumentRow> for DocumentOut {
+    fn from(row: DocumentRow) -> Self {
+        Self {
+            id: row.id,
+            purpose: row.purpose,
+            filename: row.filename,
+            content_type: row.content_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            uploaded_at: row.uploaded_at,
+        }
+    }
+}
+
+fn query_value(ctx: &Ctx<'_>, name: &str) -> Option<String> {
+    ctx.query()
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// `POST /api/v1/enterprises/{uscc}/documents`: 201 with the document.
+///
+/// # Errors
+///
+/// 401/403/404 as [`enterprise_access`]; 413 over 10 MiB; 422 for the purpose, the
+/// type, or bytes that are not of the type.
+pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let purpose = query_value(ctx, "purpose").unwrap_or_default();
+    let purpose = DocumentPurpose::from_code(&purpose).ok_or_else(|| {
+        ApiError::invalid_field(
+            "purpose",
+            "unknown_purpose",
+            "give ?purpose=verification or ?purpose=evidence",
+        )
+    })?;
+    // Verification papers come before verification; evidence needs it.
+    let access = match purpose {
+        DocumentPurpose::Verification => Access::Write,
+        DocumentPurpose::Evidence => Access::WriteVerified,
+    };
+    let (principal, enterprise) = enterprise_access(ctx, access).await?;
+    let content_type = ctx
+        .req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let doc_type = DocumentType::from_media_type(&content_type)
+        .map_err(|e| ApiError::invalid_field("content-type", e.code(), e.to_string()))?;
+    let bytes = read_limited(ctx.req, MAX_DOCUMENT_BYTES).await?;
+    doc_type
+        .check(&bytes)
+        .map_err(|e| ApiError::invalid_field("body", e.code(), e.to_string()))?;
+    let filename = clean_filename(&query_value(ctx, "filename").unwrap_or_default());
+
+    let db = ctx.db()?;
+    let sha256 = sha256_hex(&bytes);
+    // The key fingerprints the file and its purpose, so a retried upload is the same.
+    let fingerprint = format!("{}:{}:{sha256}", purpose.code(), filename);
+    let creation = Creation::begin(
+        ctx.req,
+        principal.user_id,
+        "document",
+        fingerprint.as_bytes(),
+    )?;
+    if let Some(id) = creation.replayed(&db).await? {
+        return document_reply(&db, enterprise.id, id)
+            .await
+            .map(mark_replayed);
+    }
+    let r2_key = format!(
+        "documents/{}/{}",
+        enterprise.id,
+        hex(&random_bytes::<16>()?)
+    );
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let bucket = ctx
+        .env
+        .bucket(BUCKET_BINDING)
+        .map_err(|e| ApiError::internal_cause("R2 binding", &e))?;
+    bucket
+        .put(&r2_key, bytes)
+        .http_metadata(HttpMetadata {
+            content_type: Some(doc_type.media_type().to_owned()),
+            ..HttpMetadata::default()
+        })
+        .execute()
+        .await
+        .map_err(|e| ApiError::internal_cause("R2 put", &e))?;
+
+    let new = NewDocument {
+        enterprise_id: enterprise.id,
+        purpose: purpose.code(),
+        r2_key: &r2_key,
+        filename: &filename,
+        content_type: doc_type.media_type(),
+        size_bytes: size,
+        sha256: &sha256,
+        uploaded_by: principal.user_id,
+    };
+    let after = serde_json::json!({"purpose": purpose.code(), "filename": filename, "sha256": sha256, "size_bytes": size}).to_string();
+    let change = Change {
+        at: &ctx.stamp,
+        actor: Actor {
+            user_id: Some(principal.user_id),
+            role: principal.role.code(),
+        },
+        action: "document.upload",
+        entity_type: "document",
+        entity_id: "",
+        enterprise_id: Some(enterprise.id),
+        before: None,
+        after: Some(&after),
+        reason: None,
+    };
+    let mut batch = vec![
+        documents::insert(&db, &new, &ctx.stamp)?,
+        audit::record_created(&db, &change)?,
+    ];
+    batch.extend(creation.record(&db, &ctx.stamp)?);
+    let outcome = db.batch(batch).await;
+    if let Err(err) = outcome {
+        // Nothing in D1 points at the object: remove it (best effort; an orphan
+        // object is invisible and costs only storage).
+        let _ = bucket.delete(&r2_key).await;
+        if let Some(id) = creation.replayed(&db).await? {
+            return document_reply(&db, enterprise.id, id)
+                .await
+                .map(mark_replayed);
+        }
+        return Err(ApiError::internal_cause("upload document", &err));
+    }
+    let row = documents::list(&db, enterprise.id, Some(purpose.code()))
+        .await?
+        .into_iter()
+        .find(|d| d.r2_key == r2_key)
+        .ok_or_else(|| ApiError::internal_cause("upload document", &"row missing after insert"))?;
+    Reply::json(201, &DocumentOut::from(row), CachePolicy::NoStore)
+}
+
+async fn document_reply(
+    db: &worker::D1Database,
+    enterprise_id: i64,
+    id: i64,
+) -> Result<Reply, ApiError> {
+    let row = documents::by_id(db, enterprise_id, id)
+        .await?
+        .ok_or_else(|| ApiError::internal_cause("idempotent replay", &"document missing"))?;
+    Reply::json(201, &DocumentOut::from(row), CachePolicy::NoStore)
+}
+
+/// `GET /api/v1/enterprises/{uscc}/documents`: the enterprise's documents.
+///
+/// # Errors
+///
+/// As [`enterprise_access`].
+pub async fn list_documents(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
+    let rows = documents::list(&ctx.db()?, enterprise.id, None).await?;
+    let items: Vec<DocumentOut> = rows.into_iter().map(DocumentOut::from).collect();
+    Reply::json(
+        200,
+        &serde_json::json!({ "items": items }),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/enterprises/{uscc}/documents/{id}`: the file itself, as an attachment.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 404 for a document of another enterprise or none.
+pub async fn get_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
+    let id = ctx.id_param("id", "document_not_found")?;
+    let row = documents::by_id(&ctx.db()?, enterprise.id, id)
+        .await?
+        .ok_or_else(|| ApiError::missing("document_not_found", format!("no document {id} here")))?;
+    let bucket = ctx
+        .env
+        .bucket(BUCKET_BINDING)
+        .map_err(|e| ApiError::internal_cause("R2 binding", &e))?;
+    let object = bucket
+        .get(&row.r2_key)
+        .execute()
+        .await
+        .map_err(|e| ApiError::internal_cause("R2 get", &e))?
+        .ok_or_else(|| ApiError::internal_cause("R2 get", &"object missing"))?;
+    let bytes = object
+        .body()
+        .ok_or_else(|| ApiError::internal_cause("R2 get", &"no body"))?
+        .bytes()
+        .await
+        .map_err(|e| ApiError::internal_cause("R2 body", &e))?;
+    let doc_type = DocumentType::from_media_type(&row.content_type)
+        .map_err(|e| ApiError::internal_cause("stored content type", &e))?;
+    let ascii_name: String = row
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(Reply::bytes(bytes, doc_type.media_type()).with_header(
+        "content-disposition",
+        format!(
+            "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+            percent_encode(&row.filename)
+        ),
+    ))
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

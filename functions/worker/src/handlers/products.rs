@@ -1,0 +1,483 @@
+//! Recorded products, from the enterprise's side (staff in scope read them too):
+//! the full record with confidential data, the annual update, opt-in to the current
+//! identification round, confirming a prompted revocation, and the transaction
+//! history.
+
+use std::collections::BTreeMap;
+
+use ppr_core::calendar::{business_date, business_year};
+use ppr_core::product::{EconomicsIn, check_economics, economics_year};
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+use crate::app::Ctx;
+use crate::auth::Principal;
+use crate::authz::{Access, enterprise_access};
+use crate::error::ApiError;
+use crate::handlers::filings::{own_product, problems_error};
+use crate::handlers::settings;
+use crate::http::{CachePolicy, Reply};
+use crate::repo::audit::Actor;
+use crate::repo::product_writes::{self, Figures, Transaction};
+use crate::repo::products::{self, LinkedPatentRow, ProductRow, YearRow};
+use crate::repo::{self};
+
+/// A product with its confidential data.
+#[derive(Debug, Serialize)]
+pub struct OwnProductOut {
+    /// Registration number.
+    pub registration_number: String,
+    /// Status.
+    pub status: String,
+    /// Name.
+    pub name: String,
+    /// Model.
+    pub model: String,
+    /// Field code.
+    pub field: String,
+    /// Description.
+    pub description: String,
+    /// First on the market.
+    pub first_marketed_on: String,
+    /// Region of manufacture.
+    pub manufacture_region: String,
+    /// Linked patents with contribution shares.
+    pub patents: Vec<serde_json::Value>,
+    /// Economic data per year.
+    pub economics: Vec<serde_json::Value>,
+    /// The round year it takes part in, if opted in.
+    pub opt_in_year: Option<i64>,
+    /// A pending prompted revocation, if any.
+    pub revocation_prompt: Option<serde_json::Value>,
+    /// Recording time.
+    pub recorded_at: String,
+    /// Revocation time.
+    pub revoked_at: Option<String>,
+    /// Row version (send it as `If-Match` with updates).
+    pub version: i64,
+}
+
+fn own_out(p: ProductRow, patents: &[LinkedPatentRow], years: &[YearRow]) -> OwnProductOut {
+    OwnProductOut {
+        patents: patents
+            .iter()
+            .filter(|l| l.product_id == p.id)
+            .map(|l| {
+                serde_json::json!({
+                    "number": l.number, "kind": l.kind, "pct": l.pct == 1, "title": l.title,
+                    "legal_status": l.legal_status, "core": l.is_core == 1,
+                    "contribution_pct": l.contribution_pct,
+                })
+            })
+            .collect(),
+        economics: years
+            .iter()
+            .filter(|y| y.product_id == p.id)
+            .map(|y| {
+                serde_json::json!({
+                    "year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit,
+                    "ip_investment": y.ip_investment, "updated_at": y.updated_at,
+                })
+            })
+            .collect(),
+        revocation_prompt: p.revocation_prompted_at.as_ref().map(|at| {
+            serde_json::json!({
+                "prompted_at": at,
+                "deadline": p.revocation_deadline,
+                "why": "every linked patent has lapsed or been transferred; confirm the revocation, or it happens at the deadline unless a valid patent is linked again",
+            })
+        }),
+        registration_number: p.registration_number,
+        status: p.status,
+        name: p.name,
+        model: p.model,
+        field: p.field,
+        description: p.description,
+        first_marketed_on: p.first_marketed_on,
+        manufacture_region: p.manufacture_region,
+        opt_in_year: p.opt_in_year,
+        recorded_at: p.recorded_at,
+        revoked_at: p.revoked_at,
+        version: p.version,
+    }
+}
+
+async fn with_details(
+    db: &D1Database,
+    rows: Vec<ProductRow>,
+) -> Result<Vec<OwnProductOut>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let ids_json = serde_json::to_string(&ids).map_err(|e| ApiError::internal_cause("ids", &e))?;
+    let patents = products::linked_patents(db, &ids_json).await?;
+    let years = products::years(db, &ids_json).await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| own_out(p, &patents, &years))
+        .collect())
+}
+
+/// `GET /api/v1/enterprises/{uscc}/products`.
+///
+/// # Errors
+///
+/// As [`enterprise_access`].
+pub async fn list_own_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
+    let db = ctx.db()?;
+    let rows = products::list_for_enterprise(&db, enterprise.id).await?;
+    let items = with_details(&db, rows).await?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "items": items }),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/enterprises/{uscc}/products/{number}`.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 404.
+pub async fn get_own_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
+    let db = ctx.db()?;
+    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    let mut items = with_details(&db, vec![product]).await?;
+    let item = items
+        .pop()
+        .ok_or_else(|| ApiError::internal_cause("product", &"missing"))?;
+    Reply::json(200, &item, CachePolicy::NoStore)
+}
+
+async fn product_reply(db: &D1Database, number: &str) -> Result<Reply, ApiError> {
+    let product = products::by_number(db, number)
+        .await?
+        .ok_or_else(|| ApiError::internal_cause("product", &"missing"))?;
+    let mut items = with_details(db, vec![product]).await?;
+    let item = items
+        .pop()
+        .ok_or_else(|| ApiError::internal_cause("product", &"missing"))?;
+    Reply::json(200, &item, CachePolicy::NoStore)
+}
+
+fn actor(principal: &Principal) -> Actor<'_> {
+    Actor {
+        user_id: Some(principal.user_id),
+        role: principal.role.code(),
+    }
+}
+
+fn required_version(ctx: &Ctx<'_>, body_version: Option<i64>) -> Result<i64, ApiError> {
+    ctx.if_match()?.or(body_version).ok_or_else(|| {
+        ApiError::invalid_field(
+            "version",
+            "required",
+            "send the product's version you read (If-Match or version)",
+        )
+    })
+}
+
+fn require_recorded(product: &ProductRow) -> Result<(), ApiError> {
+    if product.status == "recorded" {
+        Ok(())
+    } else {
+        Err(ApiError::state_conflict(
+            "product_revoked",
+            format!(
+                "{} is revoked; it cannot change any more",
+                product.registration_number
+            ),
+        ))
+    }
+}
+
+/// An annual update's figures.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnualUpdateIn {
+    /// Sales.
+    pub sales: i64,
+    /// Exports.
+    pub exports: i64,
+    /// Profit.
+    pub profit: i64,
+    /// IP investment.
+    pub ip_investment: i64,
+    /// The product version read (or send `If-Match`).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// `PUT /api/v1/enterprises/{uscc}/products/{number}/years/{year}`: the annual
+/// update. Inside the year's update window only, for the previous year's figures.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 404; 409 `outside_update_window`, revoked or stale; 422.
+pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+    let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
+    let input: AnnualUpdateIn = crate::body::decode_json(body)?;
+    let db = ctx.db()?;
+    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    require_recorded(&product)?;
+    let version = required_version(ctx, input.version)?;
+    let today = business_date(ctx.now);
+    let year_text = ctx.param("year")?;
+    let wanted = economics_year(today);
+    if year_text.parse::<i32>().ok() != Some(wanted) {
+        return Err(ApiError::invalid_field(
+            "year",
+            "wrong_year",
+            format!("the annual update now is for {wanted}; {year_text} cannot be updated"),
+        ));
+    }
+    let window = settings::annual_update_window(&db, business_year(ctx.now)).await?;
+    if !window.contains(ctx.now) {
+        return Err(ApiError::state_conflict(
+            "outside_update_window",
+            format!(
+                "the annual update window of {} runs from {} to {} (Asia/Shanghai); it is closed now",
+                business_year(ctx.now),
+                window.start(),
+                window.end()
+            ),
+        ));
+    }
+    let figures = EconomicsIn {
+        year: wanted,
+        sales: input.sales,
+        exports: input.exports,
+        profit: input.profit,
+        ip_investment: input.ip_investment,
+    };
+    let problems = check_economics(&figures, wanted);
+    if !problems.is_empty() {
+        return Err(problems_error(problems, ""));
+    }
+    let number = product.registration_number.clone();
+    let before: Option<YearRow> = products::years(&db, &format!("[{}]", product.id))
+        .await?
+        .into_iter()
+        .find(|y| y.year == i64::from(wanted));
+    let before_json = before.map(|y| serde_json::json!({"year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit, "ip_investment": y.ip_investment}).to_string());
+    let after_json =
+        serde_json::to_string(&figures).map_err(|e| ApiError::internal_cause("after", &e))?;
+    let batch = vec![
+        product_writes::touch(&db, &number, version, &ctx.stamp)?,
+        repo::guard(&db)?,
+        product_writes::upsert_year(
+            &db,
+            &number,
+            &Figures {
+                year: i64::from(wanted),
+                sales: figures.sales,
+                exports: figures.exports,
+                profit: figures.profit,
+                ip_investment: figures.ip_investment,
+            },
+            &ctx.stamp,
+        )?,
+        product_writes::record(
+            &db,
+            &Transaction {
+                registration_number: &number,
+                enterprise_id: enterprise.id,
+                filing_id: None,
+                kind: "update",
+                actor: actor(&principal),
+                reason: None,
+                before: before_json.as_deref(),
+                after: Some(&after_json),
+            },
+            &ctx.stamp,
+        )?,
+        repo::guard_end(&db)?,
+    ];
+    if let Err(err) = db.batch(batch).await {
+        if repo::is_stale(&err) {
+            return Err(ApiError::stale_version());
+        }
+        return Err(ApiError::internal_cause("annual update", &err));
+    }
+    product_reply(&db, &number).await
+}
+
+/// Opt-in or out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptInIn {
+    /// Whether the product takes part in the current round.
+    pub opt_in: bool,
+    /// The product version read (or send `If-Match`).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// `PUT /api/v1/enterprises/{uscc}/products/{number}/opt-in`: take part (or not) in
+/// the current year's identification round.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 404; 409 revoked or stale.
+pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+    let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
+    let input: OptInIn = crate::body::decode_json(body)?;
+    let db = ctx.db()?;
+    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    require_recorded(&product)?;
+    let version = required_version(ctx, input.version)?;
+    let round = i64::from(business_year(ctx.now));
+    let year = input.opt_in.then_some(round);
+    let number = product.registration_number.clone();
+    let before = serde_json::json!({"opt_in_year": product.opt_in_year}).to_string();
+    let after = serde_json::json!({"opt_in_year": year}).to_string();
+    let batch = vec![
+        product_writes::touch(&db, &number, version, &ctx.stamp)?,
+        repo::guard(&db)?,
+        product_writes::set_opt_in(&db, &number, year)?,
+        product_writes::record(
+            &db,
+            &Transaction {
+                registration_number: &number,
+                enterprise_id: enterprise.id,
+                filing_id: None,
+                kind: if input.opt_in { "opt_in" } else { "opt_out" },
+                actor: actor(&principal),
+                reason: None,
+                before: Some(&before),
+                after: Some(&after),
+            },
+            &ctx.stamp,
+        )?,
+        repo::guard_end(&db)?,
+    ];
+    if let Err(err) = db.batch(batch).await {
+        if repo::is_stale(&err) {
+            return Err(ApiError::stale_version());
+        }
+        return Err(ApiError::internal_cause("opt in", &err));
+    }
+    product_reply(&db, &number).await
+}
+
+/// `POST /api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation`: the
+/// enterprise confirms a prompted revocation; the product is revoked now.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 404; 409 `no_revocation_prompt` or revoked.
+pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
+    let db = ctx.db()?;
+    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    require_recorded(&product)?;
+    if product.revocation_prompted_at.is_none() {
+        return Err(ApiError::state_conflict(
+            "no_revocation_prompt",
+            "this product was not prompted for revocation; to withdraw it, file a revocation request",
+        ));
+    }
+    revoke_prompted(
+        &db,
+        &product,
+        actor(&principal),
+        "confirmed by the enterprise",
+        &ctx.stamp,
+    )
+    .await?;
+    product_reply(&db, &product.registration_number).await
+}
+
+/// Revokes a prompted product in one batch with its transaction (used by the
+/// enterprise's confirmation and by the scheduled job at the deadline).
+///
+/// # Errors
+///
+/// 409 if it was revoked meanwhile; the database failed.
+pub async fn revoke_prompted(
+    db: &D1Database,
+    product: &ProductRow,
+    actor: Actor<'_>,
+    reason: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    let number = &product.registration_number;
+    let batch = vec![
+        product_writes::revoke(db, number, now)?,
+        repo::guard(db)?,
+        product_writes::record(
+            db,
+            &Transaction {
+                registration_number: number,
+                enterprise_id: product.enterprise_id,
+                filing_id: None,
+                kind: "revocation",
+                actor,
+                reason: Some(reason),
+                before: Some(r#"{"status":"recorded"}"#),
+                after: Some(r#"{"status":"revoked"}"#),
+            },
+            now,
+        )?,
+        repo::guard_end(db)?,
+    ];
+    match db.batch(batch).await {
+        Ok(_) => Ok(()),
+        Err(err) if repo::is_stale(&err) => Err(ApiError::state_conflict(
+            "product_revoked",
+            format!("{number} was revoked meanwhile"),
+        )),
+        Err(err) => Err(ApiError::internal_cause("revoke", &err)),
+    }
+}
+
+/// `GET /api/v1/enterprises/{uscc}/transactions?before=ID&limit=N`: the enterprise's
+/// product transactions, newest first.
+///
+/// # Errors
+///
+/// As [`enterprise_access`]; 422 bad paging.
+pub async fn list_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
+    let query: BTreeMap<String, String> = ctx.query().into_iter().collect();
+    let before = match query.get("before") {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ApiError::invalid_field(
+                "before",
+                "invalid_cursor",
+                "before is the id of the last transaction seen",
+            )
+        })?),
+    };
+    let limit = match query.get("limit") {
+        None => 50,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("limit", "range", "limit is 1 to 200"))?,
+    };
+    let rows = products::transactions(&ctx.db()?, enterprise.id, before, limit).await?;
+    let items: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|t| {
+            let json = |s: Option<String>| {
+                s.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            };
+            serde_json::json!({
+                "id": t.id, "product": t.registration_number, "filing_id": t.filing_id,
+                "kind": t.kind, "actor_role": t.actor_role, "actor_user_id": t.actor_user_id,
+                "at": t.at, "reason": t.reason, "before": json(t.before), "after": json(t.after),
+            })
+        })
+        .collect();
+    let next = (i64::try_from(items.len()).unwrap_or(0) == limit)
+        .then(|| items.last().and_then(|t| t["id"].as_i64()))
+        .flatten();
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items, "next_before": next}),
+        CachePolicy::NoStore,
+    )
+}

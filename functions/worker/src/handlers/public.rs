@@ -1,0 +1,328 @@
+//! The public registry API: anyone, no sign-in. Only public fields leave here
+//! (DOMAIN §3): registration number, product name and model, enterprise name and
+//! region, field, linked patent numbers with type, title and core flag, years
+//! recorded, identification years. Never economic data, contribution shares,
+//! documents or contact data: the row types this module reads do not even carry them.
+
+use std::collections::BTreeMap;
+
+use ppr_core::search::match_query;
+use ppr_core::{PatentNumber, ProductField, RegionCode, Uscc};
+use serde::Serialize;
+use worker::D1Database;
+
+use crate::app::Ctx;
+use crate::error::ApiError;
+use crate::http::{CachePolicy, Reply};
+use crate::repo::public::{self, ListFilter, PublicProductRow};
+use crate::repo::{accounts, products};
+
+/// Default and largest page.
+const DEFAULT_PAGE: i64 = 20;
+const MAX_PAGE: i64 = 100;
+
+/// A product's public record.
+#[derive(Debug, Serialize)]
+pub struct PublicProductOut {
+    /// Registration number.
+    pub registration_number: String,
+    /// Name.
+    pub name: String,
+    /// Model.
+    pub model: String,
+    /// Field.
+    pub field: serde_json::Value,
+    /// The enterprise.
+    pub enterprise: serde_json::Value,
+    /// `recorded` or `revoked`.
+    pub status: String,
+    /// Year recorded.
+    pub recorded_year: i64,
+    /// Recording time.
+    pub recorded_at: String,
+    /// Revocation time.
+    pub revoked_at: Option<String>,
+    /// Years with recorded data.
+    pub years_recorded: Vec<i64>,
+    /// Years identified as a patent-intensive product.
+    pub identified_years: serde_json::Value,
+    /// Linked patents (on single-product answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patents: Option<Vec<serde_json::Value>>,
+    /// Where the public page of the product is.
+    pub url: String,
+}
+
+fn field_json(code: &str) -> serde_json::Value {
+    match ProductField::parse(code) {
+        Ok(f) => {
+            serde_json::json!({"code": f.code(), "name_zh": f.name_zh(), "name_en": f.name_en()})
+        }
+        Err(_) => serde_json::json!({"code": code}),
+    }
+}
+
+fn region_json(code: &str) -> serde_json::Value {
+    match RegionCode::parse(code) {
+        Ok(r) => serde_json::json!({
+            "code": code, "province": r.province().code(), "province_zh": r.province().name_zh(),
+            "province_en": r.province().name_en(),
+        }),
+        Err(_) => serde_json::json!({"code": code}),
+    }
+}
+
+fn public_out(row: PublicProductRow, years: &[(i64, i64)]) -> PublicProductOut {
+    PublicProductOut {
+        field: field_json(&row.field),
+        enterprise: serde_json::json!({
+            "uscc": row.uscc, "name": row.enterprise_name, "region": region_json(&row.region_code),
+        }),
+        years_recorded: years
+            .iter()
+            .filter(|(id, _)| *id == row.id)
+            .map(|(_, y)| *y)
+            .collect(),
+        identified_years: serde_json::from_str(&row.identified_years).unwrap_or_default(),
+        url: format!("/products/{}/", row.registration_number),
+        registration_number: row.registration_number,
+        name: row.name,
+        model: row.model,
+        status: row.status,
+        recorded_year: row.recorded_year,
+        recorded_at: row.recorded_at,
+        revoked_at: row.revoked_at,
+        patents: None,
+    }
+}
+
+async fn with_years(
+    db: &D1Database,
+    rows: Vec<PublicProductRow>,
+) -> Result<Vec<PublicProductOut>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids_json = serde_json::to_string(&ids).map_err(|e| ApiError::internal_cause("ids", &e))?;
+    let years: Vec<(i64, i64)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        public::years(db, &ids_json)
+            .await?
+            .into_iter()
+            .map(|y| (y.product_id, y.year))
+            .collect()
+    };
+    Ok(rows.into_iter().map(|r| public_out(r, &years)).collect())
+}
+
+/// `GET /api/v1/products`: the public listing, newest first, with filters (`field`,
+/// `region`, `year`, `status` = `recorded` (default) | `identified` | `revoked` |
+/// `all`, `q` text) and cursor pagination (`cursor`, `limit` ≤ 100).
+///
+/// # Errors
+///
+/// 422 naming a bad parameter.
+pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let query: BTreeMap<String, String> = ctx.query().into_iter().collect();
+    let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut filter = ListFilter {
+        limit: DEFAULT_PAGE,
+        status: Some("recorded"),
+        ..ListFilter::default()
+    };
+    if let Some(code) = get("field") {
+        let field = ProductField::parse(code)
+            .map_err(|e| ApiError::invalid_field("field", "unknown_field", e.to_string()))?;
+        filter.field = Some(field.code().to_owned());
+    }
+    if let Some(code) = get("region") {
+        let region = RegionCode::parse(code)
+            .map_err(|e| ApiError::invalid_field("region", e.code(), e.to_string()))?;
+        let text = region.to_string();
+        if text.ends_with("0000") {
+            filter.province = text.get(0..2).map(str::to_owned);
+        } else if text.ends_with("00") {
+            filter.prefecture = text.get(0..4).map(str::to_owned);
+        } else {
+            filter.county = Some(text);
+        }
+    }
+    if let Some(year) = get("year") {
+        filter.year = Some(
+            year.parse::<i64>()
+                .ok()
+                .filter(|y| (2000..=9999).contains(y))
+                .ok_or_else(|| ApiError::invalid_field("year", "year", "year is a 4-digit year"))?,
+        );
+    }
+    match get("status").unwrap_or("recorded") {
+        "recorded" => {}
+        "identified" => filter.identified = true,
+        "revoked" => filter.status = Some("revoked"),
+        "all" => filter.status = None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "unknown_status",
+                "status is recorded, identified, revoked or all",
+            ));
+        }
+    }
+    if let Some(q) = get("q") {
+        filter.search = Some(
+            match_query(q).map_err(|e| ApiError::invalid_field("q", e.code(), e.to_string()))?,
+        );
+    }
+    if let Some(cursor) = get("cursor") {
+        filter.before_id = Some(cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(
+            || {
+                ApiError::invalid_field(
+                    "cursor",
+                    "invalid_cursor",
+                    "pass next_cursor from the previous page as it is",
+                )
+            },
+        )?);
+    }
+    if let Some(limit) = get("limit") {
+        filter.limit = limit
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
+            })?;
+    }
+    let db = ctx.db()?;
+    let rows = public::list(&db, &filter).await?;
+    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    let items = with_years(&db, rows).await?;
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/products/{registration_number}`: one product's public record, with
+/// its linked patents (number, type, title, core flag).
+///
+/// # Errors
+///
+/// 404 `product_not_found`.
+pub async fn get_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let raw = ctx.param("number")?;
+    let not_found = || {
+        ApiError::missing(
+            "product_not_found",
+            format!("no product is recorded under {raw}"),
+        )
+    };
+    let number = ppr_core::regnum::RegistrationNumber::parse(&raw).map_err(|_| not_found())?;
+    let db = ctx.db()?;
+    let product = products::by_number(&db, &number.to_string())
+        .await?
+        .ok_or_else(not_found)?;
+    let row = PublicProductRow {
+        id: product.id,
+        registration_number: product.registration_number,
+        name: product.name,
+        model: product.model,
+        field: product.field,
+        uscc: product.uscc,
+        enterprise_name: product.enterprise_name,
+        region_code: product.region_code,
+        status: product.status,
+        recorded_year: product.recorded_year,
+        recorded_at: product.recorded_at,
+        revoked_at: product.revoked_at,
+        identified_years: product.identified_years,
+    };
+    let id = row.id;
+    let mut out = with_years(&db, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(not_found)?;
+    let linked = products::linked_patents(&db, &format!("[{id}]")).await?;
+    out.patents = Some(
+        linked
+            .into_iter()
+            .map(|l| {
+                serde_json::json!({
+                    "number": l.number, "kind": l.kind, "pct": l.pct == 1, "title": l.title,
+                    "core": l.is_core == 1,
+                })
+            })
+            .collect(),
+    );
+    Reply::json(200, &out, CachePolicy::NoStore)
+}
+
+/// `GET /api/v1/patents/{number}/products`: which recorded products use this patent
+/// (virtual patent marking). Any written form of the number is accepted.
+///
+/// # Errors
+///
+/// 422 `invalid_patent_number` for a number that is not one.
+pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let raw = ctx.param("number")?;
+    let number = raw
+        .parse::<PatentNumber>()
+        .map_err(|e| ApiError::invalid_field("number", e.code(), e.to_string()))?;
+    let canonical = number.to_string();
+    let db = ctx.db()?;
+    let rows = public::using_patent(&db, &canonical).await?;
+    let flags: Vec<(bool, String)> = rows
+        .iter()
+        .map(|r| (r.is_core == 1, r.title.clone()))
+        .collect();
+    let products = with_years(&db, rows.into_iter().map(|r| r.product).collect()).await?;
+    let items: Vec<serde_json::Value> = products
+        .into_iter()
+        .zip(flags)
+        .map(|(p, (core, title))| serde_json::json!({"product": p, "core": core, "title": title}))
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "number": canonical,
+            "type": number.patent_type().code(),
+            "items": items,
+        }),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/enterprises/{uscc}`: an enterprise's public record and products.
+///
+/// # Errors
+///
+/// 404 `enterprise_not_found` (also for a malformed USCC).
+pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let raw = ctx.param("uscc")?;
+    let not_found = || {
+        ApiError::missing(
+            "enterprise_not_found",
+            format!("no enterprise with USCC {raw} is registered"),
+        )
+    };
+    let uscc = Uscc::parse(&raw).map_err(|_| not_found())?;
+    let db = ctx.db()?;
+    let enterprise = accounts::enterprise_by_uscc(&db, uscc.as_str())
+        .await?
+        .ok_or_else(not_found)?;
+    let rows = public::of_enterprise(&db, enterprise.id).await?;
+    let items = with_years(&db, rows).await?;
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "uscc": enterprise.uscc,
+            "name": enterprise.name,
+            "region": region_json(&enterprise.region_code),
+            "verified": enterprise.verification_status == "verified",
+            "products": items,
+        }),
+        CachePolicy::NoStore,
+    )
+}

@@ -1,0 +1,204 @@
+//! Platform settings a national admin configures, with their shipped defaults:
+//!
+//! | Key | Value | Default |
+//! |---|---|---|
+//! | `annual_update_window.YYYY` | `{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}` | 1 January – 31 March of YYYY |
+//! | `prompted_revocation_days` | whole days, 0–365 | 30 |
+//!
+//! Dates are Asia/Shanghai business days, both ends included. A prompted revocation
+//! with 0 days happens at the next hourly run of the scheduled job.
+
+use chrono::{DateTime, Duration, Utc};
+use ppr_core::DateWindow;
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+use crate::app::Ctx;
+use crate::auth;
+use crate::authz;
+use crate::clock;
+use crate::error::ApiError;
+use crate::http::{CachePolicy, Reply};
+use crate::repo::audit::{self, Actor, Change};
+use crate::repo::settings;
+
+/// Default days between a revocation prompt and the revocation.
+pub const DEFAULT_PROMPTED_REVOCATION_DAYS: i64 = 30;
+
+/// Longest configurable prompt period.
+pub const MAX_PROMPTED_REVOCATION_DAYS: i64 = 365;
+
+const WINDOW_PREFIX: &str = "annual_update_window.";
+const REVOCATION_DAYS: &str = "prompted_revocation_days";
+
+/// The annual update window of `year`.
+///
+/// # Errors
+///
+/// The database failed, or a stored value is corrupt (logged).
+pub async fn annual_update_window(db: &D1Database, year: i32) -> Result<DateWindow, ApiError> {
+    if let Some(value) = settings::get(db, &format!("{WINDOW_PREFIX}{year}")).await? {
+        return serde_json::from_str(&value)
+            .map_err(|e| ApiError::internal_cause("stored annual update window", &e));
+    }
+    DateWindow::default_annual_update(year)
+        .ok_or_else(|| ApiError::internal_cause("default window", &year))
+}
+
+/// The revocation deadline for a product prompted now.
+///
+/// # Errors
+///
+/// The database failed, or a stored value is corrupt (logged).
+pub async fn revocation_deadline(db: &D1Database, now: DateTime<Utc>) -> Result<String, ApiError> {
+    let days = match settings::get(db, REVOCATION_DAYS).await? {
+        Some(value) => value
+            .parse::<i64>()
+            .map_err(|e| ApiError::internal_cause("stored prompted_revocation_days", &e))?,
+        None => DEFAULT_PROMPTED_REVOCATION_DAYS,
+    };
+    Ok(clock::stamp(now + Duration::days(days)))
+}
+
+/// A setting as returned.
+#[derive(Debug, Serialize)]
+pub struct SettingOut {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: serde_json::Value,
+    /// Last change, if it was ever set.
+    pub updated_at: Option<String>,
+    /// Who set it.
+    pub updated_by: Option<String>,
+}
+
+/// `GET /api/v1/settings`: every stored setting (defaults apply to the rest).
+///
+/// # Errors
+///
+/// 401; 403 `not_national_admin`.
+pub async fn list_settings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let principal = ctx.principal().await?;
+    authz::require_national_admin(&principal)?;
+    let rows = settings::list(&ctx.db()?).await?;
+    let items: Vec<SettingOut> = rows
+        .into_iter()
+        .map(|r| SettingOut {
+            key: r.key,
+            value: serde_json::from_str(&r.value).unwrap_or_default(),
+            updated_at: Some(r.updated_at),
+            updated_by: Some(r.updated_by),
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "items": items,
+            "defaults": {
+                "annual_update_window": {"start": "01-01", "end": "03-31"},
+                "prompted_revocation_days": DEFAULT_PROMPTED_REVOCATION_DAYS,
+            }
+        }),
+        CachePolicy::NoStore,
+    )
+}
+
+/// The body of `PUT /api/v1/settings/{key}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingIn {
+    /// The new value.
+    pub value: serde_json::Value,
+}
+
+/// `PUT /api/v1/settings/{key}`: sets a known setting, checked by its type.
+///
+/// # Errors
+///
+/// 401; 403; 404 `unknown_setting`; 422 a value of the wrong shape.
+pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+    let principal = ctx.principal().await?;
+    authz::require_national_admin(&principal)?;
+    auth::check_csrf(ctx.req, &principal)?;
+    let key = ctx.param("key")?;
+    let input: SettingIn = crate::body::decode_json(body)?;
+    let value = if let Some(year) = key.strip_prefix(WINDOW_PREFIX) {
+        let year: i32 = year
+            .parse()
+            .ok()
+            .filter(|y| (2000..=9999).contains(y))
+            .ok_or_else(|| unknown_setting(&key))?;
+        let window: DateWindow = serde_json::from_value(input.value.clone()).map_err(|e| {
+            ApiError::invalid_field(
+                "value",
+                "window",
+                format!("give {{\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}} with start ≤ end: {e}"),
+            )
+        })?;
+        if chrono::Datelike::year(&window.start()) != year {
+            return Err(ApiError::invalid_field(
+                "value.start",
+                "wrong_year",
+                format!("the window of {year} must start in {year}"),
+            ));
+        }
+        serde_json::to_string(&window).map_err(|e| ApiError::internal_cause("window json", &e))?
+    } else if key == REVOCATION_DAYS {
+        let days = input
+            .value
+            .as_i64()
+            .filter(|d| (0..=MAX_PROMPTED_REVOCATION_DAYS).contains(d))
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "value",
+                    "range",
+                    format!("whole days from 0 to {MAX_PROMPTED_REVOCATION_DAYS}"),
+                )
+            })?;
+        days.to_string()
+    } else {
+        return Err(unknown_setting(&key));
+    };
+    let db = ctx.db()?;
+    let before = settings::get(&db, &key).await?;
+    let change = Change {
+        at: &ctx.stamp,
+        actor: Actor {
+            user_id: Some(principal.user_id),
+            role: principal.role.code(),
+        },
+        action: "setting.put",
+        entity_type: "setting",
+        entity_id: &key,
+        enterprise_id: None,
+        before: before.as_deref(),
+        after: Some(&value),
+        reason: None,
+    };
+    db.batch(vec![
+        settings::put(&db, &key, &value, &principal.email, &ctx.stamp)?,
+        audit::record(&db, &change)?,
+    ])
+    .await
+    .map_err(|e| ApiError::internal_cause("put setting", &e))?;
+    Reply::json(
+        200,
+        &SettingOut {
+            key,
+            value: serde_json::from_str(&value).unwrap_or_default(),
+            updated_at: Some(ctx.stamp.clone()),
+            updated_by: Some(principal.email),
+        },
+        CachePolicy::NoStore,
+    )
+}
+
+fn unknown_setting(key: &str) -> ApiError {
+    ApiError::missing(
+        "unknown_setting",
+        format!(
+            "{key} is not a setting; known: annual_update_window.YYYY, prompted_revocation_days"
+        ),
+    )
+}
