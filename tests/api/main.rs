@@ -9,10 +9,12 @@
 )]
 
 mod accounts;
+mod authz;
 mod errors;
 mod health;
 mod openapi;
 mod registration;
+mod robustness;
 mod staff;
 mod support;
 mod validate;
@@ -46,6 +48,8 @@ fn main() -> ExitCode {
         accounts::CASES,
         staff::CASES,
         registration::CASES,
+        authz::CASES,
+        robustness::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

@@ -13,7 +13,7 @@ use worker::HttpMetadata;
 
 use crate::app::Ctx;
 use crate::auth::{hex, random_bytes, sha256_hex};
-use crate::authz::{Access, enterprise_access};
+use crate::authz::{Access, enterprise_access, require_verified};
 use crate::body::read_limited;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
@@ -71,6 +71,7 @@ fn query_value(ctx: &Ctx<'_>, name: &str) -> Option<String> {
 /// 401/403/404 as [`enterprise_access`]; 413 over 10 MiB; 422 for the purpose, the
 /// type, or bytes that are not of the type.
 pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (principal, enterprise) = enterprise_access(ctx, Access::Write).await?;
     let purpose = query_value(ctx, "purpose").unwrap_or_default();
     let purpose = DocumentPurpose::from_code(&purpose).ok_or_else(|| {
         ApiError::invalid_field(
@@ -80,11 +81,9 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     })?;
     // Verification papers come before verification; evidence needs it.
-    let access = match purpose {
-        DocumentPurpose::Verification => Access::Write,
-        DocumentPurpose::Evidence => Access::WriteVerified,
-    };
-    let (principal, enterprise) = enterprise_access(ctx, access).await?;
+    if purpose == DocumentPurpose::Evidence {
+        require_verified(&enterprise)?;
+    }
     let content_type = ctx
         .req
         .headers()
