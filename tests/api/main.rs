@@ -13,6 +13,7 @@ mod authz;
 mod errors;
 mod health;
 mod openapi;
+mod public;
 mod registration;
 mod robustness;
 mod staff;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         registration::CASES,
         authz::CASES,
         robustness::CASES,
+        public::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

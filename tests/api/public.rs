@@ -1,0 +1,222 @@
+//! The public read API: listing with filters, stable cursor pages, 2-character
+//! Chinese search, lookups by registration number and patent number; and uploads.
+
+use anyhow::{Context, Result, ensure};
+use ppr_tests::TestWorker;
+use ppr_tests::fixtures::unique;
+
+use crate::registration::urlencode;
+use crate::support::{Case, assert_error, assert_field};
+
+pub const CASES: &[Case] = &[
+    (
+        "public::two_character_chinese_search",
+        two_character_chinese_search,
+    ),
+    ("public::filters_and_cursor_pages", filters_and_cursor_pages),
+    ("public::bad_parameters_are_422", bad_parameters_are_422),
+    ("public::lookups", lookups),
+    ("public::uploads_are_checked", uploads_are_checked),
+];
+
+fn numbers(page: &serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["registration_number"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn two_character_chinese_search(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("510100")?;
+    let tag = format!("X{}", unique());
+    let battery = worker.recorded_product(&verified, &format!("磷酸铁锂电池{tag}"))?;
+    let chip = worker.recorded_product(&verified, &format!("存储芯片{tag}"))?;
+    let find = |q: &str| -> Result<Vec<String>> {
+        let page = worker.get(&format!("/api/v1/products?q={}&limit=100", urlencode(q)))?;
+        ensure!(page.status == 200, "{q}: {}", page.body);
+        Ok(numbers(&page.json()?))
+    };
+    let hits = find(&format!("电池 {tag}"))?;
+    ensure!(hits == [battery.clone()], "电池: {hits:?}");
+    let hits = find(&format!("芯片 {tag}"))?;
+    ensure!(hits == [chip.clone()], "芯片: {hits:?}");
+    let hits = find(&format!("铁锂电 {tag}"))?;
+    ensure!(hits == [battery.clone()], "铁锂电: {hits:?}");
+    // Bigrams in the wrong order do not match: a phrase, not a bag of characters.
+    let hits = find(&format!("池电 {tag}"))?;
+    ensure!(hits.is_empty(), "池电: {hits:?}");
+    // The enterprise name is searchable too, and Latin text by prefix.
+    let hits = find(&format!("{} 电池", &tag[..tag.len() - 1]))?;
+    ensure!(hits.contains(&battery), "prefix: {hits:?}");
+    Ok(())
+}
+
+fn filters_and_cursor_pages(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("620100")?;
+    let mut recorded = Vec::new();
+    for i in 0..3 {
+        recorded.push(worker.recorded_product(&verified, &format!("甘肃分页产品{i}"))?);
+    }
+    // Region filter by province, prefecture and county code; field filter.
+    for region in ["620000", "620100"] {
+        let page = worker
+            .get(&format!("/api/v1/products?region={region}&limit=100"))?
+            .json()?;
+        let found = numbers(&page);
+        ensure!(
+            recorded.iter().all(|n| found.contains(n)),
+            "{region}: {found:?}"
+        );
+        ensure!(
+            page["items"]
+                .as_array()
+                .context("items")?
+                .iter()
+                .all(|p| p["enterprise"]["region"]["province"] == "620000"),
+            "{page}"
+        );
+    }
+    let page = worker
+        .get("/api/v1/products?region=440300&limit=100")?
+        .json()?;
+    ensure!(
+        numbers(&page).iter().all(|n| !recorded.contains(n)),
+        "{page}"
+    );
+    let page = worker.get("/api/v1/products?field=05&limit=100")?.json()?;
+    ensure!(
+        numbers(&page).iter().all(|n| !recorded.contains(n)),
+        "field 03 products under 05"
+    );
+    // Pages of one: newest first, no repeats, no gaps.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..3 {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/products?region=620100&limit=1&cursor={c}"),
+            None => "/api/v1/products?region=620100&limit=1".to_owned(),
+        };
+        let page = worker.get(&path)?.json()?;
+        seen.extend(numbers(&page));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let newest_first: Vec<String> = recorded.iter().rev().cloned().collect();
+    ensure!(seen == newest_first, "{seen:?} vs {newest_first:?}");
+    Ok(())
+}
+
+fn bad_parameters_are_422(worker: &TestWorker) -> Result<()> {
+    for (query, field) in [
+        ("field=42", "field"),
+        ("region=999999", "region"),
+        ("year=20", "year"),
+        ("status=pending", "status"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("cursor=abc", "cursor"),
+        ("q=%22%20*", "q"),
+    ] {
+        let reply = worker.get(&format!("/api/v1/products?{query}"))?;
+        let error = assert_error(&reply, 422, "validation_failed")?;
+        ensure!(error["fields"][0]["field"] == field, "{query}: {error}");
+    }
+    let reply = worker.get("/api/v1/patents/CN102822194B/products")?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "number", "publication_number")?;
+    Ok(())
+}
+
+fn lookups(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let number = worker.recorded_product(&verified, "查询测试产品")?;
+    // The number as people type it.
+    let loose = number.to_lowercase().replace('-', "");
+    let reply = worker.get(&format!("/api/v1/products/{loose}"))?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    ensure!(
+        reply.json()?["registration_number"] == number.as_str(),
+        "{}",
+        reply.body
+    );
+    let reply = worker.get("/api/v1/products/PR2026-44-999999-0")?;
+    assert_error(&reply, 404, "product_not_found")?;
+    let reply = worker.get("/api/v1/enterprises/91350100M000100Y43")?;
+    assert_error(&reply, 404, "enterprise_not_found")?;
+    let reply = worker.get("/api/v1/enterprises/not-a-uscc")?;
+    assert_error(&reply, 404, "enterprise_not_found")?;
+    let unused = ppr_tests::registry::patent_number();
+    let reply = worker.get(&format!("/api/v1/patents/{unused}/products"))?;
+    ensure!(
+        reply.status == 200 && reply.json()?["items"] == serde_json::json!([]),
+        "{}",
+        reply.body
+    );
+    Ok(())
+}
+
+fn uploads_are_checked(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let path = verified.path("/documents?purpose=evidence&filename=%E5%8F%91%E7%A5%A8.pdf");
+    let reply = verified
+        .session
+        .post_raw(&path, "text/html", b"<html>".to_vec())?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "content-type", "unsupported_type")?;
+    let reply =
+        verified
+            .session
+            .post_raw(&path, "application/pdf", b"MZ\x90\x00 not a pdf".to_vec())?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "body", "content_mismatch")?;
+    let reply = verified
+        .session
+        .post_raw(&path, "application/pdf", Vec::new())?;
+    assert_error(&reply, 422, "validation_failed")?;
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b'0');
+    let reply = verified.session.post_raw(&path, "application/pdf", big)?;
+    assert_error(&reply, 413, "payload_too_large")?;
+    let reply = verified.session.post_raw(
+        &verified.path("/documents?purpose=other"),
+        "application/pdf",
+        ppr_tests::registry::PDF.to_vec(),
+    )?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "purpose", "unknown_purpose")?;
+    // A good upload round-trips byte for byte, as an attachment with its name.
+    let reply =
+        verified
+            .session
+            .post_raw(&path, "application/pdf", ppr_tests::registry::PDF.to_vec())?;
+    ensure!(reply.status == 201, "{}", reply.body);
+    let document = reply.json()?;
+    ensure!(document["filename"] == "发票.pdf", "{document}");
+    let download = verified
+        .session
+        .get(&verified.path(&format!("/documents/{}", document["id"])))?;
+    ensure!(download.status == 200, "{}", download.body);
+    ensure!(
+        download.body.as_bytes() == ppr_tests::registry::PDF,
+        "bytes differ"
+    );
+    ensure!(
+        download.header("content-type") == Some("application/pdf"),
+        "{:?}",
+        download.header("content-type")
+    );
+    ensure!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment")),
+        "no attachment"
+    );
+    // Another enterprise cannot fetch it, even under its own USCC.
+    let other = worker.verified_enterprise()?;
+    let reply = other
+        .session
+        .get(&other.path(&format!("/documents/{}", document["id"])))?;
+    assert_error(&reply, 404, "document_not_found")?;
+    Ok(())
+}
