@@ -1,8 +1,13 @@
 //! # ppr-admin: operator commands
 //!
-//! `ppr-admin national-admin-sql EMAIL NAME` prints SQL creating a national admin with
-//! the password in `PPR_ADMIN_PASSWORD` (or read from standard input), hashed with the
-//! core's Argon2id. `scripts/create-admin` applies it with `wrangler d1 execute`.
+//! - `ppr-admin national-admin-sql EMAIL NAME` prints SQL creating a national admin
+//!   with the password in `PPR_ADMIN_PASSWORD` (or read from standard input), hashed
+//!   with the core's Argon2id. `scripts/create-admin` applies it with
+//!   `wrangler d1 execute`.
+//! - `ppr-admin synthetic-products N` prints SQL loading N synthetic recorded products
+//!   (see [`synthetic`]), for `scripts/bench-registry`.
+
+mod synthetic;
 
 use std::io::Read;
 
@@ -41,9 +46,17 @@ fn national_admin_sql(email: &str, name: &str, password: &str) -> Result<String>
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, count] = args.as_slice()
+        && command == "synthetic-products"
+    {
+        let count: usize = count.parse().context("N must be a number of products")?;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        return synthetic::write_sql(count, &mut out);
+    }
     let [command, email, name] = args.as_slice() else {
         bail!(
-            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)"
+            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N"
         );
     };
     if command != "national-admin-sql" {

@@ -9,13 +9,12 @@ use std::collections::BTreeMap;
 use ppr_core::search::match_query;
 use ppr_core::{PatentNumber, ProductField, RegionCode, Uscc};
 use serde::Serialize;
-use worker::D1Database;
 
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::repo::accounts;
 use crate::repo::public::{self, ListFilter, PublicProductRow};
-use crate::repo::{accounts, products};
 
 /// Default and largest page.
 const DEFAULT_PAGE: i64 = 20;
@@ -72,17 +71,13 @@ fn region_json(code: &str) -> serde_json::Value {
     }
 }
 
-fn public_out(row: PublicProductRow, years: &[(i64, i64)]) -> PublicProductOut {
+fn public_out(row: PublicProductRow) -> PublicProductOut {
     PublicProductOut {
         field: field_json(&row.field),
         enterprise: serde_json::json!({
             "uscc": row.uscc, "name": row.enterprise_name, "region": region_json(&row.region_code),
         }),
-        years_recorded: years
-            .iter()
-            .filter(|(id, _)| *id == row.id)
-            .map(|(_, y)| *y)
-            .collect(),
+        years_recorded: serde_json::from_str(&row.years_recorded).unwrap_or_default(),
         identified_years: serde_json::from_str(&row.identified_years).unwrap_or_default(),
         url: format!("/products/{}/", row.registration_number),
         registration_number: row.registration_number,
@@ -96,22 +91,8 @@ fn public_out(row: PublicProductRow, years: &[(i64, i64)]) -> PublicProductOut {
     }
 }
 
-async fn with_years(
-    db: &D1Database,
-    rows: Vec<PublicProductRow>,
-) -> Result<Vec<PublicProductOut>, ApiError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let ids_json = serde_json::to_string(&ids).map_err(|e| ApiError::internal_cause("ids", &e))?;
-    let years: Vec<(i64, i64)> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        public::years(db, &ids_json)
-            .await?
-            .into_iter()
-            .map(|y| (y.product_id, y.year))
-            .collect()
-    };
-    Ok(rows.into_iter().map(|r| public_out(r, &years)).collect())
+fn outs(rows: Vec<PublicProductRow>) -> Vec<PublicProductOut> {
+    rows.into_iter().map(public_out).collect()
 }
 
 /// `GET /api/v1/products`: the public listing, newest first, with filters (`field`,
@@ -197,7 +178,7 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
-    let items = with_years(&db, rows).await?;
+    let items = outs(rows);
     Reply::json(
         200,
         &serde_json::json!({"items": items, "next_cursor": next_cursor}),
@@ -221,41 +202,11 @@ pub async fn get_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     };
     let number = ppr_core::regnum::RegistrationNumber::parse(&raw).map_err(|_| not_found())?;
     let db = ctx.db()?;
-    let product = products::by_number(&db, &number.to_string())
+    let detail = public::by_number(&db, &number.to_string())
         .await?
         .ok_or_else(not_found)?;
-    let row = PublicProductRow {
-        id: product.id,
-        registration_number: product.registration_number,
-        name: product.name,
-        model: product.model,
-        field: product.field,
-        uscc: product.uscc,
-        enterprise_name: product.enterprise_name,
-        region_code: product.region_code,
-        status: product.status,
-        recorded_year: product.recorded_year,
-        recorded_at: product.recorded_at,
-        revoked_at: product.revoked_at,
-        identified_years: product.identified_years,
-    };
-    let id = row.id;
-    let mut out = with_years(&db, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(not_found)?;
-    let linked = products::linked_patents(&db, &format!("[{id}]")).await?;
-    out.patents = Some(
-        linked
-            .into_iter()
-            .map(|l| {
-                serde_json::json!({
-                    "number": l.number, "kind": l.kind, "pct": l.pct == 1, "title": l.title,
-                    "core": l.is_core == 1,
-                })
-            })
-            .collect(),
-    );
+    let mut out = public_out(detail.product);
+    out.patents = Some(serde_json::from_str(&detail.patents).unwrap_or_default());
     Reply::json(200, &out, CachePolicy::NoStore)
 }
 
@@ -277,7 +228,7 @@ pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .iter()
         .map(|r| (r.is_core == 1, r.title.clone()))
         .collect();
-    let products = with_years(&db, rows.into_iter().map(|r| r.product).collect()).await?;
+    let products = outs(rows.into_iter().map(|r| r.product).collect());
     let items: Vec<serde_json::Value> = products
         .into_iter()
         .zip(flags)
@@ -313,7 +264,7 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .await?
         .ok_or_else(not_found)?;
     let rows = public::of_enterprise(&db, enterprise.id).await?;
-    let items = with_years(&db, rows).await?;
+    let items = outs(rows);
     Reply::json(
         200,
         &serde_json::json!({

@@ -34,11 +34,17 @@ pub struct PublicProductRow {
     pub revoked_at: Option<String>,
     /// JSON array of identification years.
     pub identified_years: String,
+    /// JSON array of the years with recorded data (the figures stay behind).
+    pub years_recorded: String,
 }
 
+/// Public columns, with the years recorded gathered in the same query.
 const COLUMNS: &str = "p.id, p.registration_number, p.name, p.model, p.field, e.uscc,
     e.name AS enterprise_name, p.region_code, p.status, p.recorded_year, p.recorded_at,
-    p.revoked_at, p.identified_years";
+    p.revoked_at, p.identified_years,
+    (SELECT json_group_array(year) FROM
+        (SELECT y.year FROM product_years y WHERE y.product_id = p.id ORDER BY y.year)
+    ) AS years_recorded";
 
 /// Filters of the public listing; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -174,26 +180,38 @@ pub async fn using_patent(db: &D1Database, number: &str) -> worker::Result<Vec<P
     .await
 }
 
-/// Years with economic data, per product in `ids` (a JSON array): public as years only.
+/// One product's public record with its linked patents' public fields, as JSON
+/// (number, kind, pct, title, core), in one query.
 #[derive(Debug, Clone, Deserialize)]
-pub struct YearsRow {
+pub struct PublicDetailRow {
     /// The product.
-    pub product_id: i64,
-    /// A year.
-    pub year: i64,
+    #[serde(flatten)]
+    pub product: PublicProductRow,
+    /// JSON array of the linked patents.
+    pub patents: String,
 }
 
-/// The years recorded for the products in `ids_json`.
+/// The public record of the product with this registration number.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn years(db: &D1Database, ids_json: &str) -> worker::Result<Vec<YearsRow>> {
-    all(
+pub async fn by_number(db: &D1Database, number: &str) -> worker::Result<Option<PublicDetailRow>> {
+    super::first(
         db,
-        "SELECT product_id, year FROM product_years
-         WHERE product_id IN (SELECT value FROM json_each(?1)) ORDER BY product_id, year",
-        &[Param::Text(ids_json)],
+        &format!(
+            "SELECT {COLUMNS},
+               (SELECT json_group_array(json_object('number', number, 'kind', kind,
+                          'pct', json(CASE pct WHEN 1 THEN 'true' ELSE 'false' END),
+                          'title', title, 'core', json(CASE is_core WHEN 1 THEN 'true' ELSE 'false' END)))
+                FROM (SELECT pa.number, pa.kind, pa.pct, pa.title, pp.is_core
+                      FROM product_patents pp JOIN patents pa ON pa.id = pp.patent_id
+                      WHERE pp.product_id = p.id ORDER BY pp.is_core DESC, pa.number)
+               ) AS patents
+             FROM products p JOIN enterprises e ON e.id = p.enterprise_id
+             WHERE p.registration_number = ?1"
+        ),
+        &[Param::Text(number)],
     )
     .await
 }
