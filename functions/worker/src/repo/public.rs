@@ -114,10 +114,12 @@ pub async fn list(db: &D1Database, f: &ListFilter) -> worker::Result<Vec<PublicP
             all(
                 db,
                 &format!(
-                    "SELECT {COLUMNS} FROM products p JOIN enterprises e ON e.id = p.enterprise_id
-                     WHERE p.id IN (SELECT rowid FROM product_search WHERE product_search MATCH ?10)
-                       AND {FILTERS}
-                     ORDER BY p.id DESC LIMIT ?9"
+                    // Walk the index's matches newest first and stop at the page size.
+                    "SELECT {COLUMNS} FROM product_search s
+                       JOIN products p ON p.id = s.rowid
+                       JOIN enterprises e ON e.id = p.enterprise_id
+                     WHERE product_search MATCH ?10 AND {FILTERS}
+                     ORDER BY s.rowid DESC LIMIT ?9"
                 ),
                 &params,
             )
