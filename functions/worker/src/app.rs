@@ -224,3 +224,17 @@ async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
         Route::PutSetting => settings::put_setting(ctx, &body().await?).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn path_parameters_are_decoded() {
+        assert_eq!(percent_decode("PR2026-44-000123-7"), "PR2026-44-000123-7");
+        assert_eq!(percent_decode("%E7%94%B5%E6%B1%A0"), "电池");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+    }
+}

@@ -191,3 +191,82 @@ pub fn require_not_own(principal: &Principal, enterprise_id: i64) -> Result<(), 
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, enterprise_id: Option<i64>, scope: Option<&str>) -> Principal {
+        Principal {
+            user_id: 1,
+            role,
+            enterprise_id,
+            region_scope: scope.and_then(|s| ppr_core::RegionScope::parse(s).ok()),
+            email: "x@example.cn".into(),
+            display_name: "x".into(),
+            csrf_token: String::new(),
+            session_key: String::new(),
+        }
+    }
+
+    fn enterprise(id: i64, region: &str, status: &str) -> EnterpriseRow {
+        EnterpriseRow {
+            id,
+            uscc: String::new(),
+            name: String::new(),
+            region_code: region.into(),
+            contact_name: String::new(),
+            contact_email: String::new(),
+            contact_phone: String::new(),
+            verification_status: status.into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn the_role_table() {
+        let shenzhen = enterprise(7, "440305", "verified");
+        let code = |p: &Principal, e: &EnterpriseRow, a: Access| {
+            check_enterprise_access(p, e, a).err().map(|err| err.code)
+        };
+        let own = principal(Role::Enterprise, Some(7), None);
+        let other = principal(Role::Enterprise, Some(8), None);
+        let guangdong = principal(Role::RegionalAdmin, None, Some("440000"));
+        let shandong = principal(Role::RegionalAdmin, None, Some("370000"));
+        let reviewer = principal(Role::Reviewer, None, None);
+        assert_eq!(code(&own, &shenzhen, Access::WriteVerified), None);
+        assert_eq!(
+            code(&other, &shenzhen, Access::Read),
+            Some("not_your_enterprise")
+        );
+        assert_eq!(code(&guangdong, &shenzhen, Access::Read), None);
+        assert_eq!(
+            code(&guangdong, &shenzhen, Access::Write),
+            Some("staff_read_only")
+        );
+        assert_eq!(
+            code(&shandong, &shenzhen, Access::Read),
+            Some("outside_scope")
+        );
+        assert_eq!(code(&reviewer, &shenzhen, Access::Read), None);
+        let unverified = enterprise(7, "440305", "pending");
+        assert_eq!(code(&own, &unverified, Access::Write), None);
+        assert_eq!(
+            code(&own, &unverified, Access::WriteVerified),
+            Some("enterprise_not_verified")
+        );
+    }
+
+    #[test]
+    fn nobody_reviews_their_own_enterprise() {
+        let odd = principal(Role::Reviewer, Some(7), None);
+        assert_eq!(
+            require_not_own(&odd, 7).err().map(|e| e.code),
+            Some("own_enterprise")
+        );
+        assert!(require_not_own(&odd, 8).is_ok());
+        assert!(require_not_own(&principal(Role::Reviewer, None, None), 7).is_ok());
+    }
+}
