@@ -147,10 +147,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let after = serde_json::json!({"purpose": purpose.code(), "filename": filename, "sha256": sha256, "size_bytes": size}).to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: "document.upload",
         entity_type: "document",
         entity_id: "",

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth::Principal;
 use crate::authz::{Access, enterprise_access};
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
@@ -258,13 +257,6 @@ pub async fn current_data(
     })
 }
 
-fn actor(principal: &Principal) -> Actor<'_> {
-    Actor {
-        user_id: Some(principal.user_id),
-        role: principal.role.code(),
-    }
-}
-
 /// `POST /api/v1/enterprises/{uscc}/filings`: 201 with the draft.
 ///
 /// # Errors
@@ -354,7 +346,7 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let after = serde_json::json!({"kind": kind.code(), "status": "draft"}).to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: actor(&principal),
+        actor: Actor::of(&principal),
         action: "filing.create",
         entity_type: "filing",
         entity_id: "",
@@ -500,7 +492,7 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let id_text = row.id.to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: actor(&principal),
+        actor: Actor::of(&principal),
         action: "filing.edit",
         entity_type: "filing",
         entity_id: &id_text,
@@ -522,12 +514,7 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         audit::record(&db, &change)?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("update filing", &err));
-    }
+    repo::commit_guarded(&db, batch, "update filing").await?;
     filing_reply(&db, row.id, 200).await
 }
 
@@ -562,7 +549,7 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let before = serde_json::json!({ "status": row.status }).to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: actor(&principal),
+        actor: Actor::of(&principal),
         action: "filing.submit",
         entity_type: "filing",
         entity_id: &id_text,
@@ -577,11 +564,6 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         audit::record(&db, &change)?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("submit filing", &err));
-    }
+    repo::commit_guarded(&db, batch, "submit filing").await?;
     filing_reply(&db, row.id, 200).await
 }

@@ -302,10 +302,7 @@ fn change<'a>(
 ) -> Change<'a> {
     Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(principal),
         action,
         entity_type: "patent",
         entity_id,
@@ -378,12 +375,7 @@ pub async fn update_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         audit::record(&db, &change)?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("update patent", &err));
-    }
+    repo::commit_guarded(&db, batch, "update patent").await?;
     patent_reply(&db, enterprise.id, id, 200).await
 }
 

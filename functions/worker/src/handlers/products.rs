@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth::Principal;
 use crate::authz::{Access, enterprise_access};
 use crate::error::ApiError;
 use crate::handlers::filings::{own_product, problems_error};
@@ -160,13 +159,6 @@ async fn product_reply(db: &D1Database, number: &str) -> Result<Reply, ApiError>
     Reply::json(200, &item, CachePolicy::NoStore)
 }
 
-fn actor(principal: &Principal) -> Actor<'_> {
-    Actor {
-        user_id: Some(principal.user_id),
-        role: principal.role.code(),
-    }
-}
-
 fn required_version(ctx: &Ctx<'_>, body_version: Option<i64>) -> Result<i64, ApiError> {
     ctx.if_match()?.or(body_version).ok_or_else(|| {
         ApiError::invalid_field(
@@ -284,7 +276,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
                 enterprise_id: enterprise.id,
                 filing_id: None,
                 kind: "update",
-                actor: actor(&principal),
+                actor: Actor::of(&principal),
                 reason: None,
                 before: before_json.as_deref(),
                 after: Some(&after_json),
@@ -293,12 +285,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         )?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("annual update", &err));
-    }
+    repo::commit_guarded(&db, batch, "annual update").await?;
     product_reply(&db, &number).await
 }
 
@@ -342,7 +329,7 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
                 enterprise_id: enterprise.id,
                 filing_id: None,
                 kind: if input.opt_in { "opt_in" } else { "opt_out" },
-                actor: actor(&principal),
+                actor: Actor::of(&principal),
                 reason: None,
                 before: Some(&before),
                 after: Some(&after),
@@ -351,12 +338,7 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
         )?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("opt in", &err));
-    }
+    repo::commit_guarded(&db, batch, "opt in").await?;
     product_reply(&db, &number).await
 }
 
@@ -380,7 +362,7 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     revoke_prompted(
         &db,
         &product,
-        actor(&principal),
+        Actor::of(&principal),
         "confirmed by the enterprise",
         &ctx.stamp,
     )

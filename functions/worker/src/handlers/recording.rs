@@ -43,10 +43,7 @@ pub async fn approve(
     kind: FilingKind,
     version: i64,
 ) -> Result<(), ApiError> {
-    let actor = Actor {
-        user_id: Some(principal.user_id),
-        role: principal.role.code(),
-    };
+    let actor = Actor::of(principal);
     let decision = Decision {
         status: "approved",
         return_reasons: None,
@@ -95,7 +92,7 @@ pub async fn approve(
             &ctx.stamp,
         )?);
         batch.push(repo::guard_end(db)?);
-        return run(db, batch).await;
+        return repo::commit_guarded(db, batch, "approve filing").await;
     }
 
     let data: FilingData = serde_json::from_str(&row.data)
@@ -215,7 +212,7 @@ pub async fn approve(
             &ctx.stamp,
         )?);
         batch.push(repo::guard_end(db)?);
-        return run(db, batch).await;
+        return repo::commit_guarded(db, batch, "approve filing").await;
     }
 
     // Initial filing: draw a registration number, retrying if another approval in the
@@ -276,12 +273,4 @@ pub async fn approve(
         "busy",
         "many products are being recorded at once; retry in a moment",
     ))
-}
-
-async fn run(db: &D1Database, batch: Vec<D1PreparedStatement>) -> Result<(), ApiError> {
-    match db.batch(batch).await {
-        Ok(_) => Ok(()),
-        Err(err) if repo::is_stale(&err) => Err(ApiError::stale_version()),
-        Err(err) => Err(ApiError::internal_cause("approve filing", &err)),
-    }
 }

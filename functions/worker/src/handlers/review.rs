@@ -284,10 +284,7 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let after = serde_json::json!({"status": next.code(), "return_reasons": reasons_json.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())}).to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: if event == FilingEvent::Return {
             "filing.return"
         } else {
@@ -306,12 +303,7 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         audit::record(&db, &change)?,
         repo::guard_end(&db)?,
     ];
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::stale_version());
-        }
-        return Err(ApiError::internal_cause("decide filing", &err));
-    }
+    repo::commit_guarded(&db, batch, "decide filing").await?;
     let row = filings::by_id(&db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;

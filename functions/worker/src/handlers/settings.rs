@@ -164,10 +164,7 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     let before = settings::get(&db, &key).await?;
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: "setting.put",
         entity_type: "setting",
         entity_id: &key,

@@ -135,10 +135,7 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         .to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: "staff.create",
         entity_type: "user",
         entity_id: email.as_str(),

@@ -207,10 +207,7 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         .to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: "verification.submit",
         entity_type: "verification",
         entity_id: "",
@@ -334,10 +331,7 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
     let id_text = id.to_string();
     let change = Change {
         at: &ctx.stamp,
-        actor: Actor {
-            user_id: Some(principal.user_id),
-            role: principal.role.code(),
-        },
+        actor: Actor::of(&principal),
         action: if approve {
             "verification.approve"
         } else {

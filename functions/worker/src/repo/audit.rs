@@ -14,6 +14,17 @@ pub struct Actor<'a> {
     pub role: &'a str,
 }
 
+impl<'a> Actor<'a> {
+    /// The signed-in user behind a request.
+    #[must_use]
+    pub fn of(principal: &'a crate::auth::Principal) -> Self {
+        Self {
+            user_id: Some(principal.user_id),
+            role: principal.role.code(),
+        }
+    }
+}
+
 /// One change.
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {

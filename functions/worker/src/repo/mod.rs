@@ -133,3 +133,21 @@ pub fn guard_end(db: &D1Database) -> worker::Result<D1PreparedStatement> {
 pub fn is_stale(err: &worker::Error) -> bool {
     err.to_string().contains("stale_state")
 }
+
+/// Runs a batch that uses [`guard`]: 409 `stale_version` when a guard stopped it, 500
+/// (logged with `context`) for any other failure.
+///
+/// # Errors
+///
+/// As described.
+pub async fn commit_guarded(
+    db: &D1Database,
+    batch: Vec<D1PreparedStatement>,
+    context: &str,
+) -> Result<(), crate::error::ApiError> {
+    match db.batch(batch).await {
+        Ok(_) => Ok(()),
+        Err(err) if is_stale(&err) => Err(crate::error::ApiError::stale_version()),
+        Err(err) => Err(crate::error::ApiError::internal_cause(context, &err)),
+    }
+}
