@@ -34,6 +34,7 @@ const SIGNED_IN: &str = "UYYYYYY";
 const ENTERPRISE_READ: &str = "UYFYYFY";
 const ENTERPRISE_WRITE: &str = "UYFFFFF";
 const REVIEWER: &str = "UFFYFFY";
+const STAFF: &str = "UFFYYYY";
 const NATIONAL: &str = "UFFFFFY";
 
 /// (method, path template, expectation). `{uscc}` etc. are filled with A's records.
@@ -146,6 +147,7 @@ const MATRIX: &[Row] = &[
         "",
         ENTERPRISE_READ,
     ),
+    ("GET /api/v1/transactions", "", STAFF),
     ("GET /api/v1/products", "", PUBLIC),
     ("GET /api/v1/products/{number}", "", PUBLIC),
     ("GET /api/v1/patents/{number}/products", "", PUBLIC),

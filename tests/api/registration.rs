@@ -28,6 +28,10 @@ pub const CASES: &[Case] = &[
         voluntary_revocation_is_reviewed,
     ),
     ("registration::review_queue", review_queue),
+    (
+        "registration::staff_see_history_in_their_scope",
+        staff_see_history_in_their_scope,
+    ),
 ];
 
 fn the_whole_path(worker: &TestWorker) -> Result<()> {
@@ -635,5 +639,44 @@ fn review_queue(worker: &TestWorker) -> Result<()> {
     assert_error(&reply, 403, "not_reviewer")?;
     let reply = reviewer.get("/api/v1/review-queue?kind=other")?;
     assert_error(&reply, 422, "validation_failed")?;
+    Ok(())
+}
+
+fn staff_see_history_in_their_scope(worker: &TestWorker) -> Result<()> {
+    let shenzhen = worker.verified_enterprise_in("440300")?;
+    let in_guangdong = worker.recorded_product(&shenzhen, "深圳历史产品")?;
+    let qingdao = worker.verified_enterprise_in("370200")?;
+    let in_shandong = worker.recorded_product(&qingdao, "青岛历史产品")?;
+    let products_seen = |session: &ppr_tests::Session<'_>| -> Result<Vec<String>> {
+        let mut seen = Vec::new();
+        let mut before: Option<i64> = None;
+        for _ in 0..50 {
+            let path = match before {
+                Some(b) => format!("/api/v1/transactions?limit=200&before={b}"),
+                None => "/api/v1/transactions?limit=200".to_owned(),
+            };
+            let page = session.get(&path)?.json()?;
+            for item in page["items"].as_array().context("items")? {
+                seen.push(item["product"].as_str().unwrap_or_default().to_owned());
+            }
+            match page["next_before"].as_i64() {
+                Some(b) => before = Some(b),
+                None => break,
+            }
+        }
+        Ok(seen)
+    };
+    let guangdong = worker.staff_session("regional_admin", Some("440000"))?;
+    let seen = products_seen(&guangdong)?;
+    ensure!(seen.contains(&in_guangdong), "{seen:?}");
+    ensure!(!seen.contains(&in_shandong), "{seen:?}");
+    let reviewer = worker.reviewer()?;
+    let seen = products_seen(&reviewer)?;
+    ensure!(
+        seen.contains(&in_guangdong) && seen.contains(&in_shandong),
+        "{seen:?}"
+    );
+    let reply = shenzhen.session.get("/api/v1/transactions")?;
+    assert_error(&reply, 403, "not_staff")?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::handlers::{
     documents, enterprises, filings, health, openapi, patents, products, public, review, sessions,
-    settings, staff, validate, verifications,
+    settings, staff, transactions, validate, verifications,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
 use crate::repo::DB_BINDING;
@@ -216,7 +216,8 @@ async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
         Route::PutAnnualUpdate => products::put_annual_update(ctx, &body().await?).await,
         Route::PutOptIn => products::put_opt_in(ctx, &body().await?).await,
         Route::ConfirmRevocation => products::confirm_revocation(ctx).await,
-        Route::ListTransactions => products::list_transactions(ctx).await,
+        Route::ListTransactions => transactions::list_transactions(ctx).await,
+        Route::ListAllTransactions => transactions::list_all_transactions(ctx).await,
         Route::ListProducts => public::list_products(ctx).await,
         Route::GetProduct => public::get_product(ctx).await,
         Route::GetPatentProducts => public::get_patent_products(ctx).await,

@@ -71,6 +71,8 @@ pub enum Route {
     ConfirmRevocation,
     /// `GET /api/v1/enterprises/{uscc}/transactions`.
     ListTransactions,
+    /// `GET /api/v1/transactions`.
+    ListAllTransactions,
     /// `GET /api/v1/products`.
     ListProducts,
     /// `GET /api/v1/products/{number}`.
@@ -260,6 +262,11 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "GET",
         path: "/api/v1/enterprises/{uscc}/transactions",
         route: Route::ListTransactions,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/transactions",
+        route: Route::ListAllTransactions,
     },
     RouteSpec {
         method: "GET",

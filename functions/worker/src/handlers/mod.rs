@@ -16,5 +16,6 @@ pub mod review;
 pub mod sessions;
 pub mod settings;
 pub mod staff;
+pub mod transactions;
 pub mod validate;
 pub mod verifications;

@@ -3,8 +3,6 @@
 //! identification round, confirming a prompted revocation, and the transaction
 //! history.
 
-use std::collections::BTreeMap;
-
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::product::{EconomicsIn, check_economics, economics_year};
 use serde::{Deserialize, Serialize};
@@ -411,55 +409,4 @@ pub async fn revoke_prompted(
         )),
         Err(err) => Err(ApiError::internal_cause("revoke", &err)),
     }
-}
-
-/// `GET /api/v1/enterprises/{uscc}/transactions?before=ID&limit=N`: the enterprise's
-/// product transactions, newest first.
-///
-/// # Errors
-///
-/// As [`enterprise_access`]; 422 bad paging.
-pub async fn list_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let query: BTreeMap<String, String> = ctx.query().into_iter().collect();
-    let before = match query.get("before") {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            ApiError::invalid_field(
-                "before",
-                "invalid_cursor",
-                "before is the id of the last transaction seen",
-            )
-        })?),
-    };
-    let limit = match query.get("limit") {
-        None => 50,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::invalid_field("limit", "range", "limit is 1 to 200"))?,
-    };
-    let rows = products::transactions(&ctx.db()?, enterprise.id, before, limit).await?;
-    let items: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|t| {
-            let json = |s: Option<String>| {
-                s.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-            };
-            serde_json::json!({
-                "id": t.id, "product": t.registration_number, "filing_id": t.filing_id,
-                "kind": t.kind, "actor_role": t.actor_role, "actor_user_id": t.actor_user_id,
-                "at": t.at, "reason": t.reason, "before": json(t.before), "after": json(t.after),
-            })
-        })
-        .collect();
-    let next = (i64::try_from(items.len()).unwrap_or(0) == limit)
-        .then(|| items.last().and_then(|t| t["id"].as_i64()))
-        .flatten();
-    Reply::json(
-        200,
-        &serde_json::json!({"items": items, "next_before": next}),
-        CachePolicy::NoStore,
-    )
 }

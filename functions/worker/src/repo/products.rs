@@ -106,6 +106,10 @@ pub struct YearRow {
 pub struct TransactionRow {
     /// Id.
     pub id: i64,
+    /// The enterprise's USCC.
+    pub uscc: String,
+    /// The enterprise's region.
+    pub region_code: String,
     /// The product's registration number.
     pub registration_number: String,
     /// The filing behind it.
@@ -213,13 +217,48 @@ pub async fn transactions(
 ) -> worker::Result<Vec<TransactionRow>> {
     all(
         db,
-        "SELECT t.id, p.registration_number, t.filing_id, t.kind, t.actor_role, t.actor_user_id,
-                t.at, t.reason, t.before, t.after
-         FROM product_transactions t JOIN products p ON p.id = t.product_id
-         WHERE t.enterprise_id = ?1 AND (?2 IS NULL OR t.id < ?2)
-         ORDER BY t.id DESC LIMIT ?3",
+        &format!(
+            "{TRANSACTION_SELECT}
+             WHERE t.enterprise_id = ?1 AND (?2 IS NULL OR t.id < ?2)
+             ORDER BY t.id DESC LIMIT ?3"
+        ),
         &[
             Param::Int(enterprise_id),
+            Param::OptInt(before),
+            Param::Int(limit),
+        ],
+    )
+    .await
+}
+
+const TRANSACTION_SELECT: &str = "SELECT t.id, e.uscc, e.region_code, p.registration_number,
+        t.filing_id, t.kind, t.actor_role, t.actor_user_id, t.at, t.reason, t.before, t.after
+    FROM product_transactions t
+    JOIN products p ON p.id = t.product_id
+    JOIN enterprises e ON e.id = t.enterprise_id";
+
+/// Product transactions of every enterprise whose region code starts with `prefix`
+/// (all when `None`), newest first, before the id `before`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn transactions_in(
+    db: &D1Database,
+    prefix: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> worker::Result<Vec<TransactionRow>> {
+    all(
+        db,
+        &format!(
+            "{TRANSACTION_SELECT}
+             WHERE (?1 IS NULL OR substr(e.region_code, 1, length(?1)) = ?1)
+               AND (?2 IS NULL OR t.id < ?2)
+             ORDER BY t.id DESC LIMIT ?3"
+        ),
+        &[
+            Param::OptText(prefix),
             Param::OptInt(before),
             Param::Int(limit),
         ],
