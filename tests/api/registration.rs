@@ -28,6 +28,7 @@ pub const CASES: &[Case] = &[
         voluntary_revocation_is_reviewed,
     ),
     ("registration::review_queue", review_queue),
+    ("registration::work_calendar_setting", work_calendar_setting),
     (
         "registration::staff_see_history_in_their_scope",
         staff_see_history_in_their_scope,
@@ -678,5 +679,41 @@ fn staff_see_history_in_their_scope(worker: &TestWorker) -> Result<()> {
     );
     let reply = shenzhen.session.get("/api/v1/transactions")?;
     assert_error(&reply, 403, "not_staff")?;
+    Ok(())
+}
+
+fn work_calendar_setting(worker: &TestWorker) -> Result<()> {
+    let admin = worker.admin()?;
+    let year = this_year();
+    let key = format!("/api/v1/settings/work_calendar.{year}");
+    let calendar = json!({"holidays": [format!("{year}-10-01"), format!("{year}-10-02")], "workdays": [format!("{year}-09-27")]});
+    let reply = admin.put_json(&key, &json!({ "value": calendar }), None)?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    let listed = admin.get("/api/v1/settings")?.json()?;
+    ensure!(
+        listed["items"]
+            .as_array()
+            .context("items")?
+            .iter()
+            .any(|i| i["key"] == format!("work_calendar.{year}")
+                && i["value"]["holidays"][1] == format!("{year}-10-02")),
+        "{listed}"
+    );
+    let reply = admin.put_json(&key, &json!({"value": {"holidays": ["1999-10-01"]}}), None)?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "value.holidays", "wrong_year")?;
+    let reply = admin.put_json(&key, &json!({"value": {"holidays": ["not a date"]}}), None)?;
+    assert_error(&reply, 422, "validation_failed")?;
+    let reply = admin.put_json(
+        "/api/v1/settings/work_calendar.x",
+        &json!({"value": {}}),
+        None,
+    )?;
+    assert_error(&reply, 404, "unknown_setting")?;
+    // The queue still answers with the calendar in place.
+    let reply = worker
+        .reviewer()?
+        .get("/api/v1/review-queue?kind=verification&status=approved&limit=1")?;
+    ensure!(reply.status == 200, "{}", reply.body);
     Ok(())
 }

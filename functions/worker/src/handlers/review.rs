@@ -4,7 +4,7 @@
 use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
 use ppr_core::product::{MAX_REASON_CHARS, is_reviewable_field};
-use ppr_core::workdays::{ReviewKind, WorkCalendar, service_level};
+use ppr_core::workdays::{ReviewKind, service_level};
 use serde::{Deserialize, Serialize};
 
 use crate::app::Ctx;
@@ -13,7 +13,7 @@ use crate::authz;
 use crate::clock::parse_stamp;
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::filings::FilingOut;
-use crate::handlers::recording;
+use crate::handlers::{recording, settings};
 use crate::http::{CachePolicy, Reply};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, Decision};
@@ -97,7 +97,8 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let after = cursor.as_ref().map(|(at, id)| (at.as_str(), *id));
     let db = ctx.db()?;
     let today = business_date(ctx.now);
-    let calendar = WorkCalendar::default();
+    let year = chrono::Datelike::year(&today);
+    let calendar = settings::work_calendar(&db, &[year - 1, year]).await?;
     let level = |submitted: &str| {
         let date = parse_stamp(submitted).map_or(today, business_date);
         service_level(&calendar, kind, date, today)

@@ -4,12 +4,14 @@
 //! |---|---|---|
 //! | `annual_update_window.YYYY` | `{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}` | 1 January – 31 March of YYYY |
 //! | `prompted_revocation_days` | whole days, 0–365 | 30 |
+//! | `work_calendar.YYYY` | `{"holidays": [dates], "workdays": [dates]}`: the year's public holidays and the weekend days worked in exchange | none: Monday–Friday |
 //!
 //! Dates are Asia/Shanghai business days, both ends included. A prompted revocation
 //! with 0 days happens at the next hourly run of the scheduled job.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use ppr_core::DateWindow;
+use ppr_core::workdays::WorkCalendar;
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
@@ -29,6 +31,42 @@ pub const DEFAULT_PROMPTED_REVOCATION_DAYS: i64 = 30;
 pub const MAX_PROMPTED_REVOCATION_DAYS: i64 = 365;
 
 const WINDOW_PREFIX: &str = "annual_update_window.";
+const CALENDAR_PREFIX: &str = "work_calendar.";
+
+/// Most dates in one list of a year's work calendar.
+const MAX_CALENDAR_DATES: usize = 60;
+
+/// A year's public holidays and make-up working days, as the State Council publishes
+/// them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYear {
+    /// Days off on weekdays.
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+    /// Weekend days worked.
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
+}
+
+/// The working-day calendar over `years` (holidays and make-up days as configured).
+///
+/// # Errors
+///
+/// The database failed, or a stored value is corrupt (logged).
+pub async fn work_calendar(db: &D1Database, years: &[i32]) -> Result<WorkCalendar, ApiError> {
+    let mut holidays = Vec::new();
+    let mut workdays = Vec::new();
+    for year in years {
+        if let Some(value) = settings::get(db, &format!("{CALENDAR_PREFIX}{year}")).await? {
+            let stored: CalendarYear = serde_json::from_str(&value)
+                .map_err(|e| ApiError::internal_cause("stored work calendar", &e))?;
+            holidays.extend(stored.holidays);
+            workdays.extend(stored.workdays);
+        }
+    }
+    Ok(WorkCalendar::new(holidays, workdays))
+}
 const REVOCATION_DAYS: &str = "prompted_revocation_days";
 
 /// The annual update window of `year`.
@@ -136,7 +174,7 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
                 format!("give {{\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}} with start ≤ end: {e}"),
             )
         })?;
-        if chrono::Datelike::year(&window.start()) != year {
+        if window.start().year() != year {
             return Err(ApiError::invalid_field(
                 "value.start",
                 "wrong_year",
@@ -144,6 +182,40 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
             ));
         }
         serde_json::to_string(&window).map_err(|e| ApiError::internal_cause("window json", &e))?
+    } else if let Some(year) = key.strip_prefix(CALENDAR_PREFIX) {
+        let year: i32 = year
+            .parse()
+            .ok()
+            .filter(|y| (2000..=9999).contains(y))
+            .ok_or_else(|| unknown_setting(&key))?;
+        let calendar: CalendarYear = serde_json::from_value(input.value.clone()).map_err(|e| {
+            ApiError::invalid_field(
+                "value",
+                "calendar",
+                format!("give {{\"holidays\": [\"YYYY-MM-DD\", …], \"workdays\": [\"YYYY-MM-DD\", …]}}: {e}"),
+            )
+        })?;
+        for (name, dates) in [
+            ("holidays", &calendar.holidays),
+            ("workdays", &calendar.workdays),
+        ] {
+            if dates.len() > MAX_CALENDAR_DATES {
+                return Err(ApiError::invalid_field(
+                    &format!("value.{name}"),
+                    "too_many",
+                    format!("at most {MAX_CALENDAR_DATES} dates"),
+                ));
+            }
+            if let Some(date) = dates.iter().find(|d| d.year() != year) {
+                return Err(ApiError::invalid_field(
+                    &format!("value.{name}"),
+                    "wrong_year",
+                    format!("{date} is not in {year}"),
+                ));
+            }
+        }
+        serde_json::to_string(&calendar)
+            .map_err(|e| ApiError::internal_cause("calendar json", &e))?
     } else if key == REVOCATION_DAYS {
         let days = input
             .value
@@ -195,7 +267,7 @@ fn unknown_setting(key: &str) -> ApiError {
     ApiError::missing(
         "unknown_setting",
         format!(
-            "{key} is not a setting; known: annual_update_window.YYYY, prompted_revocation_days"
+            "{key} is not a setting; known: annual_update_window.YYYY, work_calendar.YYYY, prompted_revocation_days"
         ),
     )
 }
