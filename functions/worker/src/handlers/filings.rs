@@ -360,24 +360,34 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         audit::record_created(&db, &change)?,
     ];
     batch.extend(creation.record(&db, &ctx.stamp)?);
-    if let Err(err) = db.batch(batch).await {
-        if let Some(id) = creation.replayed(&db).await? {
-            return filing_reply(&db, id, 201).await.map(mark_replayed);
+    let results = match db.batch(batch).await {
+        Ok(results) => results,
+        Err(err) => {
+            if let Some(id) = creation.replayed(&db).await? {
+                return filing_reply(&db, id, 201).await.map(mark_replayed);
+            }
+            if repo::unique_violation(&err).is_some() {
+                return Err(ApiError::state_conflict(
+                    "filing_open",
+                    "this product already has an open modification or revocation filing; finish that one first",
+                ));
+            }
+            return Err(ApiError::internal_cause("create filing", &err));
         }
-        if repo::unique_violation(&err).is_some() {
-            return Err(ApiError::state_conflict(
-                "filing_open",
-                "this product already has an open modification or revocation filing; finish that one first",
-            ));
-        }
-        return Err(ApiError::internal_cause("create filing", &err));
+    };
+    // The insert returns its id, so a concurrent filing of the same enterprise
+    // cannot be mistaken for this one.
+    #[derive(serde::Deserialize)]
+    struct Created {
+        id: i64,
     }
-    let latest = filings::list(&db, enterprise.id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::internal_cause("create filing", &"row missing"))?;
-    Reply::json(201, &FilingOut::from_row(latest), CachePolicy::NoStore)
+    let id = results
+        .first()
+        .map(|r| r.results::<Created>())
+        .transpose()?
+        .and_then(|rows| rows.first().map(|c| c.id))
+        .ok_or_else(|| ApiError::internal_cause("create filing", &"no id returned"))?;
+    filing_reply(&db, id, 201).await
 }
 
 async fn filing_reply(db: &D1Database, id: i64, status: u16) -> Result<Reply, ApiError> {

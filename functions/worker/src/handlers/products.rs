@@ -17,7 +17,7 @@ use crate::http::{CachePolicy, Reply};
 use crate::repo::audit::Actor;
 use crate::repo::product_writes::{self, Figures, Transaction};
 use crate::repo::products::{self, LinkedPatentRow, ProductRow, YearRow};
-use crate::repo::{self};
+use crate::repo;
 
 /// A product with its confidential data.
 #[derive(Debug, Serialize)]

@@ -93,7 +93,8 @@ pub fn insert(
         db,
         "INSERT INTO filings
            (enterprise_id, kind, product_id, status, data, decision_reason, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7, ?7)",
+         VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7, ?7)
+         RETURNING id",
         &[
             Param::Int(enterprise_id),
             Param::Text(kind),
