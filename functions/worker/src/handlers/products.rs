@@ -14,10 +14,10 @@ use crate::error::ApiError;
 use crate::handlers::filings::{own_product, problems_error};
 use crate::handlers::settings;
 use crate::http::{CachePolicy, Reply};
+use crate::repo;
 use crate::repo::audit::Actor;
 use crate::repo::product_writes::{self, Figures, Transaction};
 use crate::repo::products::{self, LinkedPatentRow, ProductRow, YearRow};
-use crate::repo;
 
 /// A product with its confidential data.
 #[derive(Debug, Serialize)]
