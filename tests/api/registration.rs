@@ -28,6 +28,10 @@ pub const CASES: &[Case] = &[
         voluntary_revocation_is_reviewed,
     ),
     ("registration::review_queue", review_queue),
+    (
+        "registration::prompted_revocation_confirmed_or_lifted",
+        prompted_revocation_confirmed_or_lifted,
+    ),
     ("registration::work_calendar_setting", work_calendar_setting),
     (
         "registration::staff_see_history_in_their_scope",
@@ -715,5 +719,104 @@ fn work_calendar_setting(worker: &TestWorker) -> Result<()> {
         .reviewer()?
         .get("/api/v1/review-queue?kind=verification&status=approved&limit=1")?;
     ensure!(reply.status == 200, "{}", reply.body);
+    Ok(())
+}
+
+fn prompted_revocation_confirmed_or_lifted(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let confirmed = worker.recorded_product(&verified, "确认撤销产品")?;
+    let lifted = worker.recorded_product(&verified, "恢复有效产品")?;
+    let patents_of = |number: &str| -> Result<Vec<String>> {
+        let product = worker.get(&format!("/api/v1/products/{number}"))?.json()?;
+        Ok(product["patents"]
+            .as_array()
+            .context("patents")?
+            .iter()
+            .filter_map(|p| p["number"].as_str().map(str::to_owned))
+            .collect())
+    };
+    let mut csv = String::from("number,status,date\n");
+    for number in patents_of(&confirmed)?
+        .into_iter()
+        .chain(patents_of(&lifted)?)
+    {
+        csv.push_str(&format!("{number},lapsed,{}-01-10\n", this_year()));
+    }
+    let admin = worker.admin()?;
+    let reply = admin.put_json(
+        "/api/v1/settings/prompted_revocation_days",
+        &json!({"value": 0}),
+        None,
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    let reply = admin.post_raw(
+        "/api/v1/patent-status-imports",
+        "text/csv",
+        csv.into_bytes(),
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    // Confirmed by the enterprise: revoked at once, by the enterprise.
+    let own = verified.path(&format!("/products/{confirmed}"));
+    ensure!(
+        verified.session.get(&own)?.json()?["revocation_prompt"].is_object(),
+        "not prompted"
+    );
+    let reply = verified
+        .session
+        .post_json(&format!("{own}/revocation-confirmation"), &json!({}))?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    ensure!(reply.json()?["status"] == "revoked", "{}", reply.body);
+    // Lifted by a modification that links a valid patent: the cron leaves it alone.
+    let mut data = verified
+        .session
+        .post_json(
+            &verified.path("/filings"),
+            &json!({"kind": "modification", "product": lifted}),
+        )?
+        .json()?;
+    let id = data["id"].as_i64().context("id")?;
+    let fresh = verified.add_patent()?;
+    data["data"]["patents"] = json!([{"number": fresh, "core": true, "contribution_pct": 80}]);
+    data["data"]["evidence"] = json!([verified.upload("evidence")?]);
+    let reply = verified.session.put_json(
+        &verified.path(&format!("/filings/{id}")),
+        &json!({"data": data["data"]}),
+        data["version"].as_i64(),
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    verified.submit(id)?;
+    let reply = worker.reviewer()?.post_json(
+        &format!("/api/v1/filings/{id}/decision"),
+        &json!({"decision": "approve"}),
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    ensure!(
+        verified
+            .session
+            .get(&verified.path(&format!("/products/{lifted}")))?
+            .json()?["revocation_prompt"]
+            .is_null(),
+        "prompt kept"
+    );
+    worker.run_scheduled()?;
+    ensure!(
+        worker.get(&format!("/api/v1/products/{lifted}"))?.json()?["status"] == "recorded",
+        "revoked despite a valid patent"
+    );
+    let history = verified
+        .session
+        .get(&verified.path("/transactions"))?
+        .json()?;
+    let revocation = history["items"]
+        .as_array()
+        .context("items")?
+        .iter()
+        .find(|t| t["kind"] == "revocation")
+        .context("no revocation")?
+        .clone();
+    ensure!(
+        revocation["actor_role"] == "enterprise" && revocation["product"] == confirmed.as_str(),
+        "{revocation}"
+    );
     Ok(())
 }

@@ -292,7 +292,10 @@ fn check_patents(
             Ok(number) => {
                 if !seen.insert(number.clone()) {
                     p.push(field, "duplicate", format!("{number} is listed twice"));
-                } else {
+                } else if complete {
+                    // Whether the patent is registered and valid is checked on
+                    // submission: a draft may hold a patent not yet added, and a
+                    // modification starts from patents that may have lapsed.
                     match ctx.patents.iter().find(|(n, _)| *n == number) {
                         None => p.push(
                             field,

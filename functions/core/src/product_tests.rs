@@ -172,7 +172,8 @@ fn unregistered_patents_are_named() {
     let mut data = complete();
     let digits = "201310000001";
     data.patents[0].number = format!("{digits}.{}", crate::patent::check_char(digits));
-    let problems = check(&data, Completeness::Draft);
+    assert_eq!(check(&data, Completeness::Draft), vec![]);
+    let problems = check(&data, Completeness::Complete);
     assert_eq!(
         problems,
         vec![("patents[0].number".to_owned(), "not_registered")]

@@ -77,7 +77,8 @@ pub fn insert(
     )
 }
 
-/// Applies an approved modification to a recorded product (guard it).
+/// Applies an approved modification to a recorded product (guard it). An approved
+/// modification links at least one valid patent, so it also lifts a revocation prompt.
 ///
 /// # Errors
 ///
@@ -92,6 +93,7 @@ pub fn modify(
         db,
         "UPDATE products SET name = ?2, model = ?3, field = ?4, description = ?5,
                 first_marketed_on = ?6, manufacture_region = ?7, updated_at = ?8,
+                revocation_prompted_at = NULL, revocation_deadline = NULL,
                 version = version + 1
          WHERE registration_number = ?1 AND status = 'recorded'",
         &[
@@ -109,7 +111,6 @@ pub fn modify(
 
 /// Replaces a product's linked patents: `links_json` is a JSON array of
 /// `{"number", "core": 0|1, "contribution_pct"}`, matched to the enterprise's patents.
-/// A returned or replaced link clears a revocation prompt if a valid patent is back.
 ///
 /// # Errors
 ///

@@ -286,7 +286,8 @@ pub async fn next_sequence(db: &D1Database, year: i64, province: &str) -> worker
     Ok(row.map_or(1, |n| n.next))
 }
 
-/// Products whose prompted revocation deadline has passed, oldest first.
+/// Products whose prompted revocation deadline has passed and that still have no
+/// valid patent, oldest first.
 ///
 /// # Errors
 ///
@@ -302,6 +303,8 @@ pub async fn due_revocations(
             "SELECT {PRODUCT_COLUMNS} FROM products p JOIN enterprises e ON e.id = p.enterprise_id
              WHERE p.revocation_deadline IS NOT NULL AND p.revocation_deadline <= ?1
                AND p.status = 'recorded'
+               AND NOT EXISTS (SELECT 1 FROM product_patents pp JOIN patents pa ON pa.id = pp.patent_id
+                               WHERE pp.product_id = p.id AND pa.legal_status = 'valid')
              ORDER BY p.revocation_deadline LIMIT ?2"
         ),
         &[Param::Text(now), Param::Int(limit)],
