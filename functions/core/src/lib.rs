@@ -24,6 +24,7 @@ pub mod document;
 pub mod field;
 pub mod filing;
 pub mod holding;
+pub mod methodology;
 pub mod money;
 pub mod password;
 pub mod patent;
