@@ -63,7 +63,11 @@ fn main() {
     let total = benchmarks + scoring;
     #[expect(clippy::cast_precision_loss, reason = "a count for display")]
     let per_second = |d: std::time::Duration| n as f64 / d.as_secs_f64();
-    println!("{n} products, methodology {}@{}", m.doc().id, m.doc().version);
+    println!(
+        "{n} products, methodology {}@{}",
+        m.doc().id,
+        m.doc().version
+    );
     println!(
         "  benchmarks   {:>8.1} ms  ({:.0} products/s)",
         benchmarks.as_secs_f64() * 1000.0,

@@ -89,17 +89,40 @@ pub fn compute_benchmarks(m: &Methodology, products: &[(String, ProductYear)]) -
         .filter(|(_, p)| m.gate_results(p).iter().all(|(pass, _)| *pass))
         .map(|(field, p)| (field.as_str(), m.indicator_values(p)))
         .collect();
+    // One pass per indicator: every field's values and all values, each sorted once.
+    let indicators = doc.indicators.len();
+    let mut by_field: Vec<Vec<Vec<f64>>> =
+        vec![vec![Vec::new(); indicators]; ProductField::ALL.len()];
+    let mut all: Vec<Vec<f64>> = vec![Vec::new(); indicators];
+    for (field, values) in &eligible {
+        let slot = ProductField::ALL.iter().position(|f| f.code() == *field);
+        for (k, value) in values.iter().enumerate() {
+            if let Some(v) = value {
+                if let Some(list) = slot
+                    .and_then(|s| by_field.get_mut(s))
+                    .and_then(|l| l.get_mut(k))
+                {
+                    list.push(*v);
+                }
+                if let Some(list) = all.get_mut(k) {
+                    list.push(*v);
+                }
+            }
+        }
+    }
+    for list in by_field.iter_mut().flatten().chain(all.iter_mut()) {
+        list.sort_by(f64::total_cmp);
+    }
+    let empty: Vec<f64> = Vec::new();
     let mut benchmarks = Vec::new();
-    for field in ProductField::ALL {
+    for (s, field) in ProductField::ALL.iter().enumerate() {
         for (k, indicator) in doc.indicators.iter().enumerate() {
-            let sample = |source: BenchmarkSource| -> Vec<f64> {
-                let mut values: Vec<f64> = eligible
-                    .iter()
-                    .filter(|(f, _)| source == BenchmarkSource::All || *f == field.code())
-                    .filter_map(|(_, v)| v.get(k).copied().flatten())
-                    .collect();
-                values.sort_by(f64::total_cmp);
-                values
+            let sample = |source: BenchmarkSource| -> &Vec<f64> {
+                let list = match source {
+                    BenchmarkSource::Field => by_field.get(s).and_then(|l| l.get(k)),
+                    BenchmarkSource::All => all.get(k),
+                };
+                list.unwrap_or(&empty)
             };
             let mut chosen = None;
             for source in &doc.benchmark.fallback {
@@ -110,12 +133,11 @@ pub fn compute_benchmarks(m: &Methodology, products: &[(String, ProductYear)]) -
                     break;
                 }
             }
-            let (source, values, below) =
-                chosen.unwrap_or((BenchmarkSource::All, Vec::new(), true));
+            let (source, values, below) = chosen.unwrap_or((BenchmarkSource::All, &empty, true));
             benchmarks.push(Benchmark {
                 field: field.code().to_owned(),
                 indicator: indicator.id.clone(),
-                value: percentile(&values, doc.benchmark.percentile),
+                value: percentile(values, doc.benchmark.percentile),
                 sample_size: values.len(),
                 source,
                 below_min_sample: below,
