@@ -107,6 +107,30 @@ impl Ctx<'_> {
         })
     }
 
+    /// The version an update was based on: `If-Match`, else the body's `version`.
+    ///
+    /// # Errors
+    ///
+    /// 400 for a malformed `If-Match`; 422 `version` required when neither was sent.
+    pub fn required_version(&self, body_version: Option<i64>) -> Result<i64, ApiError> {
+        self.if_match()?.or(body_version).ok_or_else(|| {
+            ApiError::invalid_field(
+                "version",
+                "required",
+                "send the version you read (If-Match or version)",
+            )
+        })
+    }
+
+    /// One query parameter, decoded, if given.
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
     /// The signed-in user, or 401.
     ///
     /// # Errors

@@ -57,13 +57,6 @@ impl From<DocumentRow> for DocumentOut {
     }
 }
 
-fn query_value(ctx: &Ctx<'_>, name: &str) -> Option<String> {
-    ctx.query()
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
 /// `POST /api/v1/enterprises/{uscc}/documents`: 201 with the document.
 ///
 /// # Errors
@@ -72,7 +65,7 @@ fn query_value(ctx: &Ctx<'_>, name: &str) -> Option<String> {
 /// type, or bytes that are not of the type.
 pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::Write).await?;
-    let purpose = query_value(ctx, "purpose").unwrap_or_default();
+    let purpose = ctx.query_param("purpose").unwrap_or_default();
     let purpose = DocumentPurpose::from_code(&purpose).ok_or_else(|| {
         ApiError::invalid_field(
             "purpose",
@@ -97,7 +90,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     doc_type
         .check(&bytes)
         .map_err(|e| ApiError::invalid_field("body", e.code(), e.to_string()))?;
-    let filename = clean_filename(&query_value(ctx, "filename").unwrap_or_default());
+    let filename = clean_filename(&ctx.query_param("filename").unwrap_or_default());
 
     let db = ctx.db()?;
     let sha256 = sha256_hex(&bytes);

@@ -462,13 +462,7 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let input: FilingUpdateIn = crate::body::decode_json(body)?;
     let db = ctx.db()?;
     let row = own_filing(ctx, &db, &enterprise).await?;
-    let version = ctx.if_match()?.or(input.version).ok_or_else(|| {
-        ApiError::invalid_field(
-            "version",
-            "required",
-            "send the version you read (If-Match or version)",
-        )
-    })?;
+    let version = ctx.required_version(input.version)?;
     transition(&row, FilingEvent::Edit)?;
     let kind = FilingKind::from_code(&row.kind)
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;

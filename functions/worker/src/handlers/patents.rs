@@ -339,13 +339,7 @@ pub async fn update_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let current = patents::by_id(&db, enterprise.id, id)
         .await?
         .ok_or_else(|| ApiError::missing("patent_not_found", format!("no patent {id} here")))?;
-    let version = ctx.if_match()?.or(input.version).ok_or_else(|| {
-        ApiError::invalid_field(
-            "version",
-            "required",
-            "send the version you read (If-Match or version)",
-        )
-    })?;
+    let version = ctx.required_version(input.version)?;
     let valid = validate_patent(&input, business_date(ctx.now))?;
     let number = valid.number.to_string();
     if number != current.number {

@@ -157,16 +157,6 @@ async fn product_reply(db: &D1Database, number: &str) -> Result<Reply, ApiError>
     Reply::json(200, &item, CachePolicy::NoStore)
 }
 
-fn required_version(ctx: &Ctx<'_>, body_version: Option<i64>) -> Result<i64, ApiError> {
-    ctx.if_match()?.or(body_version).ok_or_else(|| {
-        ApiError::invalid_field(
-            "version",
-            "required",
-            "send the product's version you read (If-Match or version)",
-        )
-    })
-}
-
 fn require_recorded(product: &ProductRow) -> Result<(), ApiError> {
     if product.status == "recorded" {
         Ok(())
@@ -210,7 +200,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let db = ctx.db()?;
     let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
-    let version = required_version(ctx, input.version)?;
+    let version = ctx.required_version(input.version)?;
     let today = business_date(ctx.now);
     let year_text = ctx.param("year")?;
     let wanted = economics_year(today);
@@ -310,7 +300,7 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let db = ctx.db()?;
     let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
-    let version = required_version(ctx, input.version)?;
+    let version = ctx.required_version(input.version)?;
     let round = i64::from(business_year(ctx.now));
     let year = input.opt_in.then_some(round);
     let number = product.registration_number.clone();
