@@ -18,6 +18,7 @@ use crate::body::read_limited;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
+use crate::repo;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::documents::{self, DocumentRow, NewDocument};
 
@@ -154,24 +155,22 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         audit::record_created(&db, &change)?,
     ];
     batch.extend(creation.record(&db, &ctx.stamp)?);
-    let outcome = db.batch(batch).await;
-    if let Err(err) = outcome {
-        // Nothing in D1 points at the object: remove it (best effort; an orphan
-        // object is invisible and costs only storage).
-        let _ = bucket.delete(&r2_key).await;
-        if let Some(id) = creation.replayed(&db).await? {
-            return document_reply(&db, enterprise.id, id)
-                .await
-                .map(mark_replayed);
+    let results = match db.batch(batch).await {
+        Ok(results) => results,
+        Err(err) => {
+            // Nothing in D1 points at the object: remove it (best effort; an orphan
+            // object is invisible and costs only storage).
+            let _ = bucket.delete(&r2_key).await;
+            if let Some(id) = creation.replayed(&db).await? {
+                return document_reply(&db, enterprise.id, id)
+                    .await
+                    .map(mark_replayed);
+            }
+            return Err(ApiError::internal_cause("upload document", &err));
         }
-        return Err(ApiError::internal_cause("upload document", &err));
-    }
-    let row = documents::list(&db, enterprise.id, Some(purpose.code()))
-        .await?
-        .into_iter()
-        .find(|d| d.r2_key == r2_key)
-        .ok_or_else(|| ApiError::internal_cause("upload document", &"row missing after insert"))?;
-    Reply::json(201, &DocumentOut::from(row), CachePolicy::NoStore)
+    };
+    let id = repo::returned_id(&results, "upload document")?;
+    document_reply(&db, enterprise.id, id).await
 }
 
 async fn document_reply(

@@ -377,16 +377,7 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     };
     // The insert returns its id, so a concurrent filing of the same enterprise
     // cannot be mistaken for this one.
-    #[derive(serde::Deserialize)]
-    struct Created {
-        id: i64,
-    }
-    let id = results
-        .first()
-        .map(|r| r.results::<Created>())
-        .transpose()?
-        .and_then(|rows| rows.first().map(|c| c.id))
-        .ok_or_else(|| ApiError::internal_cause("create filing", &"no id returned"))?;
+    let id = repo::returned_id(&results, "create filing")?;
     filing_reply(&db, id, 201).await
 }
 

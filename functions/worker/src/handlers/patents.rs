@@ -255,27 +255,26 @@ pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         audit::record_created(&db, &change)?,
     ];
     batch.extend(creation.record(&db, &ctx.stamp)?);
-    if let Err(err) = db.batch(batch).await {
-        if let Some(id) = creation.replayed(&db).await? {
-            return patent_reply(&db, enterprise.id, id, 201)
-                .await
-                .map(mark_replayed);
+    let results = match db.batch(batch).await {
+        Ok(results) => results,
+        Err(err) => {
+            if let Some(id) = creation.replayed(&db).await? {
+                return patent_reply(&db, enterprise.id, id, 201)
+                    .await
+                    .map(mark_replayed);
+            }
+            if repo::unique_violation(&err).is_some() {
+                return Err(ApiError::conflict(
+                    "patent_registered",
+                    "number",
+                    format!("{number} is already among your patents"),
+                ));
+            }
+            return Err(ApiError::internal_cause("create patent", &err));
         }
-        if repo::unique_violation(&err).is_some() {
-            return Err(ApiError::conflict(
-                "patent_registered",
-                "number",
-                format!("{number} is already among your patents"),
-            ));
-        }
-        return Err(ApiError::internal_cause("create patent", &err));
-    }
-    let row = patents::list(&db, enterprise.id)
-        .await?
-        .into_iter()
-        .find(|p| p.number == number)
-        .ok_or_else(|| ApiError::internal_cause("create patent", &"row missing"))?;
-    Reply::json(201, &PatentOut::from(row), CachePolicy::NoStore)
+    };
+    let id = repo::returned_id(&results, "create patent")?;
+    patent_reply(&db, enterprise.id, id, 201).await
 }
 
 fn fields_of<'a>(valid: &'a ValidPatent, number: &'a str) -> PatentFields<'a> {

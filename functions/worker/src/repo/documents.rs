@@ -66,7 +66,8 @@ pub fn insert(
         db,
         "INSERT INTO documents
            (enterprise_id, purpose, r2_key, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         RETURNING id",
         &[
             Param::Int(d.enterprise_id),
             Param::Text(d.purpose),

@@ -151,3 +151,24 @@ pub async fn commit_guarded(
         Err(err) => Err(crate::error::ApiError::internal_cause(context, &err)),
     }
 }
+
+/// The id returned by the first statement of a batch (an `INSERT … RETURNING id`).
+///
+/// # Errors
+///
+/// 500 when the statement returned no id (a bug, logged).
+pub fn returned_id(
+    results: &[worker::D1Result],
+    context: &str,
+) -> Result<i64, crate::error::ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        id: i64,
+    }
+    results
+        .first()
+        .map(worker::D1Result::results::<Created>)
+        .transpose()?
+        .and_then(|rows| rows.first().map(|c| c.id))
+        .ok_or_else(|| crate::error::ApiError::internal_cause(context, &"no id returned"))
+}

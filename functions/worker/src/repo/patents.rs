@@ -76,7 +76,8 @@ pub fn insert(
         "INSERT INTO patents
            (enterprise_id, number, kind, pct, title, application_date, grant_date, right_held,
             legal_status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         RETURNING id",
         &[
             Param::Int(enterprise_id),
             Param::Text(p.number),
