@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use ppr_core::ProductField;
-use ppr_core::methodology::{Methodology, ProductYear, compute_benchmarks, evaluate};
+use ppr_core::methodology::{Methodology, ProductYear, Scorer, compute_benchmarks};
 
 fn main() {
     let n: usize = std::env::args()
@@ -53,9 +53,10 @@ fn main() {
     let set = compute_benchmarks(&m, &products);
     let benchmarks = t0.elapsed();
     let t1 = Instant::now();
+    let scorer = Scorer::new(&m, &set);
     let mut identified = 0usize;
     for (field, p) in &products {
-        if evaluate(&m, &set, field, p).identified {
+        if scorer.outcome(field, p).identified {
             identified += 1;
         }
     }

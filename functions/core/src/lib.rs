@@ -19,6 +19,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod certificate;
 pub mod commitment;
 pub mod document;
 pub mod field;
@@ -26,11 +27,13 @@ pub mod filing;
 pub mod holding;
 pub mod methodology;
 pub mod money;
+pub mod objection;
 pub mod password;
 pub mod patent;
 pub mod product;
 pub mod region;
 pub mod regnum;
+pub mod round;
 pub mod search;
 mod serde_str;
 pub mod status_import;

@@ -47,6 +47,14 @@ impl PatentKind {
             Self::Design => "design",
         }
     }
+
+    /// The kind of a code.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Invention, Self::UtilityModel, Self::Design]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
 }
 
 /// What the type digit of an application number says.

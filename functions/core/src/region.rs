@@ -332,6 +332,31 @@ impl RegionScope {
         }
     }
 
+    /// The longest prefix that every code of the scope starts with: it narrows a
+    /// database query, whose rows [`Self::contains`] then decides exactly (Xinjiang's
+    /// scope shares its prefix with the XPCC's cities, which it leaves out).
+    #[must_use]
+    pub fn code_prefix(&self) -> String {
+        match self {
+            Self::Province(code) => code.to_string().chars().take(2).collect(),
+            Self::Prefecture(code) => code.to_string().chars().take(4).collect(),
+            Self::Codes(codes) => {
+                let texts: Vec<String> = codes.iter().map(ToString::to_string).collect();
+                let Some(first) = texts.first() else {
+                    return String::new();
+                };
+                let shared = (0..first.len())
+                    .take_while(|&i| {
+                        texts
+                            .iter()
+                            .all(|t| t.as_bytes().get(i) == first.as_bytes().get(i))
+                    })
+                    .count();
+                first.chars().take(shared).collect()
+            }
+        }
+    }
+
     /// Whether an enterprise registered at `code` is in this scope.
     #[must_use]
     pub fn contains(&self, code: RegionCode) -> bool {
@@ -351,6 +376,16 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn code_prefixes_narrow_to_the_scope() {
+        let prefix = |s: &str| RegionScope::parse(s).expect(s).code_prefix();
+        assert_eq!(prefix("440000"), "44");
+        assert_eq!(prefix("440300"), "4403");
+        assert_eq!(prefix("440301,440303"), "44030");
+        assert!(prefix("xpcc").starts_with("65"), "{}", prefix("xpcc"));
+        assert_eq!(RegionScope::Codes(Vec::new()).code_prefix(), "");
     }
 
     #[test]

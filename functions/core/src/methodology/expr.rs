@@ -267,6 +267,8 @@ impl Expr {
                 }
             }
         };
+        // One zero: -0.0 and 0.0 compare equal but would print apart.
+        let value = if value == 0.0 { 0.0 } else { value };
         value.is_finite().then_some(value)
     }
 }

@@ -14,14 +14,25 @@
 mod benchmark;
 mod evaluate;
 pub mod expr;
+mod facts;
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-pub use benchmark::{Benchmark, BenchmarkSet, BenchmarkSource, compute_benchmarks, percentile};
-pub use evaluate::{Breakdown, DimensionResult, GateResult, IndicatorResult, evaluate};
+pub use benchmark::{
+    Benchmark, BenchmarkSet, BenchmarkSource, PlannedBenchmark, Rank, Sample, choose_sample,
+    compute_benchmarks, method_text, percentile, plan_benchmark,
+};
+pub use evaluate::{
+    Breakdown, DimensionResult, GateResult, IndicatorResult, Outcome, Rule, Scorer, evaluate,
+};
 use expr::{Expr, INPUTS};
+pub use facts::{LinkedPatent, ProductFacts, YearFigures};
+
+/// Most indicators, gates or counted dimensions a document may have: real methods
+/// have a handful; the bound keeps scoring free of allocation.
+pub const MAX_INDICATORS: usize = 32;
 
 /// The methodology the platform ships.
 pub const DEFAULT_DOCUMENT: &str = include_str!("../../methodology/default.json");
@@ -232,6 +243,15 @@ impl Methodology {
         if doc.indicators.is_empty() {
             push("indicators".into(), "at least one indicator".into());
         }
+        for (name, count) in [
+            ("indicators", doc.indicators.len()),
+            ("gates", doc.gates.len()),
+            ("decision.dimensions", doc.decision.dimensions.len()),
+        ] {
+            if count > MAX_INDICATORS {
+                push(name.into(), format!("at most {MAX_INDICATORS}"));
+            }
+        }
         for (i, ind) in doc.indicators.iter().enumerate() {
             if !ids.insert(ind.id.as_str()) {
                 push(
@@ -261,6 +281,9 @@ impl Methodology {
                 "a percentile is 0 to 100".into(),
             );
         }
+        if b.min_sample == 0 {
+            push("benchmark.min_sample".into(), "at least 1 product".into());
+        }
         if b.fallback.is_empty() {
             push(
                 "benchmark.fallback".into(),
@@ -280,8 +303,14 @@ impl Methodology {
                 );
             }
         }
+        let mut counted = BTreeSet::new();
         for (i, d) in doc.decision.dimensions.iter().enumerate() {
-            if !dimensions.contains(d.as_str()) {
+            if !counted.insert(d.as_str()) {
+                push(
+                    format!("decision.dimensions[{i}]"),
+                    format!("{d:?} is listed twice"),
+                );
+            } else if !dimensions.contains(d.as_str()) {
                 push(
                     format!("decision.dimensions[{i}]"),
                     format!("{d:?} is no indicator's dimension"),
@@ -326,24 +355,72 @@ impl Methodology {
     /// Each indicator's value for `inputs`, in document order.
     #[must_use]
     pub fn indicator_values(&self, inputs: &ProductYear) -> Vec<Option<f64>> {
-        let values = inputs.values();
-        self.indicators.iter().map(|e| e.eval(&values)).collect()
+        let mut out = Vec::with_capacity(self.indicators.len());
+        self.indicator_values_into(inputs, &mut out);
+        out
     }
 
-    /// Whether each gate passes for `inputs`, in document order.
+    /// [`Self::indicator_values`] into a buffer that is reused.
+    pub fn indicator_values_into(&self, inputs: &ProductYear, out: &mut Vec<Option<f64>>) {
+        let values = inputs.values();
+        out.clear();
+        out.extend(self.indicators.iter().map(|e| e.eval(&values)));
+    }
+
+    /// The parsed indicator formulas, in document order.
+    #[must_use]
+    pub fn indicator_exprs(&self) -> &[Expr] {
+        &self.indicators
+    }
+
+    fn gate_passes(&self, k: usize, value: Option<f64>) -> bool {
+        let Some(g) = self.doc.gates.get(k) else {
+            return false;
+        };
+        value.is_some_and(|v| {
+            g.at_least.is_none_or(|min| v >= min) && g.at_most.is_none_or(|max| v <= max)
+        })
+    }
+
+    /// The first gate (by index) that the inputs fail, if any.
+    #[must_use]
+    pub fn first_failed_gate(&self, values: &[f64; INPUTS.len()]) -> Option<usize> {
+        self.gates
+            .iter()
+            .enumerate()
+            .position(|(k, e)| !self.gate_passes(k, e.eval(values)))
+    }
+
+    /// Whether `inputs` pass every gate.
+    #[must_use]
+    pub fn passes_gates(&self, inputs: &ProductYear) -> bool {
+        self.first_failed_gate(&inputs.values()).is_none()
+    }
+
+    /// Whether each gate passes for `inputs`, with its formula's value, in document
+    /// order.
     #[must_use]
     pub fn gate_results(&self, inputs: &ProductYear) -> Vec<(bool, Option<f64>)> {
         let values = inputs.values();
         self.gates
             .iter()
-            .zip(&self.doc.gates)
-            .map(|(e, g)| {
+            .enumerate()
+            .map(|(k, e)| {
                 let v = e.eval(&values);
-                let pass = v.is_some_and(|v| {
-                    g.at_least.is_none_or(|min| v >= min) && g.at_most.is_none_or(|max| v <= max)
-                });
-                (pass, v)
+                (self.gate_passes(k, v), v)
             })
+            .collect()
+    }
+
+    /// The ids of the gates `inputs` fail, in document order: why a product is out
+    /// of a round.
+    #[must_use]
+    pub fn failed_gates(&self, inputs: &ProductYear) -> Vec<String> {
+        self.gate_results(inputs)
+            .iter()
+            .zip(&self.doc.gates)
+            .filter(|((passed, _), _)| !passed)
+            .map(|(_, g)| g.id.clone())
             .collect()
     }
 }

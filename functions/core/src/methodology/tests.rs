@@ -227,3 +227,186 @@ fn invalid_documents_name_the_line_or_key() {
     );
     assert!(err[0].message.contains("revenue"), "{}", err[0]);
 }
+
+/// The way the Worker computes benchmarks (counts, then the order statistics each
+/// plan asks for) gives the same set as the computation in memory.
+#[test]
+fn planned_benchmarks_equal_the_computed_ones() {
+    let m = small(4, 37.5, 2);
+    let products: Vec<(String, ProductYear)> = (0..120i64)
+        .map(|i| {
+            let field = ["01", "01", "02", "03", "05", "99"][usize::try_from(i % 6).unwrap_or(0)];
+            let mut p = product(
+                10_000 + (i * 7919) % 3001,
+                u32::try_from(i % 5).unwrap_or(0),
+                u32::try_from(i % 3).unwrap_or(0),
+                3,
+                u32::try_from((i * 13) % 101).unwrap_or(0),
+            );
+            p.profit = (i * 31) % 997 - 300;
+            (field.to_owned(), p)
+        })
+        .collect();
+    let computed = compute_benchmarks(&m, &products);
+    // What D1 holds: each eligible product's values, by field and indicator.
+    let mut stored: Vec<(String, usize, f64)> = Vec::new();
+    for (field, p) in &products {
+        if m.passes_gates(p) {
+            for (k, v) in m.indicator_values(p).into_iter().enumerate() {
+                if let Some(v) = v {
+                    stored.push((field.clone(), k, v));
+                }
+            }
+        }
+    }
+    let mut planned = BenchmarkSet::new(&m);
+    let mut per_indicator = Vec::new();
+    for k in 0..m.doc().indicators.len() {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for (field, kk, _) in &stored {
+            if *kk == k {
+                match counts.iter_mut().find(|(f, _)| f == field) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((field.clone(), 1)),
+                }
+            }
+        }
+        let plans = plan_benchmark(&m, k, &counts);
+        let finished: Vec<Benchmark> = plans
+            .iter()
+            .map(|plan| {
+                // SELECT value … ORDER BY value LIMIT 2 OFFSET lower
+                let mut sample: Vec<f64> = stored
+                    .iter()
+                    .filter(|(f, kk, _)| {
+                        *kk == k && (plan.sample.source == BenchmarkSource::All || f == plan.field)
+                    })
+                    .map(|(_, _, v)| *v)
+                    .collect();
+                sample.sort_by(f64::total_cmp);
+                let lower = plan.rank.and_then(|r| sample.get(r.lower).copied());
+                let upper = plan.rank.and_then(|r| sample.get(r.lower + 1).copied());
+                plan.finish(lower, upper)
+            })
+            .collect();
+        per_indicator.push(finished);
+    }
+    for s in 0..crate::ProductField::ALL.len() {
+        for list in &per_indicator {
+            planned.benchmarks.push(list[s].clone());
+        }
+    }
+    assert!(planned.is_complete_for(&m));
+    assert_eq!(
+        serde_json::to_string(&computed).expect("json"),
+        serde_json::to_string(&planned).expect("json")
+    );
+}
+
+#[test]
+fn the_outcome_and_the_breakdown_agree() {
+    let m = Methodology::default_methodology().expect("default");
+    let products: Vec<(String, ProductYear)> = (0..400i64)
+        .map(|i| {
+            let field = crate::ProductField::ALL[usize::try_from(i % 8).unwrap_or(0)].code();
+            let mut p = product(
+                50_000 + (i * 104_729) % 900_000,
+                u32::try_from(i % 4).unwrap_or(0),
+                u32::try_from(i % 3).unwrap_or(0),
+                1 + u32::try_from(i % 4).unwrap_or(0),
+                u32::try_from((i * 17) % 101).unwrap_or(0),
+            );
+            p.opted_in = i % 11 != 0;
+            p.ip_investment = (i * 7) % 20_000;
+            (field.to_owned(), p)
+        })
+        .collect();
+    let set = compute_benchmarks(&m, &products);
+    let scorer = Scorer::new(&m, &set);
+    let mut rules = std::collections::BTreeSet::new();
+    for (field, p) in &products {
+        let outcome = scorer.outcome(field, p);
+        let breakdown = scorer.breakdown(field, p);
+        assert_eq!(outcome.identified, breakdown.identified);
+        assert_eq!(outcome.rule.code(), breakdown.rule);
+        assert_eq!(
+            outcome.dimensions_passed,
+            breakdown.dimensions.iter().filter(|d| d.passed).count()
+        );
+        rules.insert(breakdown.rule);
+    }
+    // The data reaches every rule.
+    assert_eq!(
+        rules.into_iter().collect::<Vec<_>>(),
+        [
+            "dimensions_short",
+            "gate_failed",
+            "identified",
+            "required_failed"
+        ]
+    );
+}
+
+#[test]
+fn facts_become_inputs() {
+    use crate::PatentKind;
+    let patent = |kind, valid, core, share| LinkedPatent {
+        kind,
+        valid,
+        core,
+        contribution_pct: share,
+    };
+    let facts = ProductFacts {
+        recorded: true,
+        opted_in: true,
+        figures: Some(YearFigures {
+            sales: 1_000,
+            exports: 10,
+            profit: 100,
+            ip_investment: 50,
+        }),
+        patents: vec![
+            patent(PatentKind::Invention, true, true, 60),
+            patent(PatentKind::Invention, false, false, 30),
+            patent(PatentKind::UtilityModel, true, true, 30),
+        ],
+        open_objections: 0,
+    };
+    let inputs = facts.inputs();
+    assert_eq!(
+        (
+            inputs.linked_patents,
+            inputs.core_patents,
+            inputs.valid_invention_patents,
+            inputs.contribution_pct
+        ),
+        (3, 2, 1, 100),
+        "shares are capped at 100"
+    );
+    assert!(inputs.has_year_data);
+    let bare = ProductFacts {
+        figures: None,
+        ..facts
+    }
+    .inputs();
+    assert!(!bare.has_year_data);
+    assert_eq!(bare.sales, 0);
+}
+
+#[test]
+fn an_upheld_objection_changes_the_rule_not_the_figures() {
+    let m = small(1, 50.0, 2);
+    let products = vec![("01".to_owned(), product(500, 3, 2, 2, 50))];
+    let set = compute_benchmarks(&m, &products);
+    let listed = evaluate(&m, &set, "01", &products[0].1);
+    assert!(listed.identified);
+    let removed = listed
+        .clone()
+        .removed_by_objection(7, "the patent was transferred");
+    assert_eq!(
+        (removed.identified, removed.rule.as_str()),
+        (false, "objection_upheld")
+    );
+    assert_eq!(removed.indicators, listed.indicators);
+    assert!(removed.reason.contains("objection 7"));
+}

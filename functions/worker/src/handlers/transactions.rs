@@ -111,11 +111,7 @@ pub async fn list_all_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     };
     // The database narrows by code prefix; the core's scope decides exactly (Xinjiang's
     // scope leaves out the XPCC's cities, which share its prefix).
-    let prefix = scope.as_ref().map(|s| match s {
-        RegionScope::Province(code) => code.to_string().chars().take(2).collect::<String>(),
-        RegionScope::Prefecture(code) => code.to_string().chars().take(4).collect(),
-        RegionScope::Codes(_) => "65".to_owned(),
-    });
+    let prefix = scope.as_ref().map(RegionScope::code_prefix);
     let (before, limit) = paging(ctx)?;
     let rows = products::transactions_in(&ctx.db()?, prefix.as_deref(), before, limit).await?;
     page(
