@@ -9,8 +9,9 @@ use crate::body::{MAX_BODY_BYTES, read_limited};
 use crate::clock;
 use crate::error::ApiError;
 use crate::handlers::{
-    documents, enterprises, filings, health, openapi, patents, products, public, review, sessions,
-    settings, staff, transactions, validate, verifications,
+    documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
+    patents, products, public, review, rounds, sessions, settings, staff, transactions, validate,
+    verifications,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
 use crate::repo::DB_BINDING;
@@ -23,7 +24,7 @@ pub struct Ctx<'a> {
     pub req: &'a Request,
     /// The Worker's bindings.
     pub env: &'a Env,
-    /// Now, read once per request.
+    /// Now on the business calendar, read once per request ([`clock::request_now`]).
     pub now: DateTime<Utc>,
     /// Now, as stored.
     pub stamp: String,
@@ -131,13 +132,65 @@ impl Ctx<'_> {
             .map(|(_, v)| v)
     }
 
+    /// The `limit` query parameter: 1 to `max`, `default` when absent.
+    ///
+    /// # Errors
+    ///
+    /// 422 `range` for anything else.
+    pub fn page_limit(&self, default: i64, max: i64) -> Result<i64, ApiError> {
+        match self.query_param("limit") {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("limit", "range", format!("limit is 1 to {max}"))
+                }),
+        }
+    }
+
+    /// The `cursor` query parameter, a positive id, if given.
+    ///
+    /// # Errors
+    ///
+    /// 422 `invalid_cursor` for anything else.
+    pub fn id_cursor(&self) -> Result<Option<i64>, ApiError> {
+        self.query_param("cursor")
+            .filter(|c| !c.trim().is_empty())
+            .map(|text| {
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|c| *c > 0)
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(
+                            "cursor",
+                            "invalid_cursor",
+                            "pass next_cursor from the previous page as it is",
+                        )
+                    })
+            })
+            .transpose()
+    }
+
+    /// The signed-in user, if the request carries a live session.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn optional_principal(&self) -> Result<Option<Principal>, ApiError> {
+        auth::authenticate(self.req, &self.db()?, &clock::stamp(clock::now())).await
+    }
+
     /// The signed-in user, or 401.
     ///
     /// # Errors
     ///
     /// 401 without a live session; the database failed.
     pub async fn principal(&self) -> Result<Principal, ApiError> {
-        auth::authenticate(self.req, &self.db()?, &self.stamp)
+        self.optional_principal()
             .await?
             .ok_or_else(ApiError::unauthenticated)
     }
@@ -158,7 +211,7 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
             None => error_response(&ApiError::not_found(&path)),
         };
     }
-    let now = clock::now();
+    let now = clock::request_now(&req, env);
     // HEAD is GET without a body; the runtime drops the body.
     let lookup = if method == "HEAD" { "GET" } else { &method };
     let matched = match routes::resolve(lookup, &path) {
@@ -247,6 +300,24 @@ async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
         Route::GetPatentProducts => public::get_patent_products(ctx).await,
         Route::ListSettings => settings::list_settings(ctx).await,
         Route::PutSetting => settings::put_setting(ctx, &body().await?).await,
+        Route::ListMethodologies => methodologies::list_methodologies(ctx).await,
+        Route::CreateMethodology => methodologies::create_methodology(ctx, &body().await?).await,
+        Route::ListRounds => rounds::list_rounds(ctx).await,
+        Route::CreateRound => rounds::create_round(ctx, &body().await?).await,
+        Route::GetRound => rounds::get_round(ctx).await,
+        Route::UpdateRound => rounds::update_round(ctx, &body().await?).await,
+        Route::AdvanceRound => rounds::advance_round(ctx, &body().await?).await,
+        Route::RerunRound => rounds::rerun_round(ctx, &body().await?).await,
+        Route::ResumeRound => rounds::resume_round(ctx, &body().await?).await,
+        Route::ListRoundEntries => evaluations::list_entries(ctx).await,
+        Route::GetRoundList => evaluations::get_round_list(ctx).await,
+        Route::GetRoundBenchmarks => evaluations::get_round_benchmarks(ctx).await,
+        Route::ListObjections => objections::list_objections(ctx).await,
+        Route::CreateObjection => objections::create_objection(ctx, &body().await?).await,
+        Route::DecideObjection => objections::decide_objection(ctx, &body().await?).await,
+        Route::ListEvaluations => evaluations::list_enterprise_evaluations(ctx).await,
+        Route::PreviewEvaluation => evaluations::preview_evaluation(ctx, &body().await?).await,
+        Route::GetCertificate => evaluations::get_certificate(ctx).await,
     }
 }
 

@@ -1,7 +1,9 @@
 //! The scheduled job (hourly): revokes products whose prompted revocation deadline
-//! has passed, each in its own batch with its typed transaction, as the system.
-//! Idempotent: a product revoked once is not found again; a run that stops half-way
-//! leaves the rest for the next run.
+//! has passed, each in its own batch with its typed transaction, as the system; and
+//! sends again the message of any identification round step that stopped making
+//! progress (see [`crate::round_work`]). Idempotent: a product revoked once is not
+//! found again, a chunk message sent twice runs once; a run that stops half-way leaves
+//! the rest for the next run.
 
 use worker::Env;
 
@@ -10,16 +12,18 @@ use crate::error::ApiError;
 use crate::handlers::products::revoke_prompted;
 use crate::repo::audit::Actor;
 use crate::repo::{DB_BINDING, products};
+use crate::round_work;
 
 /// Most products revoked per run: each is one small batch, well inside the CPU and
 /// subrequest limits of a scheduled invocation; the rest waits an hour.
 const MAX_PER_RUN: i64 = 200;
 
-/// Runs the job; failures are logged, never thrown (a failed run retries next hour).
+/// Runs the jobs; failures are logged, never thrown (a failed run retries next hour).
 pub async fn run(env: &Env) {
-    if let Err(err) = revoke_due(env).await {
-        // `internal_cause` has logged the cause already.
-        let _ = err;
+    // `internal_cause` has logged the causes already.
+    let _ = revoke_due(env).await;
+    if let Ok(db) = env.d1(DB_BINDING) {
+        let _ = round_work::resend_stalled(env, &db).await;
     }
 }
 

@@ -46,6 +46,9 @@ pub struct ApiError {
     pub fields: Vec<FieldIssue>,
     /// Extra response headers (`Allow` on a 405, `Retry-After` on a 429).
     pub headers: Vec<(&'static str, String)>,
+    /// For a 500: what failed, for the log and for staff-facing error states (never
+    /// sent in a response).
+    pub cause: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +71,7 @@ impl ApiError {
             message: message.into(),
             fields: Vec::new(),
             headers: Vec::new(),
+            cause: None,
         }
     }
 
@@ -205,7 +209,16 @@ impl ApiError {
     /// with [`ApiError::internal`].
     pub fn internal_cause(context: &str, cause: &dyn std::fmt::Display) -> Self {
         log_error(context, cause);
-        Self::internal()
+        Self {
+            cause: Some(format!("{context}: {cause}")),
+            ..Self::internal()
+        }
+    }
+
+    /// What went wrong, for staff: the cause of a 500, else the message.
+    #[must_use]
+    pub fn detail(&self) -> &str {
+        self.cause.as_deref().unwrap_or(&self.message)
     }
 
     /// The envelope as JSON text.

@@ -24,10 +24,13 @@ pub mod handlers;
 pub mod http;
 pub mod idempotency;
 pub mod repo;
+pub mod round_work;
 pub mod routes;
 pub mod validation;
 
-use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
+use worker::{
+    Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
+};
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
 #[event(fetch)]
@@ -36,8 +39,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 }
 
 /// The scheduled entry point (cron triggers in `wrangler.toml`): revokes products
-/// whose prompted revocation deadline has passed.
+/// whose prompted revocation deadline has passed, and sends again the message of any
+/// round step that stopped making progress.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     cron::run(&env).await;
+}
+
+/// The queue entry point: one chunk of an identification round's work per message
+/// ([`round_work`]).
+#[event(queue)]
+async fn queue(
+    batch: MessageBatch<round_work::ChunkMessage>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
+    round_work::consume(batch, &env).await;
+    Ok(())
 }

@@ -83,6 +83,42 @@ pub enum Route {
     ListSettings,
     /// `PUT /api/v1/settings/{key}`.
     PutSetting,
+    /// `GET /api/v1/methodologies`.
+    ListMethodologies,
+    /// `POST /api/v1/methodologies`.
+    CreateMethodology,
+    /// `GET /api/v1/rounds`.
+    ListRounds,
+    /// `POST /api/v1/rounds`.
+    CreateRound,
+    /// `GET /api/v1/rounds/{year}`.
+    GetRound,
+    /// `PUT /api/v1/rounds/{year}`.
+    UpdateRound,
+    /// `POST /api/v1/rounds/{year}/advance`.
+    AdvanceRound,
+    /// `POST /api/v1/rounds/{year}/rerun`.
+    RerunRound,
+    /// `POST /api/v1/rounds/{year}/resume`.
+    ResumeRound,
+    /// `GET /api/v1/rounds/{year}/entries`.
+    ListRoundEntries,
+    /// `GET /api/v1/rounds/{year}/list`.
+    GetRoundList,
+    /// `GET /api/v1/rounds/{year}/benchmarks`.
+    GetRoundBenchmarks,
+    /// `GET /api/v1/rounds/{year}/objections`.
+    ListObjections,
+    /// `POST /api/v1/rounds/{year}/objections`.
+    CreateObjection,
+    /// `POST /api/v1/objections/{id}/decision`.
+    DecideObjection,
+    /// `GET /api/v1/enterprises/{uscc}/evaluations`.
+    ListEvaluations,
+    /// `POST /api/v1/evaluation/preview`.
+    PreviewEvaluation,
+    /// `GET /api/v1/certificates/{code}`.
+    GetCertificate,
 }
 
 /// One operation: method, path template (`{name}` matches one segment), route.
@@ -292,6 +328,96 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "PUT",
         path: "/api/v1/settings/{key}",
         route: Route::PutSetting,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/methodologies",
+        route: Route::ListMethodologies,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/methodologies",
+        route: Route::CreateMethodology,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds",
+        route: Route::ListRounds,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/rounds",
+        route: Route::CreateRound,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds/{year}",
+        route: Route::GetRound,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/rounds/{year}",
+        route: Route::UpdateRound,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/rounds/{year}/advance",
+        route: Route::AdvanceRound,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/rounds/{year}/rerun",
+        route: Route::RerunRound,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/rounds/{year}/resume",
+        route: Route::ResumeRound,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds/{year}/entries",
+        route: Route::ListRoundEntries,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds/{year}/list",
+        route: Route::GetRoundList,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds/{year}/benchmarks",
+        route: Route::GetRoundBenchmarks,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/rounds/{year}/objections",
+        route: Route::ListObjections,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/rounds/{year}/objections",
+        route: Route::CreateObjection,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/objections/{id}/decision",
+        route: Route::DecideObjection,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/evaluations",
+        route: Route::ListEvaluations,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/evaluation/preview",
+        route: Route::PreviewEvaluation,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/certificates/{code}",
+        route: Route::GetCertificate,
     },
 ];
 

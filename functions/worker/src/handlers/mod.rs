@@ -5,14 +5,18 @@
 
 pub mod documents;
 pub mod enterprises;
+pub mod evaluations;
 pub mod filings;
 pub mod health;
+pub mod methodologies;
+pub mod objections;
 pub mod openapi;
 pub mod patents;
 pub mod products;
 pub mod public;
 pub mod recording;
 pub mod review;
+pub mod rounds;
 pub mod sessions;
 pub mod settings;
 pub mod staff;

@@ -21,6 +21,7 @@ use crate::app::Ctx;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::handlers::filings::{Holdings, problems_error};
+use crate::handlers::rounds::opt_in_window;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, Decision, FilingRow};
 use crate::repo::product_writes::{self, Figures, Numbering, ProductFields, Transaction};
@@ -149,8 +150,11 @@ pub async fn approve(
     let links_json =
         serde_json::to_string(&links).map_err(|e| ApiError::internal_cause("links", &e))?;
     let terms = index_text(&[&name, &model, &enterprise.name]);
-    let round_year = i64::from(business_year(ctx.now));
-    let opt_in = data.opt_in.then_some(round_year);
+    // Opting in follows the round's window; outside it the product's choice stays.
+    let (round_year, window) = opt_in_window(db, ctx.now).await?;
+    let opt_in = window
+        .is_ok()
+        .then(|| data.opt_in.then_some(i64::from(round_year)));
     let after_json =
         serde_json::to_string(&data).map_err(|e| ApiError::internal_cause("after", &e))?;
 
@@ -177,7 +181,9 @@ pub async fn approve(
             )?);
         }
         batch.extend(product_writes::reindex(db, number, &terms)?);
-        batch.push(product_writes::set_opt_in(db, number, opt_in)?);
+        if let Some(opt_in) = opt_in {
+            batch.push(product_writes::set_opt_in(db, number, opt_in)?);
+        }
         Ok(batch)
     };
 
@@ -241,7 +247,7 @@ pub async fn approve(
             row.enterprise_id,
             &enterprise.region_code,
             &fields,
-            opt_in,
+            opt_in.flatten(),
             &ctx.stamp,
         )?);
         batch.push(filings::link_product(db, row.id, &number)?);

@@ -252,7 +252,8 @@ pub fn set_opt_in(
     )
 }
 
-/// Revokes a recorded product (guard it).
+/// Revokes a recorded product (guard it). An opt-in stays: the round's formal check
+/// records that the product is out because it was revoked.
 ///
 /// # Errors
 ///
@@ -260,7 +261,7 @@ pub fn set_opt_in(
 pub fn revoke(db: &D1Database, number: &str, now: &str) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
-        "UPDATE products SET status = 'revoked', revoked_at = ?2, opt_in_year = NULL,
+        "UPDATE products SET status = 'revoked', revoked_at = ?2,
                 revocation_deadline = NULL, updated_at = ?2, version = version + 1
          WHERE registration_number = ?1 AND status = 'recorded'",
         &[Param::Text(number), Param::Text(now)],
