@@ -4,8 +4,10 @@
 //!   with the password in `PPR_ADMIN_PASSWORD` (or read from standard input), hashed
 //!   with the core's Argon2id. `scripts/create-admin` applies it with
 //!   `wrangler d1 execute`.
-//! - `ppr-admin synthetic-products N` prints SQL loading N synthetic recorded products
-//!   (see [`synthetic`]), for `scripts/bench-registry`.
+//! - `ppr-admin synthetic-products N [ROUND]` prints SQL loading N synthetic recorded
+//!   products with the figures of the year before round ROUND (default: the current
+//!   year), opted in to it (see [`synthetic`]), for the demo data of `scripts/dev`,
+//!   the benchmarks and the identification tests.
 
 mod synthetic;
 
@@ -46,17 +48,22 @@ fn national_admin_sql(email: &str, name: &str, password: &str) -> Result<String>
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [command, count] = args.as_slice()
+    if let [command, count, rest @ ..] = args.as_slice()
         && command == "synthetic-products"
+        && rest.len() <= 1
     {
         let count: usize = count.parse().context("N must be a number of products")?;
+        let round = match rest.first() {
+            Some(year) => year.parse().context("ROUND must be a year")?,
+            None => ppr_core::calendar::business_year(chrono::Utc::now()),
+        };
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        return synthetic::write_sql(count, &mut out);
+        return synthetic::write_sql(count, round, &mut out);
     }
     let [command, email, name] = args.as_slice() else {
         bail!(
-            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N"
+            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N [ROUND]"
         );
     };
     if command != "national-admin-sql" {

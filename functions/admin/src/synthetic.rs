@@ -1,8 +1,13 @@
-//! Synthetic registry data for benchmarks: `N` recorded products with valid
-//! identifiers (USCCs, patent numbers, registration numbers from the core), spread
-//! over every province and every product field, ten products per enterprise, two
-//! patents per product, one year of figures, and the bigram search terms. The same
-//! `N` always gives the same data.
+//! Synthetic registry data for benchmarks, demos and the identification tests: `N`
+//! recorded products with valid identifiers (USCCs, patent numbers, registration
+//! numbers from the core), spread over every province and every product field, ten
+//! products per enterprise, one to four patents per product (mostly inventions, some
+//! utility models, a few lapsed; core flags and contribution shares varied), the
+//! figures of the year before round `Y`, and the bigram search terms.
+//!
+//! Products opt in to round `Y` (nine in ten), and a few are made to fail a gate the
+//! way real ones do: revoked (1 in 50), the year's figures missing (1 in 20), no valid
+//! invention patent (1 in 25). The same `N` and `Y` always give the same data.
 
 use std::io::Write;
 
@@ -72,14 +77,16 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// Writes the SQL that loads `products` products.
+/// Writes the SQL that loads `products` products, their figures for `round - 1`,
+/// opted in to round `round`.
 ///
 /// # Errors
 ///
 /// Writing failed, or an identifier could not be made (a bug).
-pub fn write_sql(products: usize, out: &mut impl Write) -> Result<()> {
+pub fn write_sql(products: usize, round: i32, out: &mut impl Write) -> Result<()> {
     let mut rng = Lcg(20_261_126);
     let now = "2026-01-15T08:00:00.000Z";
+    let figures_year = round - 1;
     let enterprises = products.div_ceil(PER_ENTERPRISE);
     let mut rows: Vec<String> = Vec::new();
     let flush = |out: &mut dyn Write, head: &str, rows: &mut Vec<String>| -> Result<()> {
@@ -117,6 +124,7 @@ pub fn write_sql(products: usize, out: &mut impl Write) -> Result<()> {
     let mut sequences = std::collections::HashMap::new();
     let (mut patents, mut links, mut years, mut search) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut next_patent = 0usize;
     for p in 0..products {
         let id = p + 1;
         let e = p / PER_ENTERPRISE;
@@ -124,7 +132,7 @@ pub fn write_sql(products: usize, out: &mut impl Write) -> Result<()> {
         let province = area.get(0..2).unwrap_or("11").to_owned();
         let sequence = sequences.entry(province.clone()).or_insert(0u32);
         *sequence += 1;
-        let year = 2024 + i32::try_from(p % 3).unwrap_or(0);
+        let year = figures_year - 2 + i32::try_from(p % 3).unwrap_or(0);
         let number =
             RegistrationNumber::new(year, province.parse().unwrap_or(11), *sequence)?.to_string();
         let field = fields.get(p % fields.len()).map_or("99", |f| f.code());
@@ -135,32 +143,59 @@ pub fn write_sql(products: usize, out: &mut impl Write) -> Result<()> {
             rng.pick(&SUFFIXES)
         );
         let model = format!("M{}-{}", rng.next() % 900 + 100, p);
+        let status = if p % 50 == 49 { "revoked" } else { "recorded" };
+        let opt_in = if p % 10 == 9 {
+            "NULL".to_owned()
+        } else {
+            round.to_string()
+        };
         rows.push(format!(
-            "({id}, '{number}', {year}, '{province}', {sequence}, {eid}, '{area}', {name}, {model}, '{field}', '合成基准数据', '2020-01-01', '{area}', 'recorded', '{now}', '{now}')",
+            "({id}, '{number}', {year}, '{province}', {sequence}, {eid}, '{area}', {name}, {model}, '{field}', '合成基准数据', '2020-01-01', '{area}', '{status}', {opt_in}, '{now}', '{now}')",
             eid = e + 1,
             name = literal(&name),
             model = literal(&model),
         ));
-        for k in 0..2 {
-            let pid = p * 2 + k + 1;
-            let digits = format!("20{:02}1{:07}", 10 + (p % 14), pid);
+        // One to four patents; the first is core; shares add up to at most 100.
+        let count = 1 + p % 4;
+        let mut share_left = 100u64;
+        for k in 0..count {
+            next_patent += 1;
+            let pid = next_patent;
+            let utility = p % 25 == 24 || (p + k) % 5 == 4;
+            let (kind, digit) = if utility {
+                ("utility_model", 2)
+            } else {
+                ("invention", 1)
+            };
+            let yy = 10 + (p % 14);
+            let digits = format!("20{yy:02}{digit}{pid:07}");
+            let status = if rng.next().is_multiple_of(30) {
+                "lapsed"
+            } else {
+                "valid"
+            };
             patents.push(format!(
-                "({pid}, {eid}, '{digits}.{check}', 'invention', 0, '一种合成专利{pid}', '20{yy:02}-03-01', '2023-01-01', 'owned', 'valid', '{now}', '{now}')",
+                "({pid}, {eid}, '{digits}.{check}', '{kind}', 0, '一种合成专利{pid}', '20{yy:02}-03-01', '2023-01-01', 'owned', '{status}', '{now}', '{now}')",
                 eid = e + 1,
                 check = check_char(&digits),
-                yy = 10 + (p % 14),
             ));
-            links.push(format!(
-                "({id}, {pid}, {core}, 40)",
-                core = i32::from(k == 0)
-            ));
+            let share = (5 + rng.next() % 40).min(share_left);
+            share_left -= share;
+            let core = k == 0 || rng.next().is_multiple_of(3);
+            links.push(format!("({id}, {pid}, {}, {share})", i32::from(core)));
         }
+        // Sales from 1 to 100 million yuan, spread so that medians mean something.
+        let sales = 1_000_000 + (rng.next() % 1000) * (rng.next() % 1000) * 100;
+        let data_year = if p % 20 == 19 {
+            figures_year - 1
+        } else {
+            figures_year
+        };
         years.push(format!(
-            "({id}, 2025, {s}, {x}, {f}, {i}, '{now}')",
-            s = 1_000_000 + rng.next() % 9_000_000,
-            x = rng.next() % 500_000,
-            f = rng.next() % 300_000,
-            i = rng.next() % 100_000
+            "({id}, {data_year}, {sales}, {x}, {f}, {i}, '{now}')",
+            x = sales / 100 * (rng.next() % 40),
+            f = sales / 100 * (rng.next() % 30),
+            i = sales / 1000 * (1 + rng.next() % 80),
         ));
         search.push(format!(
             "({id}, {})",
@@ -194,7 +229,7 @@ pub fn write_sql(products: usize, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-const PRODUCT_HEAD: &str = "INSERT INTO products (id, registration_number, recorded_year, province, sequence, enterprise_id, region_code, name, model, field, description, first_marketed_on, manufacture_region, status, recorded_at, updated_at)";
+const PRODUCT_HEAD: &str = "INSERT INTO products (id, registration_number, recorded_year, province, sequence, enterprise_id, region_code, name, model, field, description, first_marketed_on, manufacture_region, status, opt_in_year, recorded_at, updated_at)";
 
 #[cfg(test)]
 mod tests {
@@ -204,11 +239,15 @@ mod tests {
     fn small_sets_are_deterministic_and_valid() {
         let mut a = Vec::new();
         let mut b = Vec::new();
-        write_sql(25, &mut a).expect("sql");
-        write_sql(25, &mut b).expect("sql");
+        write_sql(25, 2026, &mut a).expect("sql");
+        write_sql(25, 2026, &mut b).expect("sql");
         assert_eq!(a, b);
         let text = String::from_utf8(a).expect("utf-8");
         assert_eq!(text.matches("INSERT INTO products").count(), 1);
-        assert!(text.contains("PR2024-11-000001-"), "{text}");
+        assert!(text.contains("PR2023-11-000001-"), "{text}");
+        assert!(
+            text.contains(", 2025, "),
+            "figures of the year before the round"
+        );
     }
 }
