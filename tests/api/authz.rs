@@ -153,6 +153,28 @@ const MATRIX: &[Row] = &[
     ("GET /api/v1/patents/{number}/products", "", PUBLIC),
     ("GET /api/v1/settings", "", NATIONAL),
     ("PUT /api/v1/settings/{key}", "{}", NATIONAL),
+    ("GET /api/v1/methodologies", "", PUBLIC),
+    ("POST /api/v1/methodologies", "{}", NATIONAL),
+    ("GET /api/v1/rounds", "", PUBLIC),
+    ("POST /api/v1/rounds", "{}", NATIONAL),
+    ("GET /api/v1/rounds/{year}", "", PUBLIC),
+    ("PUT /api/v1/rounds/{year}", "{}", NATIONAL),
+    ("POST /api/v1/rounds/{year}/advance", "{}", NATIONAL),
+    ("POST /api/v1/rounds/{year}/rerun", "{}", NATIONAL),
+    ("POST /api/v1/rounds/{year}/resume", "{}", NATIONAL),
+    ("GET /api/v1/rounds/{year}/entries", "", STAFF),
+    ("GET /api/v1/rounds/{year}/list", "", PUBLIC),
+    ("GET /api/v1/rounds/{year}/benchmarks", "", SIGNED_IN),
+    ("GET /api/v1/rounds/{year}/objections", "", NATIONAL),
+    ("POST /api/v1/rounds/{year}/objections", "{}", PUBLIC),
+    ("POST /api/v1/objections/{id}/decision", "{}", NATIONAL),
+    (
+        "GET /api/v1/enterprises/{uscc}/evaluations",
+        "",
+        ENTERPRISE_READ,
+    ),
+    ("POST /api/v1/evaluation/preview", "{}", SIGNED_IN),
+    ("GET /api/v1/certificates/{code}", "", PUBLIC),
     // Last, since it ends the session it is called with.
     ("DELETE /api/v1/sessions/current", "", SIGNED_IN),
 ];
@@ -222,6 +244,7 @@ fn every_route_for_every_role(worker: &TestWorker) -> Result<()> {
             .replace("{number}", &number)
             .replace("{year}", &year)
             .replace("{key}", "no_such_setting")
+            .replace("{code}", "PI2026-7KQM-3XDP-9TNA-R")
     };
     let mut failures = Vec::new();
     for (op, body, expected) in MATRIX {

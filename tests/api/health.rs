@@ -75,7 +75,10 @@ fn head_answers_like_get(worker: &TestWorker) -> Result<()> {
 
 /// A database without migrations: the Worker answers, and says it is behind.
 fn degraded_without_migrations(_: &TestWorker) -> Result<()> {
-    let fresh = TestWorker::start_with(WorkerOptions { migrate: false })?;
+    let fresh = TestWorker::start_with(WorkerOptions {
+        migrate: false,
+        ..WorkerOptions::default()
+    })?;
     let reply = fresh.get("/api/v1/health")?;
     ensure!(reply.status == 503, "{}: {}", reply.status, reply.body);
     let json = reply.json()?;

@@ -36,6 +36,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub mod fixtures;
 pub mod registry;
+pub mod rounds;
 
 /// The repository root.
 #[must_use]
@@ -135,11 +136,17 @@ pub struct WorkerOptions {
     /// Apply `d1-migrations/` and create the national admin before starting (false
     /// gives a database with no schema).
     pub migrate: bool,
+    /// Load this many synthetic recorded products (`ppr-admin synthetic-products`),
+    /// with the figures of the year before round `.1`, opted in to it.
+    pub synthetic: Option<(usize, i32)>,
 }
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        Self { migrate: true }
+        Self {
+            migrate: true,
+            synthetic: None,
+        }
     }
 }
 
@@ -231,6 +238,15 @@ impl TestWorker {
             ];
             run_checked_with(&admin, &[("PPR_ADMIN_PASSWORD", ADMIN_PASSWORD)], &log)?;
         }
+        if let Some((products, round)) = options.synthetic {
+            let sql = state_dir.join("synthetic.sql");
+            let log = logs_dir().join(format!("{name}-synthetic.log"));
+            let script = format!(
+                "cargo run -q --release --locked -p ppr-admin -- synthetic-products {products} {round} > {sql} && wrangler d1 execute DB --local --persist-to {state} --file {sql}",
+                sql = sql.display(),
+            );
+            run_checked(&["bash", "-c", &script], &log)?;
+        }
         let port = free_port()?.to_string();
         let inspector_port = free_port()?.to_string();
         let log = logs_dir().join(format!("{name}-wrangler.log"));
@@ -249,6 +265,9 @@ impl TestWorker {
             "--show-interactive-dev-session=false",
             // Exposes /__scheduled, so tests can run the cron job on demand.
             "--test-scheduled",
+            // Lets a request set the business clock (x-ppr-now), to step past dates.
+            "--var",
+            "PPR_DEV_CLOCK:allow",
         ])
         .env("PPR_PREBUILT", "1")
         .stdin(Stdio::null())
@@ -348,6 +367,31 @@ impl TestWorker {
     /// Transport failures.
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Reply> {
         self.post_bytes(path, serde_json::to_vec(body)?)
+    }
+
+    /// Runs SQL against the worker's local D1 from outside, as an operator with
+    /// `wrangler d1 execute` would: to plant what no API request can (a corrupt row).
+    ///
+    /// # Errors
+    ///
+    /// The command failed.
+    pub fn execute_sql(&self, sql: &str) -> Result<()> {
+        let state = self.state_dir.to_string_lossy().into_owned();
+        let log = logs_dir().join("execute-sql.log");
+        run_checked(
+            &[
+                "wrangler",
+                "d1",
+                "execute",
+                "DB",
+                "--local",
+                "--persist-to",
+                &state,
+                "--command",
+                sql,
+            ],
+            &log,
+        )
     }
 
     /// Runs the scheduled job once, as the hourly cron trigger would (`wrangler dev
@@ -468,6 +512,8 @@ pub struct Session<'w> {
     pub csrf: String,
     /// The sign-in answer (user, csrf_token).
     pub signed_in: serde_json::Value,
+    /// When set, every request runs at this instant (`x-ppr-now`, RFC 3339).
+    pub clock: Option<String>,
 }
 
 impl TestWorker {
@@ -502,6 +548,7 @@ impl TestWorker {
             cookie,
             csrf,
             signed_in,
+            clock: None,
         })
     }
 
@@ -515,7 +562,30 @@ impl TestWorker {
     }
 }
 
-impl Session<'_> {
+impl<'w> Session<'w> {
+    /// The same session with its requests running at `instant` (RFC 3339) on the
+    /// business calendar.
+    #[must_use]
+    pub fn at(&self, instant: &str) -> Session<'w> {
+        Session {
+            worker: self.worker,
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+            signed_in: self.signed_in.clone(),
+            clock: Some(instant.to_owned()),
+        }
+    }
+
+    /// The headers of every request: the cookie, the clock if set, and `extra`.
+    fn headers<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut headers = vec![("cookie", self.cookie.as_str())];
+        if let Some(clock) = &self.clock {
+            headers.push(("x-ppr-now", clock.as_str()));
+        }
+        headers.extend_from_slice(extra);
+        headers
+    }
+
     /// Sends a request with the cookie, and the CSRF token when `csrf`.
     ///
     /// # Errors
@@ -528,10 +598,7 @@ impl Session<'_> {
         body: Option<&serde_json::Value>,
         csrf: bool,
     ) -> Result<Reply> {
-        let mut headers = vec![
-            ("cookie", self.cookie.as_str()),
-            ("content-type", "application/json"),
-        ];
+        let mut headers = self.headers(&[("content-type", "application/json")]);
         if csrf {
             headers.push(("x-csrf-token", self.csrf.as_str()));
         }
@@ -572,11 +639,10 @@ impl Session<'_> {
         if_match: Option<i64>,
     ) -> Result<Reply> {
         let version = if_match.map(|v| format!("\"{v}\""));
-        let mut headers = vec![
-            ("cookie", self.cookie.as_str()),
+        let mut headers = self.headers(&[
             ("content-type", "application/json"),
             ("x-csrf-token", self.csrf.as_str()),
-        ];
+        ]);
         if let Some(version) = &version {
             headers.push(("if-match", version.as_str()));
         }
@@ -590,11 +656,10 @@ impl Session<'_> {
     ///
     /// Transport failures.
     pub fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Result<Reply> {
-        let headers = [
-            ("cookie", self.cookie.as_str()),
+        let headers = self.headers(&[
             ("content-type", content_type),
             ("x-csrf-token", self.csrf.as_str()),
-        ];
+        ]);
         self.worker.request("POST", path, &headers, body)
     }
 
@@ -609,11 +674,10 @@ impl Session<'_> {
         body: &serde_json::Value,
         extra: &[(&str, &str)],
     ) -> Result<Reply> {
-        let mut headers = vec![
-            ("cookie", self.cookie.as_str()),
+        let mut headers = self.headers(&[
             ("content-type", "application/json"),
             ("x-csrf-token", self.csrf.as_str()),
-        ];
+        ]);
         headers.extend_from_slice(extra);
         self.worker
             .request("POST", path, &headers, serde_json::to_vec(body)?)

@@ -143,7 +143,7 @@ pub fn write_sql(products: usize, round: i32, out: &mut impl Write) -> Result<()
             rng.pick(&SUFFIXES)
         );
         let model = format!("M{}-{}", rng.next() % 900 + 100, p);
-        let status = if p % 50 == 49 { "revoked" } else { "recorded" };
+        let status = if p % 50 == 48 { "revoked" } else { "recorded" };
         let opt_in = if p % 10 == 9 {
             "NULL".to_owned()
         } else {
@@ -161,7 +161,7 @@ pub fn write_sql(products: usize, round: i32, out: &mut impl Write) -> Result<()
         for k in 0..count {
             next_patent += 1;
             let pid = next_patent;
-            let utility = p % 25 == 24 || (p + k) % 5 == 4;
+            let utility = p % 25 == 23 || (p + k) % 5 == 4;
             let (kind, digit) = if utility {
                 ("utility_model", 2)
             } else {
@@ -186,7 +186,7 @@ pub fn write_sql(products: usize, round: i32, out: &mut impl Write) -> Result<()
         }
         // Sales from 1 to 100 million yuan, spread so that medians mean something.
         let sales = 1_000_000 + (rng.next() % 1000) * (rng.next() % 1000) * 100;
-        let data_year = if p % 20 == 19 {
+        let data_year = if p % 20 == 17 {
             figures_year - 1
         } else {
             figures_year

@@ -411,7 +411,8 @@ pub fn issue_certificates(
             "UPDATE products SET identified_years = (
                 SELECT json_group_array(y) FROM (
                     SELECT value AS y FROM json_each(products.identified_years)
-                    UNION SELECT ?1 ORDER BY 1))
+                    -- Bound numbers arrive as REAL; the years are integers.
+                    UNION SELECT CAST(?1 AS INTEGER) ORDER BY 1))
              WHERE id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?2) j)",
             &[Param::Int(issue.year), Param::Text(codes_json)],
         )?,
