@@ -10,8 +10,8 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::handlers::{
     documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
-    patents, products, public, review, rounds, sessions, settings, staff, transactions, validate,
-    verifications,
+    patents, products, public, review, round_stages, rounds, sessions, settings, staff,
+    transactions, validate, verifications,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
 use crate::repo::DB_BINDING;
@@ -306,9 +306,9 @@ async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
         Route::CreateRound => rounds::create_round(ctx, &body().await?).await,
         Route::GetRound => rounds::get_round(ctx).await,
         Route::UpdateRound => rounds::update_round(ctx, &body().await?).await,
-        Route::AdvanceRound => rounds::advance_round(ctx, &body().await?).await,
-        Route::RerunRound => rounds::rerun_round(ctx, &body().await?).await,
-        Route::ResumeRound => rounds::resume_round(ctx, &body().await?).await,
+        Route::AdvanceRound => round_stages::advance_round(ctx, &body().await?).await,
+        Route::RerunRound => round_stages::rerun_round(ctx, &body().await?).await,
+        Route::ResumeRound => round_stages::resume_round(ctx, &body().await?).await,
         Route::ListRoundEntries => evaluations::list_entries(ctx).await,
         Route::GetRoundList => evaluations::get_round_list(ctx).await,
         Route::GetRoundBenchmarks => evaluations::get_round_benchmarks(ctx).await,

@@ -147,6 +147,25 @@ pub struct Methodology {
     gates: Vec<Expr>,
 }
 
+/// What the formal check makes of one product ([`Methodology::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The formulas' inputs.
+    pub inputs: ProductYear,
+    /// The gates it fails, by id; none when eligible.
+    pub failed_gates: Vec<String>,
+    /// Its indicator values in document order, when eligible (else empty).
+    pub values: Vec<Option<f64>>,
+}
+
+impl Checked {
+    /// Whether it passed every gate.
+    #[must_use]
+    pub fn eligible(&self) -> bool {
+        self.failed_gates.is_empty()
+    }
+}
+
 /// One product-year's inputs to the formulas.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -410,6 +429,24 @@ impl Methodology {
                 (self.gate_passes(k, v), v)
             })
             .collect()
+    }
+
+    /// The formal check of one product: its inputs, the gates it fails and, when it
+    /// passes them all, its indicator values (the sample the benchmarks come from).
+    #[must_use]
+    pub fn check(&self, facts: &ProductFacts) -> Checked {
+        let inputs = facts.inputs();
+        let failed_gates = self.failed_gates(&inputs);
+        let values = if failed_gates.is_empty() {
+            self.indicator_values(&inputs)
+        } else {
+            Vec::new()
+        };
+        Checked {
+            inputs,
+            failed_gates,
+            values,
+        }
     }
 
     /// The ids of the gates `inputs` fail, in document order: why a product is out

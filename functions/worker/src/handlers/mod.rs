@@ -16,6 +16,7 @@ pub mod products;
 pub mod public;
 pub mod recording;
 pub mod review;
+pub mod round_stages;
 pub mod rounds;
 pub mod sessions;
 pub mod settings;

@@ -1,13 +1,12 @@
-//! Identification rounds: a national admin opens round Y, may move its dates while it
-//! is open, and moves it through its stages; the stages' work runs in chunks
-//! ([`crate::round_work`]), whose progress every reader of the round sees.
-//! The rules of what may happen when are `ppr_core::round`'s.
+//! Identification rounds: a national admin opens round Y and may move its dates while
+//! it is open; anyone reads a round and the progress of its stages' work. Moving it
+//! through its stages is [`super::round_stages`]'s; the rules of what may happen when
+//! are `ppr_core::round`'s.
 
 use chrono::NaiveDate;
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::round::{
-    DEFAULT_NOTICE_DAYS, DateIssue, NoticePeriod, OptInError, RoundDates, RoundState, Stage, Step,
-    check_advance, check_opt_in,
+    DEFAULT_NOTICE_DAYS, DateIssue, NoticePeriod, OptInError, RoundDates, Stage, check_opt_in,
 };
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
@@ -15,7 +14,6 @@ use worker::D1Database;
 use crate::app::Ctx;
 use crate::auth::{self, Principal};
 use crate::authz;
-use crate::clock;
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::methodologies::{default_row, load_methodology};
 use crate::http::{CachePolicy, Reply};
@@ -23,9 +21,8 @@ use crate::idempotency::{Creation, mark_replayed};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::objections;
 use crate::repo::round_entries;
-use crate::repo::rounds::{self, RoundRow, TaskRow};
+use crate::repo::rounds::{self, RoundRow};
 use crate::repo::{self};
-use crate::round_work;
 use ppr_core::Role;
 
 /// A step's progress as answered.
@@ -336,7 +333,12 @@ pub async fn create_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     round_reply(&db, row.year, 201, true).await
 }
 
-async fn round_reply(
+/// Round `year` as a reply with `status`.
+///
+/// # Errors
+///
+/// The database failed.
+pub(crate) async fn round_reply(
     db: &D1Database,
     year: i64,
     status: u16,
@@ -450,7 +452,7 @@ pub async fn update_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     round_reply(&db, row.year, 200, true).await
 }
 
-fn round_change<'a>(
+pub(crate) fn round_change<'a>(
     ctx: &'a Ctx<'_>,
     principal: &'a Principal,
     action: &'a str,
@@ -469,226 +471,4 @@ fn round_change<'a>(
         after: Some(after),
         reason: None,
     }
-}
-
-/// Moving a round on.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdvanceIn {
-    /// The next stage.
-    pub to: String,
-    /// The version read (or send `If-Match`).
-    #[serde(default)]
-    pub version: Option<i64>,
-}
-
-/// Where a stored round stands for [`check_advance`].
-async fn state(db: &D1Database, row: &RoundRow) -> Result<(RoundState, Vec<TaskRow>), ApiError> {
-    let (stage, dates) = stage_and_dates(row)?;
-    let tasks = rounds::tasks(db, row.year).await?;
-    let steps_done = stage.steps().iter().all(|s| {
-        tasks
-            .iter()
-            .any(|t| t.step == s.code() && t.status == "done")
-    });
-    let notice = notice_of(row);
-    let open = objections::count_open(db, row.year).await?;
-    Ok((
-        RoundState {
-            stage,
-            dates,
-            notice,
-            steps_done,
-            open_objections: u32::try_from(open).unwrap_or(u32::MAX),
-        },
-        tasks,
-    ))
-}
-
-/// `POST /api/v1/rounds/{year}/advance`: moves the round to its next stage and starts
-/// that stage's work.
-///
-/// # Errors
-///
-/// 401; 403; 404; 409 with the rule that stops it (`not_next_stage`, `opt_in_open`,
-/// `stage_not_done`, `before_evaluation_date`, `notice_running`, `objections_open`)
-/// or stale; 422 an unknown stage.
-pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
-    let input: AdvanceIn = crate::body::decode_json(body)?;
-    let to = Stage::from_code(&input.to).ok_or_else(|| {
-        ApiError::invalid_field(
-            "to",
-            "unknown_stage",
-            "a stage: formal_check, evaluation, public_notice, objection_handling, final",
-        )
-    })?;
-    let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, _) = state(&db, &row).await?;
-    let today = business_date(ctx.now);
-    check_advance(&current, to, today)
-        .map_err(|e| ApiError::state_conflict(e.code(), e.to_string()))?;
-    let notice = (to == Stage::PublicNotice).then(|| current.dates.notice_from(today));
-    let notice_text = notice.map(|n| (n.start.to_string(), n.end.to_string()));
-    // Step bookkeeping runs on the wall clock, as the queue's chunks do.
-    let wall = clock::stamp(clock::now());
-    let year_text = row.year.to_string();
-    let before = serde_json::json!({"stage": row.stage}).to_string();
-    let after = serde_json::json!({"stage": to.code(), "notice": notice}).to_string();
-    let change = round_change(
-        ctx,
-        &principal,
-        "round.advance",
-        &year_text,
-        &before,
-        &after,
-    );
-    let mut batch = vec![
-        rounds::set_stage(
-            &db,
-            row.year,
-            version,
-            to.code(),
-            notice_text.as_ref().map(|(s, e)| (s.as_str(), e.as_str())),
-            &ctx.stamp,
-        )?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
-    ];
-    let first = to.steps().first().copied();
-    if let Some(step) = first {
-        batch.push(round_work::start_step(&db, row.year, step, &wall)?);
-    }
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "advance round").await?;
-    if let Some(step) = first {
-        round_work::kick_off(ctx.env, &db, row.year, step).await?;
-    }
-    round_reply(&db, row.year, 200, true).await
-}
-
-/// A re-run or a resume: the round version read.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoundActionIn {
-    /// The version read (or send `If-Match`).
-    #[serde(default)]
-    pub version: Option<i64>,
-}
-
-/// `POST /api/v1/rounds/{year}/rerun`: runs the current stage's work again from the
-/// start (formal check or evaluation only, once its steps stopped). The same inputs
-/// give the same results, down to the benchmark set.
-///
-/// # Errors
-///
-/// 401; 403; 404; 409 `stage_not_rerunnable`, `stage_running` or stale.
-pub async fn rerun_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
-    let input: RoundActionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, tasks) = state(&db, &row).await?;
-    let stage = current.stage;
-    if !stage.may_rerun() {
-        return Err(ApiError::state_conflict(
-            "stage_not_rerunnable",
-            "only the formal check and the evaluation run again, before anything is made public",
-        ));
-    }
-    if running(&tasks, stage) {
-        return Err(ApiError::state_conflict(
-            "stage_running",
-            "the stage is still working; wait for it to finish or fail",
-        ));
-    }
-    let Some(first) = stage.steps().first().copied() else {
-        return Err(ApiError::internal_cause("rerun", &"a stage without steps"));
-    };
-    let wall = clock::stamp(clock::now());
-    let year_text = row.year.to_string();
-    let before = serde_json::json!({"stage": row.stage}).to_string();
-    let change = round_change(ctx, &principal, "round.rerun", &year_text, &before, &before);
-    let mut batch = vec![
-        rounds::touch(&db, row.year, version, &ctx.stamp)?,
-        repo::guard(&db)?,
-    ];
-    batch.extend(if first == Step::FormalCheck {
-        round_entries::clear_formal_check(&db, row.year)?
-    } else {
-        round_entries::clear_evaluation(&db, row.year)?
-    });
-    batch.push(round_work::start_step(&db, row.year, first, &wall)?);
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "rerun round").await?;
-    round_work::kick_off(ctx.env, &db, row.year, first).await?;
-    round_reply(&db, row.year, 200, true).await
-}
-
-fn running(tasks: &[TaskRow], stage: Stage) -> bool {
-    tasks
-        .iter()
-        .any(|t| t.status == "running" && stage.steps().iter().any(|s| s.code() == t.step))
-}
-
-/// `POST /api/v1/rounds/{year}/resume`: sets the current stage's stopped (or stalled)
-/// step going again from where it stopped.
-///
-/// # Errors
-///
-/// 401; 403; 404; 409 `nothing_to_resume` or stale.
-pub async fn resume_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
-    let input: RoundActionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, tasks) = state(&db, &row).await?;
-    let stopped: Vec<&TaskRow> = tasks
-        .iter()
-        .filter(|t| t.status != "done" && current.stage.steps().iter().any(|s| s.code() == t.step))
-        .collect();
-    if stopped.is_empty() {
-        return Err(ApiError::state_conflict(
-            "nothing_to_resume",
-            "no step of this stage is stopped or waiting",
-        ));
-    }
-    let wall = clock::stamp(clock::now());
-    let year_text = row.year.to_string();
-    let before = serde_json::json!({"steps": stopped.iter().map(|t| (&t.step, &t.status, &t.error)).collect::<Vec<_>>()}).to_string();
-    let change = round_change(
-        ctx,
-        &principal,
-        "round.resume",
-        &year_text,
-        &before,
-        &before,
-    );
-    let mut batch = vec![
-        rounds::touch(&db, row.year, version, &ctx.stamp)?,
-        repo::guard(&db)?,
-    ];
-    for task in &stopped {
-        batch.push(rounds::resume_task(&db, row.year, &task.step, &wall)?);
-    }
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "resume round").await?;
-    for task in &stopped {
-        if let Some(step) = Step::from_code(&task.step) {
-            round_work::kick_off(ctx.env, &db, row.year, step).await?;
-        }
-    }
-    round_reply(&db, row.year, 200, true).await
 }

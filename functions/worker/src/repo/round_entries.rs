@@ -315,7 +315,10 @@ pub async fn eligible(
     .await
 }
 
-/// Sets a chunk's outcomes: `outcomes_json` is an array of `[product, outcome, rule]`.
+/// Sets a chunk's outcomes: `outcomes_json` is an object
+/// `{"<product id>": [outcome, rule], …}`. Each row reads its own key (SQLite parses
+/// the parameter once per statement), so the statement visits only the chunk's rows;
+/// an `UPDATE … FROM json_each` would scan the round's entries once per product.
 ///
 /// # Errors
 ///
@@ -328,10 +331,11 @@ pub fn set_outcomes(
 ) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
-        "UPDATE round_entries SET outcome = json_extract(j.value, '$[1]'),
-            rule = json_extract(j.value, '$[2]'), benchmark_set_id = ?2
-         FROM json_each(?3) j
-         WHERE round_entries.year = ?1 AND round_entries.product_id = json_extract(j.value, '$[0]')",
+        "UPDATE round_entries
+         SET outcome = json_extract(?3, '$.\"' || product_id || '\"[0]'),
+             rule = json_extract(?3, '$.\"' || product_id || '\"[1]'),
+             benchmark_set_id = ?2
+         WHERE year = ?1 AND product_id IN (SELECT CAST(key AS INTEGER) FROM json_each(?3))",
         &[
             Param::Int(year),
             Param::Int(benchmark_set_id),

@@ -27,7 +27,7 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
     let scorer = Scorer::new(&ctx.methodology, set);
     let limit = i64::try_from(CHUNK_PRODUCTS).unwrap_or(500);
     let rows = round_entries::eligible(db, year, after, limit).await?;
-    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut outcomes = serde_json::Map::with_capacity(rows.len());
     for row in &rows {
         let inputs: ProductYear = serde_json::from_str(&row.inputs).map_err(|e| {
             ApiError::internal_cause("stored inputs", &format!("product {}: {e}", row.product_id))
@@ -38,7 +38,10 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
         } else {
             "not_identified"
         };
-        outcomes.push(json!([row.product_id, listed, outcome.rule.code()]));
+        outcomes.insert(
+            row.product_id.to_string(),
+            json!([listed, outcome.rule.code()]),
+        );
     }
     let mut statements = Vec::new();
     if !outcomes.is_empty() {
@@ -46,7 +49,7 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
             db,
             year,
             *set_id,
-            &serde_json::Value::from(outcomes).to_string(),
+            &serde_json::Value::Object(outcomes).to_string(),
         )?);
     }
     Ok(Chunk {

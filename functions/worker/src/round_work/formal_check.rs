@@ -27,14 +27,10 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
     let mut entries = Vec::with_capacity(rows.len());
     let mut values = Vec::new();
     for row in &rows {
-        let inputs = facts(row)?.inputs();
-        let failed = m.failed_gates(&inputs);
-        let eligible = failed.is_empty();
-        if eligible {
-            for (k, value) in m.indicator_values(&inputs).into_iter().enumerate() {
-                if let Some(v) = value {
-                    values.push(json!([k, row.id, row.field, v]));
-                }
+        let checked = m.check(&facts(row)?);
+        for (k, value) in checked.values.iter().enumerate() {
+            if let Some(v) = value {
+                values.push(json!([k, row.id, row.field, v]));
             }
         }
         entries.push(json!({
@@ -42,9 +38,9 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
             "e": row.enterprise_id,
             "f": row.field,
             "r": row.region_code,
-            "i": inputs,
-            "ok": i64::from(eligible),
-            "g": failed,
+            "i": checked.inputs,
+            "ok": i64::from(checked.eligible()),
+            "g": checked.failed_gates,
         }));
     }
     let mut statements = Vec::new();
