@@ -9,9 +9,11 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use ppr_core::methodology::{Methodology, ProductYear, Scorer, compute_benchmarks};
+use ppr_core::methodology::{Methodology, compute_benchmarks};
 use ppr_tests::TestWorker;
-use ppr_tests::rounds::{advance, advance_and_wait, all_entries, noon_in, today};
+use ppr_tests::rounds::{
+    advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in, today,
+};
 use serde_json::{Value, json};
 
 use crate::DEFAULT_IDENTIFIED;
@@ -169,24 +171,9 @@ pub fn run(worker: &TestWorker) -> Result<()> {
     // The outcome is this document's: the core agrees, and it differs from the default's.
     let entries = all_entries(&admin, year)?;
     let strict = Methodology::parse(STRICT).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let products: Vec<(String, ProductYear)> = entries
-        .iter()
-        .map(|e| {
-            Ok((
-                e["field"].as_str().context("field")?.to_owned(),
-                serde_json::from_value(e["inputs"].clone())?,
-            ))
-        })
-        .collect::<Result<_>>()?;
-    let set = compute_benchmarks(&strict, &products);
+    let set = compute_benchmarks(&strict, &entry_inputs(&entries)?);
     ensure!(set.method.starts_with("P75"), "{}", set.method);
-    let scorer = Scorer::new(&strict, &set);
-    for (entry, (field, inputs)) in entries.iter().zip(&products) {
-        ensure!(
-            entry["breakdown"] == serde_json::to_value(scorer.breakdown(field, inputs))?,
-            "{entry}"
-        );
-    }
+    assert_core_outcomes(&strict, &set, &entries)?;
     let identified = identified_numbers(&entries);
     let default = wait_for_default()?;
     ensure!(

@@ -7,8 +7,11 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, ensure};
-use ppr_core::methodology::{BenchmarkSet, Methodology, ProductYear, Scorer, compute_benchmarks};
-use ppr_tests::rounds::{advance, advance_and_wait, all_entries, noon_in, public_list, today};
+use ppr_core::methodology::{BenchmarkSet, Methodology, ProductYear, compute_benchmarks};
+use ppr_tests::rounds::{
+    advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in,
+    public_list, today,
+};
 use ppr_tests::{Session, TestWorker};
 use serde_json::{Value, json};
 
@@ -532,16 +535,7 @@ fn next_day(date: &str) -> Result<chrono::NaiveDate> {
 /// and every outcome and breakdown is the core's, byte for byte.
 fn check_against_the_core(admin: &Session<'_>, year: i32, entries: &[Value]) -> Result<()> {
     let m = Methodology::default_methodology().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let products: Vec<(String, ProductYear)> = entries
-        .iter()
-        .map(|e| {
-            Ok((
-                e["field"].as_str().context("field")?.to_owned(),
-                serde_json::from_value(e["inputs"].clone())?,
-            ))
-        })
-        .collect::<Result<_>>()?;
-    let native = compute_benchmarks(&m, &products);
+    let native = compute_benchmarks(&m, &entry_inputs(entries)?);
     let served = admin
         .get(&format!("/api/v1/rounds/{year}/benchmarks"))?
         .json()?;
@@ -550,32 +544,10 @@ fn check_against_the_core(admin: &Session<'_>, year: i32, entries: &[Value]) -> 
         served == native,
         "benchmarks differ:\nserved {served:?}\nnative {native:?}"
     );
-    let scorer = Scorer::new(&m, &native);
-    let mut seen = BTreeSet::new();
-    for (entry, (field, inputs)) in entries.iter().zip(&products) {
-        let breakdown = scorer.breakdown(field, inputs);
-        ensure!(
-            entry["breakdown"] == serde_json::to_value(&breakdown)?,
-            "breakdown differs for {}: {}",
-            entry["registration_number"],
-            entry["breakdown"]
-        );
-        let want = match (breakdown.eligible, breakdown.identified) {
-            (false, _) => "ineligible",
-            (true, true) => "identified",
-            (true, false) => "not_identified",
-        };
-        ensure!(
-            entry["outcome"] == want,
-            "outcome of {}: {}",
-            entry["registration_number"],
-            entry["outcome"]
-        );
-        seen.insert(breakdown.rule);
-    }
+    let rules = assert_core_outcomes(&m, &native, entries)?;
     ensure!(
-        seen.len() == 4,
-        "the data should reach every rule, reached {seen:?}"
+        rules.len() == 4,
+        "the data should reach every rule, reached {rules:?}"
     );
     Ok(())
 }

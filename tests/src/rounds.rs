@@ -4,9 +4,12 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result, bail, ensure};
 use chrono::{Days, NaiveDate};
 use ppr_core::calendar::business_date;
+use ppr_core::methodology::{BenchmarkSet, Methodology, ProductYear, Scorer};
 use serde_json::{Value, json};
 
 use crate::{Session, TestWorker};
@@ -173,4 +176,58 @@ pub fn public_list(worker: &TestWorker, year: i32) -> Result<Vec<String>> {
             None => return Ok(numbers),
         }
     }
+}
+
+/// Each entry's field and inputs, as the core reads them.
+///
+/// # Errors
+///
+/// An entry lacks them.
+pub fn entry_inputs(entries: &[Value]) -> Result<Vec<(String, ProductYear)>> {
+    entries
+        .iter()
+        .map(|e| {
+            Ok((
+                e["field"].as_str().context("field")?.to_owned(),
+                serde_json::from_value(e["inputs"].clone())?,
+            ))
+        })
+        .collect()
+}
+
+/// Checks that every entry's served outcome and breakdown are what the core's scorer
+/// gives natively for its inputs against `set`; the rules that decided them.
+///
+/// # Errors
+///
+/// An entry differs.
+pub fn assert_core_outcomes(
+    m: &Methodology,
+    set: &BenchmarkSet,
+    entries: &[Value],
+) -> Result<BTreeSet<String>> {
+    let scorer = Scorer::new(m, set);
+    let mut rules = BTreeSet::new();
+    for (entry, (field, inputs)) in entries.iter().zip(entry_inputs(entries)?) {
+        let breakdown = scorer.breakdown(&field, &inputs);
+        ensure!(
+            entry["breakdown"] == serde_json::to_value(&breakdown)?,
+            "breakdown differs for {}: {}",
+            entry["registration_number"],
+            entry["breakdown"]
+        );
+        let outcome = match (breakdown.eligible, breakdown.identified) {
+            (false, _) => "ineligible",
+            (true, true) => "identified",
+            (true, false) => "not_identified",
+        };
+        ensure!(
+            entry["outcome"] == outcome,
+            "outcome of {}: {}",
+            entry["registration_number"],
+            entry["outcome"]
+        );
+        rules.insert(breakdown.rule);
+    }
+    Ok(rules)
 }

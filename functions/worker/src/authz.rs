@@ -158,6 +158,19 @@ pub fn require_reviewer(principal: &Principal) -> Result<(), ApiError> {
     }
 }
 
+/// A national admin's write: the signed-in principal, once it is a national admin
+/// and the request carries the session's CSRF token.
+///
+/// # Errors
+///
+/// 401; 403 `not_national_admin` or `csrf_failed`.
+pub async fn national_admin_write(ctx: &Ctx<'_>) -> Result<Principal, ApiError> {
+    let principal = ctx.principal().await?;
+    require_national_admin(&principal)?;
+    auth::check_csrf(ctx.req, &principal)?;
+    Ok(principal)
+}
+
 /// National admins only.
 ///
 /// # Errors
@@ -171,6 +184,31 @@ pub fn require_national_admin(principal: &Principal) -> Result<(), ApiError> {
             "not_national_admin",
             "only a national admin does this",
         ))
+    }
+}
+
+/// Staff who read across enterprises: `None` for reviewers and national admins (all
+/// of it), a regional admin's scope; enterprise users are refused, told where their
+/// own records are (`own_place`).
+///
+/// # Errors
+///
+/// 403 `not_staff`; 500 for a regional admin without a scope (logged).
+pub fn staff_scope(
+    principal: &Principal,
+    own_place: &str,
+) -> Result<Option<ppr_core::RegionScope>, ApiError> {
+    match principal.role {
+        Role::Enterprise => Err(ApiError::forbidden(
+            "not_staff",
+            format!("enterprises see their own records under {own_place}"),
+        )),
+        Role::RegionalAdmin => principal
+            .region_scope
+            .clone()
+            .map(Some)
+            .ok_or_else(|| ApiError::internal_cause("regional admin", &"no region scope")),
+        Role::Reviewer | Role::NationalAdmin => Ok(None),
     }
 }
 

@@ -13,12 +13,12 @@ use ppr_core::certificate::CertificateCode;
 use ppr_core::methodology::{BenchmarkSet, Breakdown, ProductYear, Scorer};
 use ppr_core::product::{EconomicsIn, check_economics};
 use ppr_core::round::Stage;
-use ppr_core::{ProductField, RegionCode, RegionScope, Role};
+use ppr_core::{ProductField, RegionCode, RegionScope};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::authz::{Access, enterprise_access};
+use crate::authz::{self, Access, enterprise_access};
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::methodologies::load_methodology;
 use crate::handlers::rounds::{round_param, stage_and_dates};
@@ -66,23 +66,12 @@ impl Explainer {
     }
 }
 
-/// An entry as staff and its enterprise see it.
+/// An entry as staff and its enterprise see it: the public fields and the rest.
 #[derive(Debug, Serialize)]
 pub struct EntryOut {
-    /// Round year.
-    pub year: i64,
-    /// Registration number.
-    pub registration_number: String,
-    /// Product name.
-    pub name: String,
-    /// Model.
-    pub model: String,
-    /// Enterprise.
-    pub enterprise: serde_json::Value,
-    /// Field code.
-    pub field: String,
-    /// Region code.
-    pub region_code: String,
+    /// What the public sees of it.
+    #[serde(flatten)]
+    pub product: ListedOut,
     /// `pending`, `ineligible`, `identified`, `not_identified` or `removed`.
     pub outcome: String,
     /// The deciding rule.
@@ -102,20 +91,26 @@ pub struct EntryOut {
 fn entry_out(row: EntryRow, breakdown: Option<Breakdown>) -> EntryOut {
     let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
     EntryOut {
-        year: row.year,
         failed_gates: json(&row.failed_gates),
         inputs: json(&row.inputs),
+        outcome: row.outcome.clone().unwrap_or_else(|| "pending".to_owned()),
+        rule: row.rule.clone(),
+        breakdown,
+        objection_id: row.objection_id,
+        certificate: row.certificate.clone(),
+        product: listed_out(row),
+    }
+}
+
+fn listed_out(row: EntryRow) -> ListedOut {
+    ListedOut {
+        year: row.year,
         registration_number: row.registration_number,
         name: row.name,
         model: row.model,
         enterprise: serde_json::json!({"uscc": row.uscc, "name": row.enterprise_name}),
         field: row.field,
         region_code: row.region_code,
-        outcome: row.outcome.unwrap_or_else(|| "pending".to_owned()),
-        rule: row.rule,
-        breakdown,
-        objection_id: row.objection_id,
-        certificate: row.certificate,
     }
 }
 
@@ -158,21 +153,7 @@ fn listing_filter(ctx: &Ctx<'_>, limit: i64) -> Result<EntryFilter, ApiError> {
 /// 401; 403 `not_staff`; 404; 422 a bad filter.
 pub async fn list_entries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
-    let scope = match principal.role {
-        Role::Enterprise => {
-            return Err(ApiError::forbidden(
-                "not_staff",
-                "enterprises see their own results under /api/v1/enterprises/{uscc}/evaluations",
-            ));
-        }
-        Role::RegionalAdmin => Some(
-            principal
-                .region_scope
-                .clone()
-                .ok_or_else(|| ApiError::internal_cause("regional admin", &"no region scope"))?,
-        ),
-        Role::Reviewer | Role::NationalAdmin => None,
-    };
+    let scope = authz::staff_scope(&principal, "/api/v1/enterprises/{uscc}/evaluations")?;
     let db = ctx.db()?;
     let round = round_param(ctx, &db).await?;
     let limit = ctx.page_limit(DEFAULT_PAGE, MAX_PAGE)?;
@@ -310,18 +291,7 @@ pub async fn get_round_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.product_id.to_string()))
         .flatten();
-    let items: Vec<ListedOut> = rows
-        .into_iter()
-        .map(|r| ListedOut {
-            year: r.year,
-            registration_number: r.registration_number,
-            name: r.name,
-            model: r.model,
-            enterprise: serde_json::json!({"uscc": r.uscc, "name": r.enterprise_name}),
-            field: r.field,
-            region_code: r.region_code,
-        })
-        .collect();
+    let items: Vec<ListedOut> = rows.into_iter().map(listed_out).collect();
     let status = if stage == Stage::Final {
         "identified"
     } else {

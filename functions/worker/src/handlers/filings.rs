@@ -18,7 +18,7 @@ use crate::app::Ctx;
 use crate::authz::{Access, enterprise_access};
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Creation, mark_replayed};
+use crate::idempotency::{Committed, Creation, mark_replayed};
 use crate::repo::accounts::EnterpriseRow;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, FilingRow, NewFiling};
@@ -355,25 +355,25 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         after: Some(&after),
         reason: None,
     };
-    let mut batch = vec![
+    let batch = vec![
         filings::insert(&db, &new, &ctx.stamp)?,
         audit::record_created(&db, &change)?,
     ];
-    batch.extend(creation.record(&db, &ctx.stamp)?);
-    let results = match db.batch(batch).await {
-        Ok(results) => results,
-        Err(err) => {
-            if let Some(id) = creation.replayed(&db).await? {
-                return filing_reply(&db, id, 201).await.map(mark_replayed);
-            }
-            if repo::unique_violation(&err).is_some() {
-                return Err(ApiError::state_conflict(
+    let committed = creation
+        .commit(&db, batch, &ctx.stamp, |err| {
+            if repo::unique_violation(err).is_some() {
+                ApiError::state_conflict(
                     "filing_open",
                     "this product already has an open modification or revocation filing; finish that one first",
-                ));
+                )
+            } else {
+                ApiError::internal_cause("create filing", err)
             }
-            return Err(ApiError::internal_cause("create filing", &err));
-        }
+        })
+        .await?;
+    let results = match committed {
+        Committed::Created(results) => results,
+        Committed::Replayed(id) => return filing_reply(&db, id, 201).await.map(mark_replayed),
     };
     // The insert returns its id, so a concurrent filing of the same enterprise
     // cannot be mistaken for this one.

@@ -8,7 +8,6 @@ use serde::Serialize;
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth;
 use crate::authz;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
@@ -151,9 +150,7 @@ pub async fn list_methodologies(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// 401; 403 `not_national_admin`; 422 naming the line, column or key of each mistake;
 /// 409 `methodology_version_exists`.
 pub async fn create_methodology(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let text = std::str::from_utf8(body)
         .map_err(|e| ApiError::malformed_json(format!("the body is not UTF-8: {e}")))?;
     let methodology = Methodology::parse(text).map_err(|errors| {

@@ -16,7 +16,7 @@ use crate::authz;
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::rounds::{notice_of, round_param, stage_and_dates};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Creation, mark_replayed};
+use crate::idempotency::{Committed, Creation, mark_replayed};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::objections::{self, NewObjection, ObjectionRow};
 use crate::repo::{self, round_entries};
@@ -198,20 +198,21 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         after: Some(&after),
         reason: Some(&reason),
     };
-    let mut batch = vec![
+    let batch = vec![
         objections::insert(&db, &new, &ctx.stamp)?,
         audit::record_created(&db, &change)?,
     ];
-    batch.extend(creation.record(&db, &ctx.stamp)?);
-    let results = match db.batch(batch).await {
-        Ok(results) => results,
-        Err(err) => {
-            if let Some(id) = creation.replayed(&db).await? {
-                return objection_reply(&db, id, 201, false)
-                    .await
-                    .map(mark_replayed);
-            }
-            return Err(ApiError::internal_cause("file objection", &err));
+    let committed = creation
+        .commit(&db, batch, &ctx.stamp, |err| {
+            ApiError::internal_cause("file objection", err)
+        })
+        .await?;
+    let results = match committed {
+        Committed::Created(results) => results,
+        Committed::Replayed(id) => {
+            return objection_reply(&db, id, 201, false)
+                .await
+                .map(mark_replayed);
         }
     };
     let id = repo::returned_id(&results, "file objection")?;
@@ -276,9 +277,7 @@ pub struct ObjectionDecisionIn {
 ///
 /// 401; 403; 404; 409 `objection_decided`, `round_not_in_notice` or stale; 422.
 pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let id = ctx.id_param("id", "objection_not_found")?;
     let input: ObjectionDecisionIn = crate::body::decode_json(body)?;
     let reason =

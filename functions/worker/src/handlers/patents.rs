@@ -14,7 +14,7 @@ use crate::authz::{self, Access, enterprise_access};
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::settings;
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Creation, mark_replayed};
+use crate::idempotency::{Committed, Creation, mark_replayed};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::patents::{self, PatentFields, PatentRow};
 use crate::repo::{self, product_writes};
@@ -250,27 +250,29 @@ pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         None,
         Some(&after),
     );
-    let mut batch = vec![
+    let batch = vec![
         patents::insert(&db, enterprise.id, &fields, &ctx.stamp)?,
         audit::record_created(&db, &change)?,
     ];
-    batch.extend(creation.record(&db, &ctx.stamp)?);
-    let results = match db.batch(batch).await {
-        Ok(results) => results,
-        Err(err) => {
-            if let Some(id) = creation.replayed(&db).await? {
-                return patent_reply(&db, enterprise.id, id, 201)
-                    .await
-                    .map(mark_replayed);
-            }
-            if repo::unique_violation(&err).is_some() {
-                return Err(ApiError::conflict(
+    let committed = creation
+        .commit(&db, batch, &ctx.stamp, |err| {
+            if repo::unique_violation(err).is_some() {
+                ApiError::conflict(
                     "patent_registered",
                     "number",
                     format!("{number} is already among your patents"),
-                ));
+                )
+            } else {
+                ApiError::internal_cause("create patent", err)
             }
-            return Err(ApiError::internal_cause("create patent", &err));
+        })
+        .await?;
+    let results = match committed {
+        Committed::Created(results) => results,
+        Committed::Replayed(id) => {
+            return patent_reply(&db, enterprise.id, id, 201)
+                .await
+                .map(mark_replayed);
         }
     };
     let id = repo::returned_id(&results, "create patent")?;
@@ -396,9 +398,7 @@ pub struct ImportOut {
 ///
 /// 401; 403 `not_national_admin`; 413; 422 with `line N: column` fields.
 pub async fn import_patent_statuses(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let body = crate::body::read_limited(ctx.req, MAX_IMPORT_BYTES).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::invalid_field("body", "encoding", "the CSV must be UTF-8"))?;

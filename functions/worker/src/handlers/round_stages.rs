@@ -8,7 +8,6 @@ use serde::Deserialize;
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth;
 use crate::authz;
 use crate::clock;
 use crate::error::ApiError;
@@ -55,6 +54,18 @@ async fn state(db: &D1Database, row: &RoundRow) -> Result<(RoundState, Vec<TaskR
     ))
 }
 
+/// The round of the path, the version the admin read, where it stands and its tasks.
+async fn round_at_version(
+    ctx: &Ctx<'_>,
+    db: &D1Database,
+    sent: Option<i64>,
+) -> Result<(RoundRow, i64, RoundState, Vec<TaskRow>), ApiError> {
+    let row = round_param(ctx, db).await?;
+    let version = ctx.required_version(sent)?;
+    let (state, tasks) = state(db, &row).await?;
+    Ok((row, version, state, tasks))
+}
+
 /// `POST /api/v1/rounds/{year}/advance`: moves the round to its next stage and starts
 /// that stage's work.
 ///
@@ -64,9 +75,7 @@ async fn state(db: &D1Database, row: &RoundRow) -> Result<(RoundState, Vec<TaskR
 /// `stage_not_done`, `before_evaluation_date`, `notice_running`, `objections_open`)
 /// or stale; 422 an unknown stage.
 pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let input: AdvanceIn = crate::body::decode_json(body)?;
     let to = Stage::from_code(&input.to).ok_or_else(|| {
         ApiError::invalid_field(
@@ -76,9 +85,7 @@ pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         )
     })?;
     let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, _) = state(&db, &row).await?;
+    let (row, version, current, _) = round_at_version(ctx, &db, input.version).await?;
     let today = business_date(ctx.now);
     check_advance(&current, to, today)
         .map_err(|e| ApiError::state_conflict(e.code(), e.to_string()))?;
@@ -138,14 +145,10 @@ pub struct RoundActionIn {
 ///
 /// 401; 403; 404; 409 `stage_not_rerunnable`, `stage_running` or stale.
 pub async fn rerun_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let input: RoundActionIn = crate::body::decode_json(body)?;
     let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, tasks) = state(&db, &row).await?;
+    let (row, version, current, tasks) = round_at_version(ctx, &db, input.version).await?;
     let stage = current.stage;
     if !stage.may_rerun() {
         return Err(ApiError::state_conflict(
@@ -196,14 +199,10 @@ fn running(tasks: &[TaskRow], stage: Stage) -> bool {
 ///
 /// 401; 403; 404; 409 `nothing_to_resume` or stale.
 pub async fn resume_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let input: RoundActionIn = crate::body::decode_json(body)?;
     let db = ctx.db()?;
-    let row = round_param(ctx, &db).await?;
-    let version = ctx.required_version(input.version)?;
-    let (current, tasks) = state(&db, &row).await?;
+    let (row, version, current, tasks) = round_at_version(ctx, &db, input.version).await?;
     let stopped: Vec<&TaskRow> = tasks
         .iter()
         .filter(|t| t.status != "done" && current.stage.steps().iter().any(|s| s.code() == t.step))

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth::{self, Principal};
+use crate::auth::Principal;
 use crate::authz;
 use crate::error::{ApiError, FieldIssue};
 use crate::handlers::methodologies::{default_row, load_methodology};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Creation, mark_replayed};
+use crate::idempotency::{Committed, Creation, mark_replayed};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::objections;
 use crate::repo::round_entries;
@@ -242,9 +242,7 @@ pub struct RoundIn {
 /// 401; 403 `not_national_admin`; 422 dates or an unknown methodology; 409
 /// `round_exists`.
 pub async fn create_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let input: RoundIn = crate::body::decode_json(body)?;
     let db = ctx.db()?;
     let creation = Creation::begin(ctx.req, principal.user_id, "round", body)?;
@@ -310,27 +308,29 @@ pub async fn create_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         after: Some(&after),
         reason: None,
     };
-    let mut batch = vec![
+    let batch = vec![
         rounds::insert_methodology(&db, &default, None)?,
         rounds::insert_round(&db, &row, principal.user_id)?,
         // The round's rowid is its year.
         audit::record_created(&db, &change)?,
     ];
-    batch.extend(creation.record(&db, &ctx.stamp)?);
-    if let Err(err) = db.batch(batch).await {
-        if let Some(year) = creation.replayed(&db).await? {
-            return round_reply(&db, year, 201, true).await.map(mark_replayed);
-        }
-        if repo::unique_violation(&err).is_some() {
-            return Err(ApiError::conflict(
-                "round_exists",
-                "year",
-                format!("round {} is open already", row.year),
-            ));
-        }
-        return Err(ApiError::internal_cause("open round", &err));
+    let committed = creation
+        .commit(&db, batch, &ctx.stamp, |err| {
+            if repo::unique_violation(err).is_some() {
+                ApiError::conflict(
+                    "round_exists",
+                    "year",
+                    format!("round {} is open already", row.year),
+                )
+            } else {
+                ApiError::internal_cause("open round", err)
+            }
+        })
+        .await?;
+    match committed {
+        Committed::Created(_) => round_reply(&db, row.year, 201, true).await,
+        Committed::Replayed(year) => round_reply(&db, year, 201, true).await.map(mark_replayed),
     }
-    round_reply(&db, row.year, 201, true).await
 }
 
 /// Round `year` as a reply with `status`.
@@ -413,9 +413,7 @@ pub struct RoundDatesIn {
 ///
 /// 401; 403; 404; 409 not open or stale; 422 dates.
 pub async fn update_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let input: RoundDatesIn = crate::body::decode_json(body)?;
     let db = ctx.db()?;
     let mut row = round_param(ctx, &db).await?;

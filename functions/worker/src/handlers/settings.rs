@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::app::Ctx;
-use crate::auth;
 use crate::authz;
 use crate::clock;
 use crate::error::ApiError;
@@ -156,9 +155,7 @@ pub struct SettingIn {
 ///
 /// 401; 403; 404 `unknown_setting`; 422 a value of the wrong shape.
 pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let principal = ctx.principal().await?;
-    authz::require_national_admin(&principal)?;
-    auth::check_csrf(ctx.req, &principal)?;
+    let principal = authz::national_admin_write(ctx).await?;
     let key = ctx.param("key")?;
     let input: SettingIn = crate::body::decode_json(body)?;
     let value = if let Some(year) = key.strip_prefix(WINDOW_PREFIX) {

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use ppr_core::{RegionCode, RegionScope, Role};
+use ppr_core::{RegionCode, RegionScope};
 
 use crate::app::Ctx;
-use crate::authz::{Access, enterprise_access};
+use crate::authz::{self, Access, enterprise_access};
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::repo::products::{self, TransactionRow};
@@ -94,21 +94,7 @@ pub async fn list_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// 401; 403 `not_staff` for enterprise users; 422 bad paging.
 pub async fn list_all_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
-    let scope = match principal.role {
-        Role::Enterprise => {
-            return Err(ApiError::forbidden(
-                "not_staff",
-                "enterprises see their own history under /api/v1/enterprises/{uscc}/transactions",
-            ));
-        }
-        Role::RegionalAdmin => Some(
-            principal
-                .region_scope
-                .clone()
-                .ok_or_else(|| ApiError::internal_cause("regional admin", &"no region scope"))?,
-        ),
-        Role::Reviewer | Role::NationalAdmin => None,
-    };
+    let scope = authz::staff_scope(&principal, "/api/v1/enterprises/{uscc}/transactions")?;
     // The database narrows by code prefix; the core's scope decides exactly (Xinjiang's
     // scope leaves out the XPCC's cities, which share its prefix).
     let prefix = scope.as_ref().map(RegionScope::code_prefix);
