@@ -96,7 +96,30 @@ pub fn run(worker: &TestWorker) -> Result<()> {
         "{}",
         opened.body
     );
-    advance_and_wait(worker, &admin, year, "formal_check", &tomorrow)?;
+    let round = advance_and_wait(worker, &admin, year, "formal_check", &tomorrow)?;
+
+    // Running the formal check again reads the same facts into the same entries.
+    let checked = all_entries(&admin, year)?;
+    let version = round["version"].as_i64().context("version")?;
+    let rerun = admin.post_json(
+        &format!("/api/v1/rounds/{year}/rerun"),
+        &json!({"version": version}),
+    )?;
+    ensure!(
+        rerun.status == 200,
+        "rerun: {} {}",
+        rerun.status,
+        rerun.body
+    );
+    let round = worker.wait_for_round(&admin, year)?;
+    ensure!(
+        round["steps"][0]["run"] == 2 && round["steps"][0]["status"] == "done",
+        "{round}"
+    );
+    ensure!(
+        all_entries(&admin, year)? == checked,
+        "a re-run changed the entries"
+    );
 
     // A chunk message lost after its batch committed: the scheduled job sends it again.
     worker.execute_sql(&format!(
