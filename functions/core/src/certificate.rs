@@ -1,7 +1,7 @@
 //! Certificate verification codes of identified products.
 //!
 //! Format: `PI` + round year + three groups of four random symbols + a check symbol,
-//! e.g. `PI2026-7KQM-3XDP-9TNA-R`. The symbols are 31 of Crockford's base 32 (digits
+//! e.g. `PI2026-7KQM-3XDP-9TNA-C`. The symbols are 31 of Crockford's base 32 (digits
 //! and letters without I, L, O, U and Z), so a code read aloud or copied by hand
 //! survives: when parsing, `O` reads as `0` and `I`/`L` as `1`. The twelve random
 //! symbols carry 59 bits, far beyond guessing at any request rate. The check symbol is
@@ -36,8 +36,8 @@ pub struct CertificateCode {
 /// Why a text is not a certificate code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateCodeError {
-    /// Not the shape `PI2026-7KQM-3XDP-9TNA-R`.
-    #[error("{0:?} is not a certificate code; they look like PI2026-7KQM-3XDP-9TNA-R")]
+    /// Not the shape `PI2026-7KQM-3XDP-9TNA-C`.
+    #[error("{0:?} is not a certificate code; they look like PI2026-7KQM-3XDP-9TNA-C")]
     Format(String),
     /// The check symbol disagrees: a typing mistake.
     #[error("{0:?} has a wrong check symbol; check it for a typing mistake")]
@@ -170,7 +170,7 @@ mod tests {
     fn round_trips_and_reads_typed_forms() {
         let code = CertificateCode::from_random(2026, [7, 1, 250, 99, 3, 42, 18, 200]);
         let text = code.to_string();
-        assert_eq!(text.len(), "PI2026-7KQM-3XDP-9TNA-R".len(), "{text}");
+        assert_eq!(text.len(), "PI2026-7KQM-3XDP-9TNA-C".len(), "{text}");
         assert!(text.starts_with("PI2026-"));
         assert_eq!(CertificateCode::parse(&text), Ok(code.clone()));
         let typed = text.to_lowercase().replace('-', " ");
@@ -224,9 +224,9 @@ mod tests {
         for bad in [
             "",
             "PI2026",
-            "PR2026-44-000123-7",
+            "PR2026-44-000123-X",
             "PI2026-7KQM-3XDP-9TNA",
-            "PI2026-7KQM-3XDP-9TNA-RR",
+            "PI2026-7KQM-3XDP-9TNA-CR",
             "PIABCD-7KQM-3XDP-9TNA-R",
             "PI2026-7KQM-3XDP-9TNU-R",
         ] {

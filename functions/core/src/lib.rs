@@ -25,6 +25,7 @@ pub mod document;
 pub mod field;
 pub mod filing;
 pub mod holding;
+pub mod lookup;
 pub mod methodology;
 pub mod money;
 pub mod objection;

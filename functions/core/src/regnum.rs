@@ -2,7 +2,7 @@
 //!
 //! Format: `PR` + recording year (4 digits) + `-` + province (the first 2 digits of the
 //! enterprise's GB/T 2260 region code) + `-` + a 6-digit sequence within that year and
-//! province + `-` + a check character, e.g. `PR2026-44-000123-7`.
+//! province + `-` + a check character, e.g. `PR2026-44-000123-X`.
 //!
 //! - **Unique**: the sequence is allocated per (year, province); the database keeps
 //!   the triple unique.
@@ -34,8 +34,8 @@ pub struct RegistrationNumber {
 /// Why a registration number is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistrationNumberError {
-    /// Not the shape `PR2026-44-000123-7`.
-    #[error("{0:?} is not a registration number; they look like PR2026-44-000123-7")]
+    /// Not the shape `PR2026-44-000123-X`.
+    #[error("{0:?} is not a registration number; they look like PR2026-44-000123-X")]
     Format(String),
     /// The check character disagrees.
     #[error(

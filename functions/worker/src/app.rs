@@ -318,6 +318,7 @@ async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
         Route::ListEvaluations => evaluations::list_enterprise_evaluations(ctx).await,
         Route::PreviewEvaluation => evaluations::preview_evaluation(ctx, &body().await?).await,
         Route::GetCertificate => evaluations::get_certificate(ctx).await,
+        Route::ExportProducts => public::export_products(ctx).await,
     }
 }
 
@@ -327,7 +328,7 @@ mod tests {
 
     #[test]
     fn path_parameters_are_decoded() {
-        assert_eq!(percent_decode("PR2026-44-000123-7"), "PR2026-44-000123-7");
+        assert_eq!(percent_decode("PR2026-44-000123-X"), "PR2026-44-000123-X");
         assert_eq!(percent_decode("%E7%94%B5%E6%B1%A0"), "电池");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
