@@ -17,6 +17,10 @@ pub const CASES: &[Case] = &[
     ("public::bad_parameters_are_422", bad_parameters_are_422),
     ("public::lookups", lookups),
     ("public::uploads_are_checked", uploads_are_checked),
+    (
+        "public::the_export_pages_through_everything",
+        the_export_pages_through_everything,
+    ),
 ];
 
 fn numbers(page: &serde_json::Value) -> Vec<String> {
@@ -218,5 +222,42 @@ fn uploads_are_checked(worker: &TestWorker) -> Result<()> {
         .session
         .get(&other.path(&format!("/documents/{}", document["id"])))?;
     assert_error(&reply, 404, "document_not_found")?;
+    Ok(())
+}
+
+/// The export walks every product once, in a stable order, with its patents; a
+/// revoked product is in it too.
+fn the_export_pages_through_everything(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("420100")?;
+    let tag = format!("EXPORT{}", unique());
+    let number = worker.recorded_product(&verified, &format!("导出测试{tag}"))?;
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    let mut pages = 0;
+    loop {
+        let reply = worker.get(&format!("/api/v1/export/products?limit=3{cursor}"))?;
+        ensure!(reply.status == 200, "{}", reply.body);
+        let page = reply.json()?;
+        for item in page["items"].as_array().context("items")? {
+            if item["registration_number"] == number.as_str() {
+                ensure!(
+                    item["patents"][0]["number"].is_string() && item["patents"][0]["core"] == true,
+                    "{item}"
+                );
+            }
+        }
+        seen.extend(numbers(&page));
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    ensure!(pages > 1, "one page only");
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    ensure!(unique.len() == seen.len(), "a product came twice");
+    ensure!(seen.contains(&number), "{number} missing from the export");
+    let bad = worker.get("/api/v1/export/products?limit=5000")?;
+    assert_error(&bad, 422, "validation_failed")?;
     Ok(())
 }

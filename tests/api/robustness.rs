@@ -110,6 +110,7 @@ fn no_confidential_marker_in_any_public_response(worker: &TestWorker) -> Result<
         format!("/api/v1/products?q={}", urlencode("LEAK")),
         format!("/api/v1/products?year={}", ppr_tests::registry::this_year()),
         "/api/v1/integrity-commitment".to_owned(),
+        "/api/v1/export/products".to_owned(),
     ];
     let mut seen_product = 0;
     for path in &public_paths {

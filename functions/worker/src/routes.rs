@@ -119,6 +119,8 @@ pub enum Route {
     PreviewEvaluation,
     /// `GET /api/v1/certificates/{code}`.
     GetCertificate,
+    /// `GET /api/v1/export/products`.
+    ExportProducts,
 }
 
 /// One operation: method, path template (`{name}` matches one segment), route.
@@ -418,6 +420,11 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "GET",
         path: "/api/v1/certificates/{code}",
         route: Route::GetCertificate,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/export/products",
+        route: Route::ExportProducts,
     },
 ];
 

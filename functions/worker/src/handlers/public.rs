@@ -14,7 +14,7 @@ use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::repo::accounts;
-use crate::repo::public::{self, ListFilter, PublicProductRow};
+use crate::repo::public::{self, ListFilter, PublicDetailRow, PublicProductRow};
 
 /// Default and largest page.
 const DEFAULT_PAGE: i64 = 20;
@@ -205,9 +205,39 @@ pub async fn get_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let detail = public::by_number(&db, &number.to_string())
         .await?
         .ok_or_else(not_found)?;
+    Reply::json(200, &detail_out(detail), CachePolicy::NoStore)
+}
+
+fn detail_out(detail: PublicDetailRow) -> PublicProductOut {
     let mut out = public_out(detail.product);
     out.patents = Some(serde_json::from_str(&detail.patents).unwrap_or_default());
-    Reply::json(200, &out, CachePolicy::NoStore)
+    out
+}
+
+/// Largest page of the export.
+const MAX_EXPORT_PAGE: i64 = 1000;
+
+/// `GET /api/v1/export/products?cursor=&limit=`: the public export, every product's
+/// public record with its linked patents, recorded and revoked, page by page in a
+/// stable order (`limit` ≤ 1000). The static site and the open-data files are built
+/// from it.
+///
+/// # Errors
+///
+/// 422 bad paging.
+pub async fn export_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let after = ctx.id_cursor()?.unwrap_or(0);
+    let limit = ctx.page_limit(MAX_EXPORT_PAGE, MAX_EXPORT_PAGE)?;
+    let rows = public::export(&ctx.db()?, after, limit).await?;
+    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
+        .then(|| rows.last().map(|r| r.product.id.to_string()))
+        .flatten();
+    let items: Vec<PublicProductOut> = rows.into_iter().map(detail_out).collect();
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
+        CachePolicy::NoStore,
+    )
 }
 
 /// `GET /api/v1/patents/{number}/products`: which recorded products use this patent

@@ -193,6 +193,15 @@ pub struct PublicDetailRow {
     pub patents: String,
 }
 
+/// A product's linked patents' public fields as a JSON array, in one subquery.
+const PATENTS_JSON: &str = "(SELECT json_group_array(json_object('number', number, 'kind', kind,
+          'pct', json(CASE pct WHEN 1 THEN 'true' ELSE 'false' END),
+          'title', title, 'core', json(CASE is_core WHEN 1 THEN 'true' ELSE 'false' END)))
+    FROM (SELECT pa.number, pa.kind, pa.pct, pa.title, pp.is_core
+          FROM product_patents pp JOIN patents pa ON pa.id = pp.patent_id
+          WHERE pp.product_id = p.id ORDER BY pp.is_core DESC, pa.number)
+   ) AS patents";
+
 /// The public record of the product with this registration number.
 ///
 /// # Errors
@@ -202,18 +211,34 @@ pub async fn by_number(db: &D1Database, number: &str) -> worker::Result<Option<P
     super::first(
         db,
         &format!(
-            "SELECT {COLUMNS},
-               (SELECT json_group_array(json_object('number', number, 'kind', kind,
-                          'pct', json(CASE pct WHEN 1 THEN 'true' ELSE 'false' END),
-                          'title', title, 'core', json(CASE is_core WHEN 1 THEN 'true' ELSE 'false' END)))
-                FROM (SELECT pa.number, pa.kind, pa.pct, pa.title, pp.is_core
-                      FROM product_patents pp JOIN patents pa ON pa.id = pp.patent_id
-                      WHERE pp.product_id = p.id ORDER BY pp.is_core DESC, pa.number)
-               ) AS patents
+            "SELECT {COLUMNS}, {PATENTS_JSON}
              FROM products p JOIN enterprises e ON e.id = p.enterprise_id
              WHERE p.registration_number = ?1"
         ),
         &[Param::Text(number)],
+    )
+    .await
+}
+
+/// The public export: every product's public record with its patents, recorded and
+/// revoked, in id order after `after`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn export(
+    db: &D1Database,
+    after: i64,
+    limit: i64,
+) -> worker::Result<Vec<PublicDetailRow>> {
+    all(
+        db,
+        &format!(
+            "SELECT {COLUMNS}, {PATENTS_JSON}
+             FROM products p JOIN enterprises e ON e.id = p.enterprise_id
+             WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"
+        ),
+        &[Param::Int(after), Param::Int(limit)],
     )
     .await
 }
