@@ -38,14 +38,25 @@ pub const CASES: &[Case] = &[
 const PATH: &str = "/api/v1/validate";
 
 fn unknown_path_is_404(worker: &TestWorker) -> Result<()> {
-    for path in [
-        "/api/v1/nothing",
-        "/api/v2/health",
-        "/api/v1/health/extra",
-        "/no-such-page",
-    ] {
+    for path in ["/api/v1/nothing", "/api/v2/health", "/api/v1/health/extra"] {
         assert_error(&worker.get(path)?, 404, "not_found")?;
     }
+    // Outside the API: the site's 404 page, in both languages, with its headers.
+    let page = worker.get("/no-such-page")?;
+    ensure!(page.status == 404, "{} {}", page.status, page.body);
+    ensure!(
+        page.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+            && page.body.contains("页面不存在")
+            && page.body.contains("Page not found"),
+        "{}",
+        page.body
+    );
+    ensure!(
+        page.header("content-security-policy")
+            .is_some_and(|c| c.contains("frame-ancestors 'none'")),
+        "no CSP"
+    );
     Ok(())
 }
 

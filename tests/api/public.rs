@@ -21,6 +21,10 @@ pub const CASES: &[Case] = &[
         "public::the_export_pages_through_everything",
         the_export_pages_through_everything,
     ),
+    (
+        "public::the_lookup_jumps_to_the_page",
+        the_lookup_jumps_to_the_page,
+    ),
 ];
 
 fn numbers(page: &serde_json::Value) -> Vec<String> {
@@ -259,5 +263,44 @@ fn the_export_pages_through_everything(worker: &TestWorker) -> Result<()> {
     ensure!(seen.contains(&number), "{number} missing from the export");
     let bad = worker.get("/api/v1/export/products?limit=5000")?;
     assert_error(&bad, 422, "validation_failed")?;
+    Ok(())
+}
+
+/// `/lookup` sends each kind of identifier to its page, and anything else to search.
+fn the_lookup_jumps_to_the_page(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("320100")?;
+    let number = worker.recorded_product(&verified, &format!("查找测试{}", unique()))?;
+    let patent = verified.session.get(&verified.path("/patents"))?.json()?["items"][0]["number"]
+        .as_str()
+        .context("patent")?
+        .to_owned();
+    let location = |q: &str| -> Result<String> {
+        let reply = worker.get(&format!("/lookup?q={}&lang=en", urlencode(q)))?;
+        ensure!(reply.status == 302, "{q}: {} {}", reply.status, reply.body);
+        Ok(reply.header("location").unwrap_or_default().to_owned())
+    };
+    ensure!(
+        location(&number.to_lowercase().replace('-', ""))? == format!("/en/products/{number}/"),
+        "registration number"
+    );
+    ensure!(
+        location(&verified.enterprise.uscc)?
+            == format!("/en/enterprises/{}/", verified.enterprise.uscc),
+        "USCC"
+    );
+    ensure!(
+        location(&format!("ZL{patent}"))? == format!("/en/products/{number}/"),
+        "patent number"
+    );
+    ensure!(
+        location("电池 <script>")? == "/en/search/?q=%E7%94%B5%E6%B1%A0%20%3Cscript%3E",
+        "free text goes to the search, encoded"
+    );
+    let zh = worker.get(&format!("/lookup?q={}", urlencode(&number)))?;
+    ensure!(
+        zh.header("location") == Some(format!("/products/{number}/").as_str()),
+        "{:?}",
+        zh.header("location")
+    );
     Ok(())
 }

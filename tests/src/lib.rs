@@ -123,6 +123,15 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
+/// A snapshot of an empty registry.
+fn empty_snapshot() -> ppr_site::data::Snapshot {
+    ppr_site::data::Snapshot {
+        taken_at: "2026-01-01T00:00:00Z".to_owned(),
+        products: Vec::new(),
+        rounds: Vec::new(),
+    }
+}
+
 /// The national admin every migrated test worker starts with, created by
 /// `scripts/create-admin` as an operator would.
 pub const ADMIN_EMAIL: &str = "admin@registry.test";
@@ -247,6 +256,10 @@ impl TestWorker {
             );
             run_checked(&["bash", "-c", &script], &log)?;
         }
+        // A site of its own for the static assets: empty, until a test builds one
+        // from this worker's registry ([`TestWorker::build_site`]).
+        let site_dir = state_dir.join("site");
+        ppr_site::build(empty_snapshot(), &site_dir, false)?;
         let port = free_port()?.to_string();
         let inspector_port = free_port()?.to_string();
         let log = logs_dir().join(format!("{name}-wrangler.log"));
@@ -262,6 +275,8 @@ impl TestWorker {
             &inspector_port,
             "--persist-to",
             &state,
+            "--assets",
+            &site_dir.to_string_lossy(),
             "--show-interactive-dev-session=false",
             // Exposes /__scheduled, so tests can run the cron job on demand.
             "--test-scheduled",
@@ -284,6 +299,8 @@ impl TestWorker {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
+            // A redirect is an answer to check, not to follow.
+            .max_redirects(0)
             .build()
             .into();
         let mut worker = Self {

@@ -10,7 +10,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::handlers::{
     documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
-    patents, products, public, review, round_stages, rounds, sessions, settings, staff,
+    patents, products, public, review, round_stages, rounds, sessions, settings, site, staff,
     transactions, validate, verifications,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
@@ -216,6 +216,23 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
     let lookup = if method == "HEAD" { "GET" } else { &method };
     let matched = match routes::resolve(lookup, &path) {
         Ok(matched) => matched,
+        // Outside the API: the site's lookup, and its 404 page for anything else.
+        Err(RouteMiss::NotFound) if !path.starts_with("/api/") => {
+            if path == "/lookup" && lookup == "GET" {
+                let ctx = Ctx {
+                    req: &req,
+                    env,
+                    now,
+                    stamp: clock::stamp(now),
+                    params: Vec::new(),
+                };
+                return match site::lookup(&ctx).await {
+                    Ok(response) => Ok(response),
+                    Err(err) => error_response(&err),
+                };
+            }
+            return site::not_found_page(env).await;
+        }
         Err(RouteMiss::NotFound) => return error_response(&ApiError::not_found(&path)),
         Err(RouteMiss::MethodNotAllowed { allow }) => {
             return error_response(&ApiError::method_not_allowed(&method, &path, allow));

@@ -20,6 +20,7 @@ pub mod round_stages;
 pub mod rounds;
 pub mod sessions;
 pub mod settings;
+pub mod site;
 pub mod staff;
 pub mod transactions;
 pub mod validate;

@@ -1,0 +1,134 @@
+//! What the Worker answers for the static site, outside the API: the exact lookup
+//! (`GET /lookup?q=…&lang=en`), which jumps to the right page without JavaScript,
+//! and the 404 page for any other path no static file matched.
+
+use ppr_core::lookup::{Identifier, classify};
+use worker::{Env, Headers, Response};
+
+use crate::error::ApiError;
+use crate::repo::{accounts, public};
+
+/// The static assets binding in `wrangler.toml`.
+pub const ASSETS_BINDING: &str = "ASSETS";
+
+/// The security headers of a page (as `site/static/_headers` gives static files).
+const PAGE_HEADERS: [(&str, &str); 6] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("cache-control", "no-store"),
+];
+
+fn page_headers() -> worker::Result<Headers> {
+    let headers = Headers::new();
+    for (name, value) in PAGE_HEADERS {
+        headers.set(name, value)?;
+    }
+    Ok(headers)
+}
+
+/// A redirect to `location`, a path of this site built from a checked identifier.
+fn redirect(location: &str) -> worker::Result<Response> {
+    let headers = page_headers()?;
+    headers.set("location", location)?;
+    Ok(Response::empty()?.with_status(302).with_headers(headers))
+}
+
+/// `GET /lookup?q=…&lang=zh|en`: a registration number goes to its product page, a
+/// USCC to its enterprise page, a patent number to the product using it (or to the
+/// search when several do), a certificate code to its verification; anything else to
+/// the search with the text. Unknown identifiers go to the search too, so a mistyped
+/// number still finds something.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
+    let q = ctx.query_param("q").unwrap_or_default();
+    let root = if ctx.query_param("lang").as_deref() == Some("en") {
+        "/en/"
+    } else {
+        "/"
+    };
+    let db = ctx.db()?;
+    let search = || {
+        let encoded: String = q
+            .trim()
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("{root}search/?q={encoded}")
+    };
+    let location = match classify(&q) {
+        Some(Identifier::Registration(number)) => {
+            let number = number.to_string();
+            if public::by_number(&db, &number).await?.is_some() {
+                format!("{root}products/{number}/")
+            } else {
+                search()
+            }
+        }
+        Some(Identifier::Uscc(uscc)) => {
+            if accounts::enterprise_by_uscc(&db, uscc.as_str())
+                .await?
+                .is_some()
+            {
+                format!("{root}enterprises/{}/", uscc.as_str())
+            } else {
+                search()
+            }
+        }
+        Some(Identifier::Patent(number)) => {
+            let rows = public::using_patent(&db, &number.to_string()).await?;
+            match rows.as_slice() {
+                [one] => format!("{root}products/{}/", one.product.registration_number),
+                _ => search(),
+            }
+        }
+        Some(Identifier::Certificate(code)) => format!("/api/v1/certificates/{code}"),
+        None => search(),
+    };
+    redirect(&location).map_err(ApiError::from)
+}
+
+/// The site's 404 page with status 404, for a path that is neither a static file nor
+/// an API route.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build a response.
+pub async fn not_found_page(env: &Env) -> worker::Result<Response> {
+    let mut page = None;
+    if let Ok(assets) = env.assets(ASSETS_BINDING) {
+        // `/404` with the default HTML handling, `/404.html` without it.
+        for url in ["https://assets.local/404", "https://assets.local/404.html"] {
+            if let Ok(mut found) = assets.fetch(url, None).await
+                && found.status_code() == 200
+            {
+                page = found.text().await.ok();
+                break;
+            }
+        }
+    }
+    let body = page.unwrap_or_else(|| {
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>页面不存在 · Page not found</title><p>页面不存在 · Page not found. <a href=\"/\">首页 · Home</a></p></html>".to_owned()
+    });
+    let headers = page_headers()?;
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    Ok(Response::from_html(body)?
+        .with_status(404)
+        .with_headers(headers))
+}
