@@ -163,8 +163,10 @@ impl Default for WorkerOptions {
 #[derive(Debug)]
 pub struct TestWorker {
     child: Child,
+    port: u16,
     base: String,
     state_dir: PathBuf,
+    site_dir: PathBuf,
     log: PathBuf,
     agent: ureq::Agent,
 }
@@ -260,42 +262,9 @@ impl TestWorker {
         // from this worker's registry ([`TestWorker::build_site`]).
         let site_dir = state_dir.join("site");
         ppr_site::build(empty_snapshot(), &site_dir, false)?;
-        let port = free_port()?.to_string();
-        let inspector_port = free_port()?.to_string();
+        let port = free_port()?;
         let log = logs_dir().join(format!("{name}-wrangler.log"));
-        let out = File::create(&log)?;
-        let child = project_command(&[
-            "wrangler",
-            "dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--inspector-port",
-            &inspector_port,
-            "--persist-to",
-            &state,
-            "--assets",
-            &site_dir.to_string_lossy(),
-            "--show-interactive-dev-session=false",
-            // Exposes /__scheduled, so tests can run the cron job on demand.
-            "--test-scheduled",
-            // Lets a request set the business clock (x-ppr-now), to step past dates.
-            "--var",
-            "PPR_DEV_CLOCK:allow",
-        ])
-        .env("PPR_PREBUILT", "1")
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out)
-        // Its own process group, so that stopping it also stops workerd under it.
-        .process_group(0)
-        .spawn()
-        .context("start wrangler dev")?;
-        stop_running_on_signal();
-        if let Ok(mut running) = RUNNING.lock() {
-            running.push(child.id());
-        }
+        let child = spawn_wrangler(port, &state_dir, &site_dir, &log)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -305,13 +274,60 @@ impl TestWorker {
             .into();
         let mut worker = Self {
             child,
+            port,
             base: format!("http://127.0.0.1:{port}"),
             state_dir,
+            site_dir,
             log,
             agent,
         };
         worker.wait_ready()?;
         Ok(worker)
+    }
+
+    /// Builds this worker's static site from its own registry's public export (as
+    /// `scripts/build-site` does: the pages, then Pagefind's index) and restarts the
+    /// worker to serve it (wrangler reads the assets when it starts).
+    ///
+    /// # Errors
+    ///
+    /// The export, the build, the index or the restart failed.
+    pub fn build_site(&mut self) -> Result<ppr_site::Summary> {
+        let snapshot = ppr_site::data::fetch(&self.base, "2026-01-01T00:00:00Z".to_owned())?;
+        let summary = ppr_site::build(snapshot, &self.site_dir, false)?;
+        let site = self.site_dir.to_string_lossy().into_owned();
+        let log = logs_dir().join("pagefind.log");
+        run_checked(&["pagefind", "--site", &site], &log)?;
+        self.stop();
+        let log = self.log.with_extension("restart.log");
+        self.child = spawn_wrangler(self.port, &self.state_dir, &self.site_dir, &log)?;
+        self.log = log;
+        self.wait_ready()?;
+        Ok(summary)
+    }
+
+    /// Where this worker's static site is.
+    #[must_use]
+    pub fn site_dir(&self) -> &Path {
+        &self.site_dir
+    }
+
+    /// Stops the wrangler process group and waits for it.
+    fn stop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        if let Ok(mut running) = RUNNING.lock() {
+            running.retain(|&id| id != self.child.id());
+        }
     }
 
     fn wait_ready(&mut self) -> Result<()> {
@@ -723,20 +739,50 @@ fn read_reply(mut response: http::Response<ureq::Body>) -> Result<Reply> {
 
 impl Drop for TestWorker {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-        if let Ok(mut running) = RUNNING.lock() {
-            running.retain(|&id| id != self.child.id());
-        }
+        self.stop();
         let _ = fs::remove_dir_all(&self.state_dir);
     }
+}
+
+/// Starts `wrangler dev` on `port` over the local state in `state_dir`, serving the
+/// static site in `site_dir`, logging to `log`, in its own process group (so that
+/// stopping it also stops workerd under it).
+fn spawn_wrangler(port: u16, state_dir: &Path, site_dir: &Path, log: &Path) -> Result<Child> {
+    let out = File::create(log)?;
+    let port = port.to_string();
+    let inspector_port = free_port()?.to_string();
+    let state = state_dir.to_string_lossy().into_owned();
+    let site = site_dir.to_string_lossy().into_owned();
+    let child = project_command(&[
+        "wrangler",
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--inspector-port",
+        &inspector_port,
+        "--persist-to",
+        &state,
+        "--assets",
+        &site,
+        "--show-interactive-dev-session=false",
+        // Exposes /__scheduled, so tests can run the cron job on demand.
+        "--test-scheduled",
+        // Lets a request set the business clock (x-ppr-now), to step past dates.
+        "--var",
+        "PPR_DEV_CLOCK:allow",
+    ])
+    .env("PPR_PREBUILT", "1")
+    .stdin(Stdio::null())
+    .stdout(out.try_clone()?)
+    .stderr(out)
+    .process_group(0)
+    .spawn()
+    .context("start wrangler dev")?;
+    stop_running_on_signal();
+    if let Ok(mut running) = RUNNING.lock() {
+        running.push(child.id());
+    }
+    Ok(child)
 }

@@ -1,0 +1,180 @@
+//! End to end: the public site built from a real registry and served by the real
+//! Worker on workerd, checked in headless Chromium (`site.test.mjs`, playwright-core
+//! with Debian's chromium), and scanned for confidential values.
+//!
+//! One registry: synthetic products, a product of an enterprise made through the API
+//! with marker values in every confidential field, and this year's round run to its
+//! end, so listings, product, enterprise, round and statistics pages all have data.
+//! Screenshots land in `target/test-artifacts/e2e/`.
+//!
+//! Run with `cargo test -p ppr-tests --test e2e`.
+
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test code: an index that fails is a test that fails, with its message"
+)]
+
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, ensure};
+use libtest_mimic::{Arguments, Failed, Trial};
+use ppr_tests::registry::{filing_data, this_year};
+use ppr_tests::rounds::{advance_and_wait, noon_in, today};
+use ppr_tests::{TestWorker, WorkerOptions, repo_root};
+use serde_json::json;
+
+/// Synthetic products the registry starts with.
+const PRODUCTS: usize = 60;
+
+/// Marker values planted in the confidential fields of one product.
+struct Markers {
+    values: Vec<String>,
+    number: String,
+}
+
+fn plant(worker: &TestWorker) -> Result<Markers> {
+    let verified = worker.verified_enterprise_in("320500")?;
+    let patent = verified.add_patent()?;
+    let filename = "invoice-e2e-marker-7717.pdf";
+    let reply = verified.session.post_raw(
+        &verified.path(&format!("/documents?purpose=evidence&filename={filename}")),
+        "application/pdf",
+        ppr_tests::registry::PDF.to_vec(),
+    )?;
+    ensure!(reply.status == 201, "{}", reply.body);
+    let evidence = reply.json()?["id"].as_i64().context("evidence")?;
+    let mut data = filing_data("苏州储能电池管理模组", &[&patent], evidence);
+    data["economics"] = json!({"year": this_year() - 1, "sales": 918_273_645, "exports": 918_273_601,
+                               "profit": 918_273_602, "ip_investment": 918_273_603});
+    data["patents"][0]["contribution_pct"] = json!(61);
+    let id = verified.draft(&data)?["id"].as_i64().context("filing")?;
+    verified.submit(id)?;
+    let reply = worker.reviewer()?.post_json(
+        &format!("/api/v1/filings/{id}/decision"),
+        &json!({"decision": "approve"}),
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    let number = reply.json()?["product"]
+        .as_str()
+        .context("number")?
+        .to_owned();
+    Ok(Markers {
+        values: vec![
+            "918273645".to_owned(),
+            "918273601".to_owned(),
+            "918273602".to_owned(),
+            "918273603".to_owned(),
+            filename.to_owned(),
+            verified.enterprise.email.clone(),
+            "13800138000".to_owned(),
+            "张三".to_owned(),
+        ],
+        number,
+    })
+}
+
+/// Runs this year's round to its end, so the site has identified products.
+fn run_round(worker: &TestWorker) -> Result<()> {
+    let admin = worker.admin()?;
+    let year = this_year();
+    let reply = admin.post_json(
+        "/api/v1/rounds",
+        &json!({"year": year, "opt_in_deadline": today(), "evaluation_date": today()}),
+    )?;
+    ensure!(reply.status == 201, "{}", reply.body);
+    let tomorrow = noon_in(1);
+    for stage in ["formal_check", "evaluation", "public_notice"] {
+        advance_and_wait(worker, &admin, year, stage, &tomorrow)?;
+    }
+    let after = noon_in(12);
+    for stage in ["objection_handling", "final"] {
+        advance_and_wait(worker, &admin, year, stage, &after)?;
+    }
+    Ok(())
+}
+
+/// Every file of the built site, scanned for the markers.
+fn scan(dir: &Path, markers: &Markers) -> Result<usize> {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = fs::read(&path)?;
+            let text = String::from_utf8_lossy(&bytes);
+            for marker in &markers.values {
+                ensure!(
+                    !text.contains(marker.as_str()),
+                    "{marker} leaked into {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn run(worker: &mut TestWorker) -> Result<()> {
+    let markers = plant(worker)?;
+    run_round(worker)?;
+    let summary = worker.build_site()?;
+    ensure!(summary.pages > PRODUCTS * 2, "{summary:?}");
+    let page = worker.get(&format!("/products/{}/", markers.number))?;
+    ensure!(
+        page.status == 200 && page.body.contains("苏州储能电池管理模组"),
+        "{}",
+        page.status
+    );
+    let files = scan(worker.site_dir(), &markers)?;
+    ensure!(files > PRODUCTS, "{files} files scanned");
+
+    let artifacts = repo_root().join("target/test-artifacts/e2e");
+    let log = repo_root().join("target/test-logs/e2e-chromium.log");
+    let out = fs::File::create(&log)?;
+    let status = std::process::Command::new("bash")
+        .current_dir(repo_root())
+        .arg("-c")
+        .arg("source scripts/env.sh && exec node --test --test-reporter=spec tests/e2e/site.test.mjs")
+        .env("BASE_URL", worker.url(""))
+        .env("ARTIFACTS", &artifacts)
+        .env("PRODUCT", &markers.number)
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .status()?;
+    let report = fs::read_to_string(&log).unwrap_or_default();
+    ensure!(status.success(), "the browser tests failed:\n{report}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let worker = if args.list {
+        None
+    } else {
+        let round = this_year();
+        match TestWorker::start_with(WorkerOptions {
+            synthetic: Some((PRODUCTS, round)),
+            ..WorkerOptions::default()
+        }) {
+            Ok(worker) => Some(worker),
+            Err(err) => {
+                eprintln!("could not start the Worker: {err:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let cell = std::sync::Mutex::new(worker);
+    let trial = Trial::test("e2e::site_in_chromium", move || {
+        let mut guard = cell.lock().map_err(|_| Failed::from("worker lock"))?;
+        let worker = guard.as_mut().ok_or_else(|| Failed::from("no worker"))?;
+        run(worker).map_err(|e| Failed::from(format!("{e:#}")))
+    });
+    libtest_mimic::run(&args, vec![trial]).exit_code()
+}

@@ -1,0 +1,98 @@
+// End-to-end tests of the public site in headless Chromium (Debian's, driven by
+// playwright-core), against the real Worker on workerd serving the site built from its
+// own registry. Run by `cargo test -p ppr-tests --test e2e`, which starts the Worker
+// and passes BASE_URL, ARTIFACTS (where screenshots go) and PRODUCT (a registration
+// number on the site).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const base = process.env.BASE_URL;
+const artifacts = process.env.ARTIFACTS;
+const product = process.env.PRODUCT;
+mkdirSync(artifacts, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+});
+after(async () => browser?.close());
+
+async function page(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...options });
+  const p = await context.newPage();
+  p.errors = [];
+  p.on("pageerror", (e) => p.errors.push(String(e)));
+  p.on("console", (m) => m.type() === "error" && p.errors.push(m.text()));
+  return p;
+}
+
+test("search finds a product by a 2-character Chinese query", async () => {
+  const p = await page();
+  await p.goto(`${base}/search/`);
+  await p.fill("#search-q", "电池");
+  await p.press("#search-q", "Enter");
+  await p.waitForSelector("#results li", { timeout: 15000 });
+  const titles = await p.locator("#results li a").allTextContents();
+  assert.ok(titles.length > 0, "no results");
+  assert.ok(titles.some((t) => t.includes("电池")), `no 电池 among ${titles}`);
+  await p.screenshot({ path: `${artifacts}/search.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+});
+
+test("the exact lookup jumps to the product page", async () => {
+  const p = await page();
+  await p.goto(`${base}/`);
+  // As people type it: lower case, no hyphens.
+  await p.fill("#lookup-q", product.toLowerCase().replaceAll("-", ""));
+  await p.press("#lookup-q", "Enter");
+  await p.waitForURL(`**/products/${product}/`);
+  assert.match(await p.locator("h1").innerText(), /\S/);
+  await p.screenshot({ path: `${artifacts}/product.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+});
+
+test("pages fit a 360 px wide screen and start with a skip link", async () => {
+  const p = await page({ viewport: { width: 360, height: 740 } });
+  for (const path of ["/", `/products/${product}/`, "/statistics/", "/products/", "/en/faq/"]) {
+    await p.goto(`${base}${path}`);
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path} is ${width} px wide`);
+  }
+  await p.goto(`${base}/`);
+  await p.keyboard.press("Tab");
+  assert.equal(await p.evaluate(() => document.activeElement?.className), "skip");
+  await p.screenshot({ path: `${artifacts}/home-360.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+});
+
+test("every page has its twin in the other language", async () => {
+  const p = await page();
+  await p.goto(`${base}/products/${product}/`);
+  assert.equal(await p.getAttribute("html", "lang"), "zh-CN");
+  await p.click("a.lang");
+  await p.waitForURL(`**/en/products/${product}/`);
+  assert.equal(await p.getAttribute("html", "lang"), "en");
+  await p.screenshot({ path: `${artifacts}/product-en.png`, fullPage: true });
+});
+
+test("a missing page is a 404 in both languages", async () => {
+  const p = await page();
+  const response = await p.goto(`${base}/no/such/page/`);
+  assert.equal(response.status(), 404);
+  const text = await p.locator("main").innerText();
+  assert.ok(text.includes("页面不存在") && text.includes("Page not found"), text);
+  await p.screenshot({ path: `${artifacts}/not-found.png` });
+});
