@@ -31,9 +31,10 @@ use crate::model::Model;
 use crate::render::{Page, Site};
 
 /// The static files, embedded: (path under the site root, bytes).
-const STATIC: [(&str, &[u8]); 5] = [
+const STATIC: [(&str, &[u8]); 6] = [
     ("style.css", include_bytes!("../static/style.css")),
     ("search.js", include_bytes!("../static/search.js")),
+    ("form.js", include_bytes!("../static/form.js")),
     ("favicon.svg", include_bytes!("../static/favicon.svg")),
     ("robots.txt", include_bytes!("../static/robots.txt")),
     ("_headers", include_bytes!("../static/_headers")),

@@ -28,10 +28,13 @@ use serde_json::json;
 /// Synthetic products the registry starts with.
 const PRODUCTS: usize = 60;
 
-/// Marker values planted in the confidential fields of one product.
+/// Marker values planted in the confidential fields of one product, and its
+/// enterprise's login and patent, which the browser tests file with.
 struct Markers {
     values: Vec<String>,
     number: String,
+    email: String,
+    patent: String,
 }
 
 fn plant(worker: &TestWorker) -> Result<Markers> {
@@ -72,6 +75,8 @@ fn plant(worker: &TestWorker) -> Result<Markers> {
             "张三".to_owned(),
         ],
         number,
+        email: verified.enterprise.email.clone(),
+        patent,
     })
 }
 
@@ -136,20 +141,34 @@ fn run(worker: &mut TestWorker) -> Result<()> {
     ensure!(files > PRODUCTS, "{files} files scanned");
 
     let artifacts = repo_root().join("target/test-artifacts/e2e");
-    let log = repo_root().join("target/test-logs/e2e-chromium.log");
-    let out = fs::File::create(&log)?;
-    let status = std::process::Command::new("bash")
-        .current_dir(repo_root())
-        .arg("-c")
-        .arg("source scripts/env.sh && exec node --test --test-reporter=spec tests/e2e/site.test.mjs")
-        .env("BASE_URL", worker.url(""))
-        .env("ARTIFACTS", &artifacts)
-        .env("PRODUCT", &markers.number)
-        .stdout(out.try_clone()?)
-        .stderr(out)
-        .status()?;
-    let report = fs::read_to_string(&log).unwrap_or_default();
-    ensure!(status.success(), "the browser tests failed:\n{report}");
+    let fresh_uscc = ppr_tests::fixtures::uscc_in("320500");
+    let fresh_email = format!("e2e{}@enterprise.test", ppr_tests::fixtures::unique());
+    for script in ["site", "forms"] {
+        let log = repo_root().join(format!("target/test-logs/e2e-{script}.log"));
+        let out = fs::File::create(&log)?;
+        let status = std::process::Command::new("bash")
+            .current_dir(repo_root())
+            .arg("-c")
+            .arg(format!(
+                "source scripts/env.sh && exec node --test --test-reporter=spec tests/e2e/{script}.test.mjs"
+            ))
+            .env("BASE_URL", worker.url(""))
+            .env("ARTIFACTS", &artifacts)
+            .env("PRODUCT", &markers.number)
+            .env("ENTERPRISE_EMAIL", &markers.email)
+            .env("ENTERPRISE_PASSWORD", ppr_tests::fixtures::PASSWORD)
+            .env("PATENT", &markers.patent)
+            .env("FRESH_USCC", &fresh_uscc)
+            .env("FRESH_EMAIL", &fresh_email)
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .status()?;
+        let report = fs::read_to_string(&log).unwrap_or_default();
+        ensure!(
+            status.success(),
+            "the {script} browser tests failed:\n{report}"
+        );
+    }
     Ok(())
 }
 

@@ -286,8 +286,8 @@ impl TestWorker {
     }
 
     /// Builds this worker's static site from its own registry's public export (as
-    /// `scripts/build-site` does: the pages, then Pagefind's index) and restarts the
-    /// worker to serve it (wrangler reads the assets when it starts).
+    /// `scripts/build-site` does: the pages, Pagefind's index, the forms' wasm client)
+    /// and restarts the worker to serve it (wrangler reads the assets when it starts).
     ///
     /// # Errors
     ///
@@ -298,6 +298,8 @@ impl TestWorker {
         let site = self.site_dir.to_string_lossy().into_owned();
         let log = logs_dir().join("pagefind.log");
         run_checked(&["pagefind", "--site", &site], &log)?;
+        let log = logs_dir().join("build-form-client.log");
+        run_checked(&["bash", "scripts/build-form-client", &site], &log)?;
         self.stop();
         let log = self.log.with_extension("restart.log");
         self.child = spawn_wrangler(self.port, &self.state_dir, &self.site_dir, &log)?;

@@ -14,6 +14,7 @@ use crate::handlers::{
     transactions, validate, verifications,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
+use crate::pages;
 use crate::repo::DB_BINDING;
 use crate::routes::{self, Route, RouteMiss};
 
@@ -216,8 +217,12 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
     let lookup = if method == "HEAD" { "GET" } else { &method };
     let matched = match routes::resolve(lookup, &path) {
         Ok(matched) => matched,
-        // Outside the API: the site's lookup, and its 404 page for anything else.
+        // Outside the API: the enterprise's pages, the site's lookup, and its 404 page
+        // for anything else.
         Err(RouteMiss::NotFound) if !path.starts_with("/api/") => {
+            if let Some((page, lang)) = pages::resolve(&path) {
+                return pages::handle(req, env, page, lang, now).await;
+            }
             if path == "/lookup" && lookup == "GET" {
                 let ctx = Ctx {
                     req: &req,
@@ -275,7 +280,12 @@ fn percent_decode(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
+/// Runs the handler of `route`.
+///
+/// # Errors
+///
+/// The handler's.
+pub(crate) async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiError> {
     let body = || read_limited(ctx.req, MAX_BODY_BYTES);
     match route {
         Route::Health => health::get_health(ctx.env).await,

@@ -23,6 +23,7 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
+pub mod pages;
 pub mod repo;
 pub mod round_work;
 pub mod routes;

@@ -27,7 +27,12 @@ const PAGE_HEADERS: [(&str, &str); 6] = [
     ("cache-control", "no-store"),
 ];
 
-fn page_headers() -> worker::Result<Headers> {
+/// The security headers of a page the Worker answers.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build headers.
+pub fn page_headers() -> worker::Result<Headers> {
     let headers = Headers::new();
     for (name, value) in PAGE_HEADERS {
         headers.set(name, value)?;

@@ -1,0 +1,399 @@
+//! Pages the Worker renders for the enterprise's side of the site: sign-in, the
+//! filing form and the list of filings, in Chinese (`/enterprise/…`) and English
+//! (`/en/enterprise/…`). They are plain HTML forms: they work without JavaScript; the
+//! wasm client (`ppr-form`, loaded by `/form.js`) only makes them instant.
+//!
+//! A page is a thin adapter over the API: what a form posts is turned into the API's
+//! JSON and sent through the same dispatch as any API request ([`call`]), so the
+//! rules, the checks, the idempotency and the audit trail are exactly the API's. Its
+//! answer comes back as the same page, each error beside the field it names, with
+//! everything typed kept.
+//!
+//! The templates are the site's (`site/templates/`, the same layout as the static
+//! pages), embedded here and rendered with minijinja.
+
+mod filing;
+mod register;
+mod signin;
+
+use chrono::{DateTime, Utc};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use crate::app::{self, Ctx};
+use crate::auth::{self, Principal};
+use crate::clock;
+use crate::error::ApiError;
+use crate::handlers::site::page_headers;
+use crate::http::Reply;
+use crate::repo::DB_BINDING;
+use crate::routes;
+
+/// The site's interface strings, converted from `site/content/i18n.toml` at build time.
+const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
+
+/// The templates these pages use, from the site's set.
+const TEMPLATES: [(&str, &str); 6] = [
+    (
+        "base.html",
+        include_str!("../../../../site/templates/base.html"),
+    ),
+    (
+        "form_macros.html",
+        include_str!("../../../../site/templates/form_macros.html"),
+    ),
+    (
+        "signin.html",
+        include_str!("../../../../site/templates/signin.html"),
+    ),
+    (
+        "register.html",
+        include_str!("../../../../site/templates/register.html"),
+    ),
+    (
+        "filing.html",
+        include_str!("../../../../site/templates/filing.html"),
+    ),
+    (
+        "filings.html",
+        include_str!("../../../../site/templates/filings.html"),
+    ),
+];
+
+/// Largest form post accepted: a 10 MiB document and the fields around it.
+pub const MAX_FORM_BYTES: usize = 11 * 1024 * 1024;
+
+/// A page of the enterprise's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `enterprise/signin/`.
+    SignIn,
+    /// `enterprise/register/`.
+    Register,
+    /// `enterprise/filing/`.
+    Filing,
+    /// `enterprise/filings/`.
+    Filings,
+}
+
+/// The language of a page: 0 Chinese (the root), 1 English (`/en/`).
+pub type Lang = usize;
+
+/// The page at `path`, if it is one.
+#[must_use]
+pub fn resolve(path: &str) -> Option<(Page, Lang)> {
+    let (lang, rest) = match path.strip_prefix("/en") {
+        Some(rest) if rest.starts_with('/') => (1, rest),
+        _ => (0, path),
+    };
+    let page = match rest.trim_end_matches('/') {
+        "/enterprise/signin" => Page::SignIn,
+        "/enterprise/register" => Page::Register,
+        "/enterprise/filing" => Page::Filing,
+        "/enterprise/filings" => Page::Filings,
+        _ => return None,
+    };
+    Some((page, lang))
+}
+
+/// The root of a language's pages.
+#[must_use]
+pub fn root(lang: Lang) -> &'static str {
+    if lang == 0 { "/" } else { "/en/" }
+}
+
+/// Answers a page request.
+///
+/// # Errors
+///
+/// Only if the runtime cannot build a response; failures are pages.
+pub async fn handle(
+    req: Request,
+    env: &Env,
+    page: Page,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> worker::Result<Response> {
+    let result = match page {
+        Page::SignIn => signin::handle(req, env, lang, now).await,
+        Page::Register => register::handle(req, env, lang, now).await,
+        Page::Filing => filing::handle(req, env, lang, now).await,
+        Page::Filings => filing::list(req, env, lang, now).await,
+    };
+    match result {
+        Ok(response) => Ok(response),
+        Err(err) => error_page(&err, lang, now),
+    }
+}
+
+fn environment() -> Result<Environment<'static>, ApiError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|e| ApiError::internal_cause("page template", &e))?;
+    }
+    Ok(env)
+}
+
+/// The interface strings of `lang`.
+fn strings(lang: Lang) -> Result<serde_json::Value, ApiError> {
+    let all: serde_json::Value =
+        serde_json::from_str(STRINGS).map_err(|e| ApiError::internal_cause("strings", &e))?;
+    Ok(all
+        .get(if lang == 0 { "zh" } else { "en" })
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Renders `template` with the layout's context and `extra`, as a response.
+fn render(
+    template: &str,
+    status: u16,
+    lang: Lang,
+    path: &str,
+    now: DateTime<Utc>,
+    extra: Value,
+) -> Result<Response, ApiError> {
+    let env = environment()?;
+    let other = 1 - lang.min(1);
+    let taken_at = clock::stamp(now);
+    let base = context! {
+        lang => if lang == 0 { "zh" } else { "en" },
+        t => Value::from_serialize(strings(lang)?),
+        root => root(lang),
+        path => path,
+        other => context! {
+            lang => if other == 0 { "zh" } else { "en" },
+            t => Value::from_serialize(strings(other)?),
+            root => root(other),
+        },
+        date_as_of => taken_at.get(0..10).unwrap_or_default(),
+        taken_at => taken_at,
+    };
+    let html = env
+        .get_template(template)
+        .and_then(|t| t.render(context! { ..base, ..extra }))
+        .map_err(|e| ApiError::internal_cause("render page", &format!("{e:#}")))?;
+    let headers = page_headers()?;
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    Ok(Response::from_html(html)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// A failure as a page: its status and its message (a 500 says nothing internal).
+fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<Response> {
+    let _ = (lang, now);
+    let headers = page_headers()?;
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    let body = format!(
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1><p>{}</p><p><a href=\"{}\">←</a></p></main></html>",
+        if lang == 0 { "zh-CN" } else { "en" },
+        err.status,
+        err.status,
+        html_escape(&err.message),
+        root(lang)
+    );
+    Ok(Response::from_html(body)?
+        .with_status(err.status)
+        .with_headers(headers))
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A 303 to `location` (a path of this site), with extra headers (a session cookie).
+fn see_other(location: &str, extra: &[(&str, String)]) -> Result<Response, ApiError> {
+    let headers = page_headers()?;
+    headers.set("location", location)?;
+    for (name, value) in extra {
+        headers.append(name, value)?;
+    }
+    Ok(Response::empty()?.with_status(303).with_headers(headers))
+}
+
+/// The signed-in enterprise user of a page request, or a redirect to sign in.
+async fn enterprise_user(
+    req: &Request,
+    env: &Env,
+    lang: Lang,
+    back_to: &str,
+) -> Result<Result<Principal, Response>, ApiError> {
+    let db = env
+        .d1(DB_BINDING)
+        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
+    let principal = auth::authenticate(req, &db, &clock::stamp(clock::now())).await?;
+    match principal {
+        Some(p) if p.role == ppr_core::Role::Enterprise => Ok(Ok(p)),
+        Some(_) => Err(ApiError::forbidden(
+            "not_enterprise",
+            strings(lang)?
+                .get("staff_only_enterprises")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("enterprise users only")
+                .to_owned(),
+        )),
+        None => Ok(Err(see_other(
+            &format!("{}enterprise/signin/?next={back_to}", root(lang)),
+            &[],
+        )?)),
+    }
+}
+
+/// A body for [`call`].
+#[derive(Debug)]
+pub enum Body {
+    /// JSON text.
+    Json(String),
+    /// Raw bytes of a media type (an upload).
+    Bytes(Vec<u8>, String),
+}
+
+/// Who calls the API on a page's behalf: the page request (its cookie and address go
+/// along) and, once known, the signed-in user (whose CSRF token goes along).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The page request.
+    pub req: &'a Request,
+    /// The bindings.
+    pub env: &'a Env,
+    /// The request's business clock.
+    pub now: DateTime<Utc>,
+    /// The signed-in user.
+    pub principal: Option<&'a Principal>,
+}
+
+impl Caller<'_> {
+    /// Sends an API request through the Worker's own dispatch: the same routes,
+    /// rules and checks as any client's request.
+    ///
+    /// # Errors
+    ///
+    /// The API's own error; 500 for a path that is no API route (a bug, logged).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Body>,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Reply, ApiError> {
+        let headers = Headers::new();
+        for name in ["cookie", "cf-connecting-ip"] {
+            if let Some(value) = self.req.headers().get(name).ok().flatten() {
+                headers.set(name, &value)?;
+            }
+        }
+        if let Some(p) = self.principal {
+            headers.set(auth::CSRF_HEADER, &p.csrf_token)?;
+        }
+        for (name, value) in extra_headers {
+            headers.set(name, value)?;
+        }
+        let mut init = RequestInit::new();
+        match body {
+            Some(Body::Json(text)) => {
+                headers.set("content-type", "application/json")?;
+                init.with_body(Some(text.into()));
+            }
+            Some(Body::Bytes(bytes, media)) => {
+                headers.set("content-type", &media)?;
+                let array = worker::js_sys::Uint8Array::from(bytes.as_slice());
+                init.with_body(Some(array.into()));
+            }
+            None => {}
+        }
+        init.with_method(method.clone()).with_headers(headers);
+        let req = Request::new_with_init(&format!("https://pages.internal{path}"), &init)?;
+        let route_path = path.split('?').next().unwrap_or(path);
+        let matched = routes::resolve(method.as_ref(), route_path)
+            .map_err(|_| ApiError::internal_cause("page call", &route_path))?;
+        let ctx = Ctx {
+            req: &req,
+            env: self.env,
+            now: self.now,
+            stamp: clock::stamp(self.now),
+            params: matched.params,
+        };
+        app::dispatch(&ctx, matched.route).await
+    }
+
+    /// [`Self::call`], its JSON answer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::call`]; 500 when the answer is not JSON (a bug, logged).
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Body>,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<serde_json::Value, ApiError> {
+        let reply = self.call(method, path, body, extra_headers).await?;
+        serde_json::from_slice(&reply.body).map_err(|e| ApiError::internal_cause("page call", &e))
+    }
+}
+
+/// The form's errors from an API refusal: each field at fault beside its field (the
+/// API's paths are the forms' names, a filing's under `data.`), the message of a
+/// refusal that names no field at the top (`form`).
+pub fn errors_of(err: &ApiError, errors: &mut std::collections::BTreeMap<String, String>) {
+    if err.fields.is_empty() {
+        errors.insert("form".to_owned(), err.message.clone());
+    }
+    for f in &err.fields {
+        let name = f.field.strip_prefix("data.").unwrap_or(&f.field);
+        errors.insert(name.to_owned(), f.message.clone());
+    }
+}
+
+/// JSON for a `<script type="application/json">`: `<`, `>` and `&` as escapes, so
+/// nothing in it can end the script.
+#[must_use]
+pub fn script_json(value: &serde_json::Value) -> Value {
+    let text = value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    Value::from_safe_string(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_resolve_in_both_languages() {
+        assert_eq!(resolve("/enterprise/filing/"), Some((Page::Filing, 0)));
+        assert_eq!(resolve("/en/enterprise/filing"), Some((Page::Filing, 1)));
+        assert_eq!(resolve("/en/enterprise/signin/"), Some((Page::SignIn, 1)));
+        assert_eq!(resolve("/enterprise/filings/"), Some((Page::Filings, 0)));
+        assert_eq!(resolve("/enterprise/other/"), None);
+        assert_eq!(resolve("/english/enterprise/filing/"), None);
+    }
+
+    #[test]
+    fn the_templates_compile_and_the_strings_parse() {
+        if let Err(err) = environment() {
+            panic!("{}", err.detail());
+        }
+        assert!(strings(0).is_ok_and(|s| s.get("filing_title").is_some()));
+        assert!(strings(1).is_ok_and(|s| s.get("filing_title").is_some()));
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let v = serde_json::json!({"a": "</script><b>&"});
+        let text = script_json(&v).to_string();
+        assert!(!text.contains('<') && !text.contains('&'), "{text}");
+    }
+}

@@ -1,0 +1,127 @@
+// End-to-end tests of the enterprise's forms in headless Chromium: registration with
+// the USCC checked as it is typed, and a filing submitted with the wasm client and
+// again with JavaScript off, both ending in the enterprise's list of filings.
+// Run by `cargo test -p ppr-tests --test e2e`, which passes BASE_URL, ARTIFACTS and
+// the accounts and identifiers to use.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const base = process.env.BASE_URL;
+const artifacts = process.env.ARTIFACTS;
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} is not set`);
+  return value;
+};
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+after(async () => browser?.close());
+
+async function page(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, ...options });
+  const p = await context.newPage();
+  p.errors = [];
+  p.on("pageerror", (e) => p.errors.push(String(e)));
+  return p;
+}
+
+async function signIn(p) {
+  await p.goto(`${base}/enterprise/signin/`);
+  await p.fill("#email", env("ENTERPRISE_EMAIL"));
+  await p.fill("#password", env("ENTERPRISE_PASSWORD"));
+  await Promise.all([p.waitForURL("**/enterprise/filings/**"), p.click("main button[type=submit]")]);
+}
+
+async function fillFiling(p, name, patent) {
+  await p.fill("#name", name);
+  await p.fill("#model", "E2E-1");
+  await p.selectOption("#field", "01");
+  await p.fill("#description", "端到端测试的储能电池管理产品。");
+  await p.fill("#first_marketed_on", "2021-06-01");
+  await p.fill("#manufacture_region", "320500");
+  await p.fill("#patents-0-number", patent);
+  await p.fill("#patents-0-contribution_pct", "60");
+  await p.check("#patents-0-core");
+  await p.fill("#economics-sales", "8800000");
+  await p.fill("#economics-exports", "1000000");
+  await p.fill("#economics-profit", "1200000");
+  await p.fill("#economics-ip_investment", "400000");
+  await p.setInputFiles("#evidence_file", {
+    name: "invoice.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
+  });
+}
+
+test("registration checks the USCC as it is typed, then registers", async () => {
+  const p = await page();
+  await p.goto(`${base}/enterprise/register/`);
+  await p.waitForFunction(() => document.querySelector("script[type=module][src='/form.js']"));
+  // A mistyped check character: the error shows before anything is submitted.
+  await p.locator("#uscc").pressSequentially("91350100M000100Y4Z");
+  await p.waitForFunction(() => document.getElementById("uscc-error").textContent.length > 0);
+  assert.equal(await p.getAttribute("#uscc", "aria-invalid"), "true");
+  await p.screenshot({ path: `${artifacts}/register-uscc-error.png`, fullPage: true });
+  await p.fill("#uscc", env("FRESH_USCC"));
+  await p.dispatchEvent("#uscc", "input");
+  await p.waitForFunction(() => document.getElementById("uscc-error").textContent === "");
+  await p.fill("#name", "端到端注册测试有限公司");
+  await p.fill("#contact-name", "李四");
+  await p.fill("#contact-email", env("FRESH_EMAIL"));
+  await p.fill("#contact-phone", "13900139000");
+  await p.fill("#password", "e2e password 123");
+  await Promise.all([p.waitForURL("**/enterprise/signin/?registered=1"), p.click("main button[type=submit]")]);
+  assert.match(await p.locator("main").innerText(), /注册成功/);
+  assert.deepEqual(p.errors, []);
+});
+
+test("a filing with the wasm client: patent checked as typed, what-if, submitted", async () => {
+  const p = await page();
+  await signIn(p);
+  await p.goto(`${base}/enterprise/filing/`);
+  await fillFiling(p, "端到端储能电池组（JS）", "ZL2010800631969");
+  // The number's check digit is wrong (…196.9 becomes …196.X): shown at once.
+  await p.fill("#patents-0-number", "");
+  await p.locator("#patents-0-number").pressSequentially("201080063196.X");
+  await p.waitForFunction(() => document.getElementById("patents-0-number-error").textContent.length > 0);
+  await p.fill("#patents-0-number", env("PATENT"));
+  await p.dispatchEvent("#patents-0-number", "input");
+  await p.waitForFunction(() => document.getElementById("patents-0-number-error").textContent === "");
+  // The what-if preview scores what is typed against the newest benchmarks.
+  await p.waitForSelector("#preview-body table");
+  assert.ok(await p.isVisible("#preview"));
+  await p.screenshot({ path: `${artifacts}/filing-preview.png`, fullPage: true });
+  await Promise.all([p.waitForURL("**/enterprise/filings/?submitted=*"), p.click("main button[type=submit]")]);
+  const row = p.locator("#filings tr", { hasText: "端到端储能电池组（JS）" });
+  assert.equal(await row.getAttribute("data-status"), "submitted");
+  await p.screenshot({ path: `${artifacts}/filings.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+});
+
+test("the same filing with JavaScript off: errors beside the fields, then submitted", async () => {
+  const p = await page({ javaScriptEnabled: false });
+  await signIn(p);
+  await p.goto(`${base}/enterprise/filing/`);
+  await fillFiling(p, "端到端储能电池组（无脚本）", "201080063196.X");
+  await p.click("main button[type=submit]");
+  // The server's answer: the same form, the error beside the patent, what was typed kept.
+  await p.waitForSelector("#error-summary");
+  assert.ok((await p.locator("#patents-0-number-error").innerText()).length > 0);
+  assert.equal(await p.inputValue("#name"), "端到端储能电池组（无脚本）");
+  assert.equal(await p.inputValue("#economics-sales"), "8800000");
+  await p.screenshot({ path: `${artifacts}/filing-no-js-error.png`, fullPage: true });
+  await p.fill("#patents-0-number", env("PATENT"));
+  await Promise.all([p.waitForURL("**/enterprise/filings/?submitted=*"), p.click("main button[type=submit]")]);
+  const row = p.locator("#filings tr", { hasText: "端到端储能电池组（无脚本）" });
+  assert.equal(await row.getAttribute("data-status"), "submitted");
+  // One filing, not two: the draft of the refused post was the one submitted.
+  assert.equal(await p.locator("#filings tr", { hasText: "无脚本" }).count(), 1);
+});
