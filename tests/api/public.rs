@@ -293,6 +293,10 @@ fn the_lookup_jumps_to_the_page(worker: &TestWorker) -> Result<()> {
         "patent number"
     );
     ensure!(
+        location("pi20267kqm3xdp9tnac")? == "/en/certificates/PI2026-7KQM-3XDP-9TNA-C/",
+        "certificate code"
+    );
+    ensure!(
         location("电池 <script>")? == "/en/search/?q=%E7%94%B5%E6%B1%A0%20%3Cscript%3E",
         "free text goes to the search, encoded"
     );

@@ -1,6 +1,7 @@
 // End-to-end tests of the enterprise's forms in headless Chromium: registration with
-// the USCC checked as it is typed, and a filing submitted with the wasm client and
-// again with JavaScript off, both ending in the enterprise's list of filings.
+// the USCC checked as it is typed, a filing submitted with the wasm client and again
+// with JavaScript off, both ending in the enterprise's list of filings, and a
+// product's annual update.
 // Run by `cargo test -p ppr-tests --test e2e`, which passes BASE_URL, ARTIFACTS and
 // the accounts and identifiers to use.
 import { test, before, after } from "node:test";
@@ -124,4 +125,29 @@ test("the same filing with JavaScript off: errors beside the fields, then submit
   assert.equal(await row.getAttribute("data-status"), "submitted");
   // One filing, not two: the draft of the refused post was the one submitted.
   assert.equal(await p.locator("#filings tr", { hasText: "无脚本" }).count(), 1);
+});
+
+test("the annual update with JavaScript off: a refusal beside its field, then saved", async () => {
+  const p = await page({ javaScriptEnabled: false });
+  await signIn(p);
+  const number = env("PRODUCT");
+  await p.click(`#products tr[data-number="${number}"] a[href$="/update/"]`);
+  await p.waitForURL(`**/enterprise/products/${number}/update/`);
+  // Exports above sales: the API refuses, the page says so beside the field.
+  await p.fill("#economics-sales", "1000000");
+  await p.fill("#economics-exports", "5000000");
+  await p.fill("#economics-profit", "-20000");
+  await p.fill("#economics-ip_investment", "30000");
+  await p.click("main button[type=submit]");
+  await p.waitForSelector("#error-summary");
+  assert.ok((await p.locator("#economics-exports-error").innerText()).length > 0);
+  assert.equal(await p.inputValue("#economics-exports"), "5000000");
+  await p.screenshot({ path: `${artifacts}/update-error.png`, fullPage: true });
+  await p.fill("#economics-exports", "400000");
+  await Promise.all([p.waitForURL(`**/enterprise/filings/?updated=${number}`), p.click("main button[type=submit]")]);
+  assert.match(await p.locator("main").innerText(), /年度数据已更新/);
+  // The saved figures are what the form shows next time.
+  await p.goto(`${base}/enterprise/products/${number}/update/`);
+  assert.equal(await p.inputValue("#economics-sales"), "1000000");
+  assert.equal(await p.inputValue("#economics-profit"), "-20000");
 });

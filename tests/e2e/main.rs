@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, ensure};
 use libtest_mimic::{Arguments, Failed, Trial};
 use ppr_tests::registry::{filing_data, this_year};
-use ppr_tests::rounds::{advance_and_wait, noon_in, today};
+use ppr_tests::rounds::{advance_and_wait, all_entries, noon_in, today};
 use ppr_tests::{TestWorker, WorkerOptions, repo_root};
 use serde_json::json;
 
@@ -80,8 +80,9 @@ fn plant(worker: &TestWorker) -> Result<Markers> {
     })
 }
 
-/// Runs this year's round to its end, so the site has identified products.
-fn run_round(worker: &TestWorker) -> Result<()> {
+/// Runs this year's round to its end, so the site has identified products; answers
+/// one of the certificates it issued.
+fn run_round(worker: &TestWorker) -> Result<String> {
     let admin = worker.admin()?;
     let year = this_year();
     let reply = admin.post_json(
@@ -97,6 +98,21 @@ fn run_round(worker: &TestWorker) -> Result<()> {
     for stage in ["objection_handling", "final"] {
         advance_and_wait(worker, &admin, year, stage, &after)?;
     }
+    all_entries(&admin, year)?
+        .iter()
+        .find_map(|e| e["certificate"].as_str().map(str::to_owned))
+        .context("no certificate issued")
+}
+
+/// Opens this year's annual update window, for the update form.
+fn open_update_window(worker: &TestWorker) -> Result<()> {
+    let year = this_year();
+    let reply = worker.admin()?.put_json(
+        &format!("/api/v1/settings/annual_update_window.{year}"),
+        &json!({"value": {"start": format!("{year}-01-01"), "end": format!("{year}-12-31")}}),
+        None,
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
     Ok(())
 }
 
@@ -128,7 +144,8 @@ fn scan(dir: &Path, markers: &Markers) -> Result<usize> {
 
 fn run(worker: &mut TestWorker) -> Result<()> {
     let markers = plant(worker)?;
-    run_round(worker)?;
+    let certificate = run_round(worker)?;
+    open_update_window(worker)?;
     let summary = worker.build_site()?;
     ensure!(summary.pages > PRODUCTS * 2, "{summary:?}");
     let page = worker.get(&format!("/products/{}/", markers.number))?;
@@ -158,6 +175,7 @@ fn run(worker: &mut TestWorker) -> Result<()> {
             .env("ENTERPRISE_EMAIL", &markers.email)
             .env("ENTERPRISE_PASSWORD", ppr_tests::fixtures::PASSWORD)
             .env("PATENT", &markers.patent)
+            .env("CERTIFICATE", &certificate)
             .env("FRESH_USCC", &fresh_uscc)
             .env("FRESH_EMAIL", &fresh_email)
             .stdout(out.try_clone()?)

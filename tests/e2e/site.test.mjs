@@ -11,6 +11,7 @@ import { chromium } from "playwright-core";
 const base = process.env.BASE_URL;
 const artifacts = process.env.ARTIFACTS;
 const product = process.env.PRODUCT;
+const certificate = process.env.CERTIFICATE;
 mkdirSync(artifacts, { recursive: true });
 
 let browser;
@@ -62,6 +63,23 @@ test("the exact lookup jumps to the product page", async () => {
   assert.match(await p.locator("h1").innerText(), /\S/);
   await p.screenshot({ path: `${artifacts}/product.png`, fullPage: true });
   assert.deepEqual(p.errors, []);
+});
+
+test("a certificate code, as typed, opens its verification page", async () => {
+  const p = await page();
+  await p.goto(`${base}/search/`);
+  await p.fill("#certificate-q", certificate.toLowerCase());
+  await p.press("#certificate-q", "Enter");
+  await p.waitForURL(`**/certificates/${certificate}/`);
+  assert.match(await p.locator("main").innerText(), /该证书真实有效/);
+  await p.screenshot({ path: `${artifacts}/certificate.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+  // One symbol wrong: a 404 page that says so, with a box to try again.
+  const last = certificate.length - 3;
+  const typo = certificate.slice(0, last) + (certificate[last] === "0" ? "1" : "0") + certificate.slice(last + 1);
+  const response = await p.goto(`${base}/en/certificates/${typo}/`);
+  assert.equal(response.status(), 404);
+  assert.match(await p.locator("main").innerText(), /No such certificate/);
 });
 
 test("pages fit a 360 px wide screen and start with a skip link", async () => {

@@ -486,6 +486,23 @@ pub fn run(worker: &TestWorker) -> Result<()> {
         404,
         "certificate_not_found",
     )?;
+    // The same answers as pages, for a person checking a certificate.
+    let page = worker.get(&format!("/en/certificates/{code}/"))?;
+    ensure!(
+        page.status == 200
+            && page.body.contains("This certificate is genuine")
+            && page.body.contains(&format!("/en/products/{kept}/")),
+        "{} {}",
+        page.status,
+        page.body
+    );
+    let page = worker.get(&format!("/certificates/{typo}/"))?;
+    ensure!(
+        page.status == 404 && page.body.contains("未找到该证书") && page.body.contains(&typo),
+        "{} {}",
+        page.status,
+        page.body
+    );
     let product = worker.get(&format!("/api/v1/products/{kept}"))?.json()?;
     ensure!(product["identified_years"] == json!([year]), "{product}");
     let identified_filter = worker

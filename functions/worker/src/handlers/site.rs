@@ -103,7 +103,7 @@ pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
                 _ => search(),
             }
         }
-        Some(Identifier::Certificate(code)) => format!("/api/v1/certificates/{code}"),
+        Some(Identifier::Certificate(code)) => format!("{root}certificates/{code}/"),
         None => search(),
     };
     redirect(&location).map_err(ApiError::from)

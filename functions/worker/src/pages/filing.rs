@@ -224,7 +224,10 @@ async fn preview_context(env: &Env) -> Result<serde_json::Value, ApiError> {
     Ok(serde_json::json!({"round": row.year, "methodology": methodology.doc(), "set": set}))
 }
 
-async fn enterprise_of(env: &Env, principal: &Principal) -> Result<(String, String), ApiError> {
+pub(super) async fn enterprise_of(
+    env: &Env,
+    principal: &Principal,
+) -> Result<(String, String), ApiError> {
     let db = env
         .d1(DB_BINDING)
         .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
@@ -470,10 +473,45 @@ pub async fn list(
             })
         })
         .collect();
-    let submitted = req
-        .url()
-        .ok()
-        .is_some_and(|u| u.query_pairs().any(|(k, _)| k == "submitted"));
+    let products: Vec<serde_json::Value> = caller
+        .json(
+            Method::Get,
+            &format!("/api/v1/enterprises/{uscc}/products"),
+            None,
+            &[],
+        )
+        .await?
+        .get("items")
+        .and_then(|i| i.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let text = |key: &str| p.get(key).cloned().unwrap_or_default();
+            let years: Vec<serde_json::Value> = p
+                .get("economics")
+                .and_then(|e| e.as_array())
+                .map(|e| e.iter().filter_map(|y| y.get("year").cloned()).collect())
+                .unwrap_or_default();
+            serde_json::json!({
+                "registration_number": text("registration_number"), "name": text("name"),
+                "status": text("status"), "years": years,
+            })
+        })
+        .collect();
+    let url = req.url().ok();
+    let query = |key: &str| {
+        url.as_ref().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    let submitted = query("submitted").is_some();
+    let updated: String = query("updated")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
     render(
         "filings.html",
         200,
@@ -484,6 +522,8 @@ pub async fn list(
             enterprise => context! { uscc => uscc, name => name },
             filings => Value::from_serialize(&filings),
             submitted => submitted,
+            updated => updated,
+            products => Value::from_serialize(&products),
         },
     )
 }

@@ -12,9 +12,11 @@
 //! The templates are the site's (`site/templates/`, the same layout as the static
 //! pages), embedded here and rendered with minijinja.
 
+mod certificate;
 mod filing;
 mod register;
 mod signin;
+mod update;
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
@@ -33,7 +35,7 @@ use crate::routes;
 const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
 
 /// The templates these pages use, from the site's set.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "base.html",
         include_str!("../../../../site/templates/base.html"),
@@ -58,13 +60,21 @@ const TEMPLATES: [(&str, &str); 6] = [
         "filings.html",
         include_str!("../../../../site/templates/filings.html"),
     ),
+    (
+        "update.html",
+        include_str!("../../../../site/templates/update.html"),
+    ),
+    (
+        "certificate.html",
+        include_str!("../../../../site/templates/certificate.html"),
+    ),
 ];
 
 /// Largest form post accepted: a 10 MiB document and the fields around it.
 pub const MAX_FORM_BYTES: usize = 11 * 1024 * 1024;
 
-/// A page of the enterprise's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A page the Worker renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
     /// `enterprise/signin/`.
     SignIn,
@@ -72,8 +82,12 @@ pub enum Page {
     Register,
     /// `enterprise/filing/`.
     Filing,
-    /// `enterprise/filings/`.
+    /// `enterprise/filings/`: the filings and the products.
     Filings,
+    /// `enterprise/products/{number}/update/`: the annual update of a product.
+    AnnualUpdate(String),
+    /// `certificates/{code}/`: whether a certificate is genuine.
+    Certificate(String),
 }
 
 /// The language of a page: 0 Chinese (the root), 1 English (`/en/`).
@@ -86,14 +100,44 @@ pub fn resolve(path: &str) -> Option<(Page, Lang)> {
         Some(rest) if rest.starts_with('/') => (1, rest),
         _ => (0, path),
     };
-    let page = match rest.trim_end_matches('/') {
-        "/enterprise/signin" => Page::SignIn,
-        "/enterprise/register" => Page::Register,
-        "/enterprise/filing" => Page::Filing,
-        "/enterprise/filings" => Page::Filings,
+    let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
+    let page = match segments.as_slice() {
+        ["enterprise", "signin"] => Page::SignIn,
+        ["enterprise", "register"] => Page::Register,
+        ["enterprise", "filing"] => Page::Filing,
+        ["enterprise", "filings"] => Page::Filings,
+        ["enterprise", "products", number, "update"] if !number.is_empty() => {
+            Page::AnnualUpdate(decode(number))
+        }
+        ["certificates", code] if !code.is_empty() => Page::Certificate(decode(code)),
         _ => return None,
     };
     Some((page, lang))
+}
+
+/// A path segment, percent-decoded (identifiers are ASCII; anything else is kept
+/// as written and refused by its parser).
+fn decode(segment: &str) -> String {
+    let mut out = Vec::with_capacity(segment.len());
+    let bytes = segment.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(d)) => {
+                out.push(d);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The root of a language's pages.
@@ -119,6 +163,8 @@ pub async fn handle(
         Page::Register => register::handle(req, env, lang, now).await,
         Page::Filing => filing::handle(req, env, lang, now).await,
         Page::Filings => filing::list(req, env, lang, now).await,
+        Page::AnnualUpdate(number) => update::handle(req, env, lang, now, &number).await,
+        Page::Certificate(code) => certificate::handle(&req, env, lang, now, &code).await,
     };
     match result {
         Ok(response) => Ok(response),
@@ -379,6 +425,15 @@ mod tests {
         assert_eq!(resolve("/enterprise/filings/"), Some((Page::Filings, 0)));
         assert_eq!(resolve("/enterprise/other/"), None);
         assert_eq!(resolve("/english/enterprise/filing/"), None);
+        assert_eq!(
+            resolve("/en/enterprise/products/PR2026-44-000123-X/update/"),
+            Some((Page::AnnualUpdate("PR2026-44-000123-X".into()), 1))
+        );
+        assert_eq!(
+            resolve("/certificates/pi2026%2D7kqm/"),
+            Some((Page::Certificate("pi2026-7kqm".into()), 0))
+        );
+        assert_eq!(resolve("/certificates/"), None);
     }
 
     #[test]

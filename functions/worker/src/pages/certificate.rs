@@ -1,0 +1,62 @@
+//! `GET /certificates/{code}/`: whether a certificate is genuine, as a page. The
+//! answer is `GET /api/v1/certificates/{code}`'s; a code that is mistyped or unknown
+//! is a page saying so, with status 404.
+
+use chrono::{DateTime, Utc};
+use minijinja::{Value, context};
+use worker::{Env, Method, Request, Response};
+
+use super::{Caller, Lang, render};
+use crate::error::ApiError;
+
+/// Answers the certificate page.
+///
+/// # Errors
+///
+/// A failure other than an unknown code.
+pub async fn handle(
+    req: &Request,
+    env: &Env,
+    lang: Lang,
+    now: DateTime<Utc>,
+    code: &str,
+) -> Result<Response, ApiError> {
+    let caller = Caller {
+        req,
+        env,
+        now,
+        principal: None,
+    };
+    let encoded: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let path = format!("certificates/{encoded}/");
+    match caller
+        .json(
+            Method::Get,
+            &format!("/api/v1/certificates/{encoded}"),
+            None,
+            &[],
+        )
+        .await
+    {
+        Ok(found) => render(
+            "certificate.html",
+            200,
+            lang,
+            &path,
+            now,
+            context! { code => code, certificate => Value::from_serialize(&found), reason => "" },
+        ),
+        Err(err) if err.status == 404 => render(
+            "certificate.html",
+            404,
+            lang,
+            &path,
+            now,
+            context! { code => code, certificate => (), reason => err.message },
+        ),
+        Err(err) => Err(err),
+    }
+}

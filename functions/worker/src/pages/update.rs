@@ -1,0 +1,220 @@
+//! `GET`/`POST /enterprise/products/{number}/update/`: the annual update of a
+//! recorded product (the previous year's figures) and its opt-in to this year's
+//! identification round, as `PUT …/years/{year}` and `PUT …/opt-in` would make them;
+//! refusals (outside the update window, a closed round, a figure out of range) come
+//! back beside their fields.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use minijinja::context;
+use ppr_core::calendar::{business_date, business_year};
+use ppr_core::product::economics_year;
+use worker::{Env, Method, Request, Response};
+
+use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, see_other};
+use crate::auth;
+use crate::error::ApiError;
+
+const FIGURES: [&str; 4] = ["sales", "exports", "profit", "ip_investment"];
+
+fn yuan(text: &str) -> Option<i64> {
+    let clean: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '，' | '_'))
+        .collect();
+    clean.parse().ok()
+}
+
+/// Answers the annual update page of product `number`.
+///
+/// # Errors
+///
+/// A failure other than a refusal of what was typed.
+pub async fn handle(
+    mut req: Request,
+    env: &Env,
+    lang: Lang,
+    now: DateTime<Utc>,
+    number: &str,
+) -> Result<Response, ApiError> {
+    let number: String = number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let back = format!("/enterprise/products/{number}/update/");
+    let principal = match enterprise_user(&req, env, lang, &back).await? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (uscc, enterprise_name) = super::filing::enterprise_of(env, &principal).await?;
+    let product_path = format!("/api/v1/enterprises/{uscc}/products/{number}");
+    let year = economics_year(business_date(now));
+    let round = business_year(now);
+    let product = Caller {
+        req: &req,
+        env,
+        now,
+        principal: Some(&principal),
+    }
+    .json(Method::Get, &product_path, None, &[])
+    .await?;
+    let mut values: BTreeMap<String, String> = FIGURES
+        .iter()
+        .map(|f| {
+            let current = product
+                .get("economics")
+                .and_then(|e| e.as_array())
+                .and_then(|years| {
+                    years.iter().find(|y| {
+                        y.get("year").and_then(serde_json::Value::as_i64) == Some(i64::from(year))
+                    })
+                })
+                .and_then(|y| y.get(*f))
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            (format!("economics.{f}"), current)
+        })
+        .collect();
+    let opted = product
+        .get("opt_in_year")
+        .and_then(serde_json::Value::as_i64)
+        == Some(i64::from(round));
+    values.insert(
+        "opt_in".to_owned(),
+        if opted {
+            "true".to_owned()
+        } else {
+            String::new()
+        },
+    );
+    let mut errors = BTreeMap::new();
+    if req.method() == Method::Post {
+        let form = req.form_data().await?;
+        if !auth::constant_time_eq(
+            &form.get_field("csrf_token").unwrap_or_default(),
+            &principal.csrf_token,
+        ) {
+            return Err(ApiError::forbidden(
+                "csrf_failed",
+                "this form is stale or came from elsewhere; open it again",
+            ));
+        }
+        for (name, value) in &mut values {
+            *value = form.get_field(name).unwrap_or_default();
+        }
+        let mut figures = serde_json::Map::new();
+        let whole_yuan = super::strings(lang)?
+            .get("update_whole_yuan")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        for f in FIGURES {
+            let name = format!("economics.{f}");
+            match values.get(&name).and_then(|v| yuan(v)) {
+                Some(n) => {
+                    figures.insert(f.to_owned(), n.into());
+                }
+                None => {
+                    errors.insert(name, whole_yuan.clone());
+                }
+            }
+        }
+        if errors.is_empty() {
+            let caller = Caller {
+                req: &req,
+                env,
+                now,
+                principal: Some(&principal),
+            };
+            match save(
+                &caller,
+                &product_path,
+                year,
+                figures,
+                values.get("opt_in").is_some_and(|v| v == "true"),
+                opted,
+            )
+            .await
+            {
+                Ok(()) => {
+                    return see_other(
+                        &format!("{}enterprise/filings/?updated={number}", root(lang)),
+                        &[],
+                    );
+                }
+                Err(err) if err.status < 500 => {
+                    // The API names figures without the `economics.` the form uses.
+                    let mut found = BTreeMap::new();
+                    errors_of(&err, &mut found);
+                    for (name, message) in found {
+                        let name = if FIGURES.contains(&name.as_str()) {
+                            format!("economics.{name}")
+                        } else {
+                            name
+                        };
+                        errors.insert(name, message);
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    let status = if errors.is_empty() { 200 } else { 422 };
+    render(
+        "update.html",
+        status,
+        lang,
+        &format!("enterprise/products/{number}/update/"),
+        now,
+        context! {
+            enterprise => context! { uscc => uscc, name => enterprise_name },
+            product => minijinja::Value::from_serialize(&product),
+            number => number,
+            year => year,
+            round => round,
+            values => values,
+            errors => errors,
+            csrf_token => principal.csrf_token,
+        },
+    )
+}
+
+/// Puts the figures, then the opt-in if it changed (each at the version the one
+/// before left).
+async fn save(
+    caller: &Caller<'_>,
+    product_path: &str,
+    year: i32,
+    mut figures: serde_json::Map<String, serde_json::Value>,
+    opt_in: bool,
+    opted: bool,
+) -> Result<(), ApiError> {
+    let version = |p: &serde_json::Value| {
+        p.get("version")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(1)
+    };
+    let current = caller.json(Method::Get, product_path, None, &[]).await?;
+    figures.insert("version".to_owned(), version(&current).into());
+    let updated = caller
+        .json(
+            Method::Put,
+            &format!("{product_path}/years/{year}"),
+            Some(Body::Json(serde_json::Value::Object(figures).to_string())),
+            &[],
+        )
+        .await?;
+    if opt_in != opted {
+        let body = serde_json::json!({"opt_in": opt_in, "version": version(&updated)}).to_string();
+        caller
+            .call(
+                Method::Put,
+                &format!("{product_path}/opt-in"),
+                Some(Body::Json(body)),
+                &[],
+            )
+            .await?;
+    }
+    Ok(())
+}
