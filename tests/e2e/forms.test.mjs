@@ -7,6 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { axeViolations } from "./axe.mjs";
 
 const base = process.env.BASE_URL;
 const artifacts = process.env.ARTIFACTS;
@@ -150,4 +151,13 @@ test("the annual update with JavaScript off: a refusal beside its field, then sa
   await p.goto(`${base}/enterprise/products/${number}/update/`);
   assert.equal(await p.inputValue("#economics-sales"), "1000000");
   assert.equal(await p.inputValue("#economics-profit"), "-20000");
+});
+
+test("the signed-in pages pass axe-core's WCAG 2.1 AA checks", async () => {
+  const p = await page({ bypassCSP: true });
+  await signIn(p);
+  const number = env("PRODUCT");
+  const paths = ["/enterprise/filings/", "/enterprise/filing/", `/enterprise/products/${number}/update/`,
+    "/en/enterprise/filing/"];
+  assert.deepEqual(await axeViolations(p, base, paths), []);
 });

@@ -2,11 +2,12 @@
 // playwright-core), against the real Worker on workerd serving the site built from its
 // own registry. Run by `cargo test -p ppr-tests --test e2e`, which starts the Worker
 // and passes BASE_URL, ARTIFACTS (where screenshots go) and PRODUCT (a registration
-// number on the site).
+// number on the site) and CERTIFICATE (a certificate code it issued).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { axeViolations } from "./axe.mjs";
 
 const base = process.env.BASE_URL;
 const artifacts = process.env.ARTIFACTS;
@@ -113,4 +114,14 @@ test("a missing page is a 404 in both languages", async () => {
   const text = await p.locator("main").innerText();
   assert.ok(text.includes("页面不存在") && text.includes("Page not found"), text);
   await p.screenshot({ path: `${artifacts}/not-found.png` });
+});
+
+test("pages pass axe-core's WCAG 2.1 AA checks", async () => {
+  // The pages allow no inline script (CSP); axe goes in as one, so CSP is bypassed.
+  const p = await page({ bypassCSP: true });
+  const paths = ["/", "/products/", `/products/${product}/`, "/statistics/", "/faq/", "/guide/",
+    "/api/", "/open-data/", "/rounds/", "/search/", `/en/products/${product}/`, "/en/statistics/",
+    `/certificates/${certificate}/`, "/enterprise/register/", "/enterprise/signin/",
+    "/no/such/page/"];
+  assert.deepEqual(await axeViolations(p, base, paths), []);
 });

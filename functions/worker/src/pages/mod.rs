@@ -1,5 +1,6 @@
-//! Pages the Worker renders for the enterprise's side of the site: sign-in, the
-//! filing form and the list of filings, in Chinese (`/enterprise/…`) and English
+//! Pages the Worker renders: the enterprise's side of the site (registration,
+//! sign-in, the filing form, the list of filings and products, a product's annual
+//! update) and the certificate check, in Chinese (`/enterprise/…`) and English
 //! (`/en/enterprise/…`). They are plain HTML forms: they work without JavaScript; the
 //! wasm client (`ppr-form`, loaded by `/form.js`) only makes them instant.
 //!
