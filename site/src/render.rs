@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use ppr_core::text::escape_html;
 
 use crate::content::{Content, LANGS};
 use crate::model::{Model, PAGE_SIZE};
@@ -61,7 +62,9 @@ pub fn environment() -> Result<Environment<'static>> {
             && !value.is_safe()
             && let Some(text) = value.as_str()
         {
-            return out.write_str(&escape(text)).map_err(minijinja::Error::from);
+            return out
+                .write_str(&escape_html(text))
+                .map_err(minijinja::Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });
@@ -73,23 +76,6 @@ pub fn environment() -> Result<Environment<'static>> {
             .with_context(|| format!("template {name}"))?;
     }
     Ok(env)
-}
-
-/// Escapes text for HTML content and double- or single-quoted attributes.
-#[must_use]
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// One page of the site, in one language.

@@ -1,4 +1,5 @@
-//! Normalisation of identifiers as people type them.
+//! Text: normalisation of identifiers as people type them, and the HTML escaping of
+//! the pages the site generator and the Worker render.
 //!
 //! Chinese input methods produce full-width forms (`９１３５`, `ＣＮ`, `．`) and the
 //! ideographic space; people paste codes with stray spaces and in lower case. Every
@@ -42,6 +43,24 @@ pub fn normalize_identifier(input: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Escapes text for HTML content and for double- or single-quoted attributes: `&`,
+/// `<`, `>`, `"` and `'`, nothing else (a `/` stays readable in URLs).
+#[must_use]
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +82,14 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(normalize_identifier(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn escapes_for_content_and_attributes_only() {
+        assert_eq!(
+            escape_html(r#"<a href="/x?a=1&b='2'">/en/</a>"#),
+            "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;/en/&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("专利 / 产品"), "专利 / 产品");
     }
 }
