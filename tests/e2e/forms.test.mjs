@@ -153,6 +153,23 @@ test("the annual update with JavaScript off: a refusal beside its field, then sa
   assert.equal(await p.inputValue("#economics-profit"), "-20000");
 });
 
+test("the annual update with the wasm client: the what-if follows the figures typed", async () => {
+  const p = await page();
+  await signIn(p);
+  const number = env("PRODUCT");
+  await p.goto(`${base}/enterprise/products/${number}/update/`);
+  // Scored at once from the saved figures, the record's patents and the newest set.
+  await p.waitForSelector("#preview-body [data-identified]");
+  const before = await p.innerHTML("#preview-body");
+  await p.fill("#economics-sales", "1");
+  await p.fill("#economics-exports", "0");
+  await p.fill("#economics-profit", "0");
+  await p.waitForFunction((old) => document.getElementById("preview-body").innerHTML !== old, before);
+  assert.equal(await p.getAttribute("#preview-body [data-identified]", "data-identified"), "false");
+  await p.screenshot({ path: `${artifacts}/update-preview.png`, fullPage: true });
+  assert.deepEqual(p.errors, []);
+});
+
 test("the signed-in pages pass axe-core's WCAG 2.1 AA checks", async () => {
   const p = await page({ bypassCSP: true });
   await signIn(p);

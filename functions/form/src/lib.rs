@@ -6,18 +6,22 @@
 //! - every input marked `data-check="uscc"`, `"patent"` or `"region"` is checked as it
 //!   is typed, by the same parsers the Worker uses, and the message shows in the
 //!   field's error slot (`{id}-error`);
-//! - on the filing form, the identification what-if: the figures and patents typed,
-//!   scored against the newest benchmark set (embedded in the page as
-//!   `#preview-context`) by the same scorer as the rounds, into `#preview-body`.
+//! - on a form marked `data-preview` (the filing, the annual update), the
+//!   identification what-if: the figures typed, with the patents typed (the filing) or
+//!   recorded (the update, embedded as `#preview-product`), scored against the newest
+//!   benchmark set (embedded as `#preview-context`) by the same scorer as the rounds,
+//!   into `#preview-body`.
 //!
 //! The pure parts ([`check`], [`preview`]) are unit-tested on the host; [`start`]
 //! only wires them to the page.
 
 #![forbid(unsafe_code)]
 
+use ppr_core::holding::LegalStatus;
 use ppr_core::methodology::{
     Breakdown, LinkedPatent, Methodology, MethodologyDoc, ProductFacts, Scorer, YearFigures,
 };
+use ppr_core::text::escape_html as escape;
 use ppr_core::{PatentNumber, RegionCode, Uscc};
 use serde::Deserialize;
 
@@ -65,6 +69,53 @@ pub struct PatentRow {
     pub core: bool,
     /// Share, percent.
     pub share: String,
+    /// Lapsed or transferred (a recorded patent); a typed one counts as valid.
+    pub lapsed: bool,
+}
+
+/// A recorded product as the annual update page embeds it: what the preview takes
+/// from the record instead of the form.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Recorded {
+    /// Field code.
+    pub field: String,
+    /// The linked patents.
+    pub patents: Vec<RecordedPatent>,
+}
+
+/// A linked patent of a [`Recorded`] product.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordedPatent {
+    /// The number, canonical.
+    pub number: String,
+    /// Core patent.
+    pub core: bool,
+    /// Share, percent.
+    pub contribution_pct: u8,
+    /// `valid`, `lapsed` or `transferred`.
+    pub legal_status: String,
+}
+
+impl Recorded {
+    /// The record's field and patents, with `figures` typed.
+    #[must_use]
+    pub fn typed(&self, figures: [String; 4]) -> Typed {
+        Typed {
+            field: self.field.clone(),
+            figures,
+            patents: self
+                .patents
+                .iter()
+                .map(|p| PatentRow {
+                    number: p.number.clone(),
+                    core: p.core,
+                    share: p.contribution_pct.to_string(),
+                    lapsed: !LegalStatus::from_code(&p.legal_status)
+                        .is_some_and(LegalStatus::is_valid),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The filing form's values that matter to the preview.
@@ -109,7 +160,7 @@ pub fn preview(context: &Context, typed: &Typed, current_year: i32) -> Option<Br
             let number = PatentNumber::parse(&row.number, current_year).ok()?;
             Some(LinkedPatent {
                 kind: number.patent_type().kind(),
-                valid: true,
+                valid: !row.lapsed,
                 core: row.core,
                 contribution_pct: row.share.trim().parse().unwrap_or(0),
             })
@@ -123,13 +174,6 @@ pub fn preview(context: &Context, typed: &Typed, current_year: i32) -> Option<Br
         open_objections: 0,
     };
     Some(Scorer::new(&methodology, &context.set).breakdown(&typed.field, &facts.inputs()))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn number(value: Option<f64>) -> String {
@@ -195,7 +239,7 @@ mod page {
     use wasm_bindgen::prelude::*;
     use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
 
-    use super::{Context, PATENT_ROWS, PatentRow, Typed, check, preview, preview_html};
+    use super::{Context, PATENT_ROWS, PatentRow, Recorded, Typed, check, preview, preview_html};
 
     fn current_year() -> i32 {
         i32::try_from(js_sys::Date::new_0().get_full_year()).unwrap_or(i32::MAX)
@@ -227,26 +271,31 @@ mod page {
         };
     }
 
-    fn typed(document: &Document) -> Typed {
+    fn typed(document: &Document, recorded: Option<&Recorded>) -> Typed {
+        let figure = |name: &str| input_value(document, &format!("economics-{name}"));
+        let figures = [
+            figure("sales"),
+            figure("exports"),
+            figure("profit"),
+            figure("ip_investment"),
+        ];
+        if let Some(recorded) = recorded {
+            return recorded.typed(figures);
+        }
         let field = document
             .get_element_by_id("field")
             .and_then(|e| e.dyn_into::<HtmlSelectElement>().ok())
             .map(|s| s.value())
             .unwrap_or_default();
-        let figure = |name: &str| input_value(document, &format!("economics-{name}"));
         Typed {
             field,
-            figures: [
-                figure("sales"),
-                figure("exports"),
-                figure("profit"),
-                figure("ip_investment"),
-            ],
+            figures,
             patents: (0..PATENT_ROWS)
                 .map(|i| PatentRow {
                     number: input_value(document, &format!("patents-{i}-number")),
                     core: checked(document, &format!("patents-{i}-core")),
                     share: input_value(document, &format!("patents-{i}-contribution_pct")),
+                    lapsed: false,
                 })
                 .collect(),
         }
@@ -257,8 +306,20 @@ mod page {
         serde_json::from_str(&text).ok()
     }
 
-    fn refresh(document: &Document, context: &Context, labels: &serde_json::Value, body: &Element) {
-        match preview(context, &typed(document), current_year()) {
+    struct Preview {
+        context: Context,
+        recorded: Option<Recorded>,
+        labels: serde_json::Value,
+        body: Element,
+    }
+
+    fn refresh(document: &Document, p: &Preview) {
+        let (context, labels, body) = (&p.context, &p.labels, &p.body);
+        match preview(
+            context,
+            &typed(document, p.recorded.as_ref()),
+            current_year(),
+        ) {
             Some(breakdown) => body.set_inner_html(&preview_html(&breakdown, labels)),
             None => body.set_inner_html(""),
         }
@@ -284,7 +345,7 @@ mod page {
             }
         }
         let (Some(form), Some(section), Some(body)) = (
-            document.get_element_by_id("filing"),
+            document.query_selector("form[data-preview]").ok().flatten(),
             document.get_element_by_id("preview"),
             document.get_element_by_id("preview-body"),
         ) else {
@@ -304,16 +365,18 @@ mod page {
             return;
         };
         let _ = section.remove_attribute("hidden");
-        refresh(&document, &context, &labels, &body);
+        let state = std::rc::Rc::new(Preview {
+            context,
+            recorded: json_of(&document, "preview-product")
+                .and_then(|v| serde_json::from_value::<Recorded>(v).ok()),
+            labels,
+            body,
+        });
+        refresh(&document, &state);
         for event in ["input", "change"] {
             let doc = document.clone();
-            let context = std::rc::Rc::new(context.clone());
-            let labels = labels.clone();
-            let body = body.clone();
-            EventListener::new(&form, event, move |_| {
-                refresh(&doc, &context, &labels, &body)
-            })
-            .forget();
+            let state = std::rc::Rc::clone(&state);
+            EventListener::new(&form, event, move |_| refresh(&doc, &state)).forget();
         }
     }
 }
@@ -379,6 +442,7 @@ mod tests {
                     number: "ZL201080063196.9".into(),
                     core: true,
                     share: "80".into(),
+                    lapsed: false,
                 },
                 PatentRow::default(),
             ],
@@ -414,5 +478,33 @@ mod tests {
         .expect("scored");
         breakdown.reason = "<script>".into();
         assert!(preview_html(&breakdown, &serde_json::json!({})).contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_recorded_product_brings_its_field_and_patents() {
+        let recorded: Recorded = serde_json::from_value(serde_json::json!({
+            "field": "01",
+            "patents": [
+                {"number": "201080063196.9", "core": true, "contribution_pct": 80, "legal_status": "valid"},
+                {"number": "201120000001.3", "core": false, "contribution_pct": 10, "legal_status": "lapsed"},
+            ],
+        }))
+        .expect("recorded");
+        let figures = ["9000000", "0", "2000000", "500000"].map(String::from);
+        let typed = recorded.typed(figures.clone());
+        assert_eq!(typed.field, "01");
+        assert_eq!(
+            typed.patents.iter().map(|p| p.lapsed).collect::<Vec<_>>(),
+            [false, true]
+        );
+        let breakdown = preview(&context(), &typed, 2026).expect("scored");
+        assert!(breakdown.identified, "{breakdown:?}");
+        // Only lapsed patents: not identified, whatever the figures.
+        let mut lapsed = recorded;
+        for p in &mut lapsed.patents {
+            p.legal_status = "lapsed".into();
+        }
+        let breakdown = preview(&context(), &lapsed.typed(figures), 2026).expect("scored");
+        assert!(!breakdown.identified, "{breakdown:?}");
     }
 }

@@ -170,14 +170,6 @@ async fn render_form(
         .iter()
         .map(|f| context! {code => f.code(), name_zh => f.name_zh(), name_en => f.name_en()})
         .collect();
-    let t = strings(lang)?;
-    let label = |key: &str| t.get(key).cloned().unwrap_or_default();
-    let form_strings = serde_json::json!({
-        "indicator": label("preview_indicator"), "value": label("preview_value"),
-        "benchmark": label("preview_benchmark"), "passed": label("preview_passed"),
-        "yes": label("yes"), "no": label("no"), "unavailable": label("preview_unavailable"),
-        "identified": label("filter_identified"),
-    });
     render(
         "filing.html",
         status,
@@ -196,14 +188,26 @@ async fn render_form(
             patent_rows => PATENT_ROWS,
             economics_year => economics_year(business_date(now)),
             preview_context => script_json(&preview_context(env).await.unwrap_or_default()),
-            form_strings => script_json(&form_strings),
+            form_strings => script_json(&form_strings(lang)?),
         },
     )
 }
 
+/// The labels of the wasm client's what-if preview, in `lang`.
+pub(super) fn form_strings(lang: Lang) -> Result<serde_json::Value, ApiError> {
+    let t = strings(lang)?;
+    let label = |key: &str| t.get(key).cloned().unwrap_or_default();
+    Ok(serde_json::json!({
+        "indicator": label("preview_indicator"), "value": label("preview_value"),
+        "benchmark": label("preview_benchmark"), "passed": label("preview_passed"),
+        "yes": label("yes"), "no": label("no"), "unavailable": label("preview_unavailable"),
+        "identified": label("filter_identified"),
+    }))
+}
+
 /// The newest benchmark set with its methodology document, for the wasm client's
 /// what-if preview; null before any round computed one.
-async fn preview_context(env: &Env) -> Result<serde_json::Value, ApiError> {
+pub(super) async fn preview_context(env: &Env) -> Result<serde_json::Value, ApiError> {
     let db = env
         .d1(DB_BINDING)
         .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;

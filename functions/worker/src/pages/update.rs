@@ -12,7 +12,7 @@ use ppr_core::calendar::{business_date, business_year};
 use ppr_core::product::economics_year;
 use worker::{Env, Method, Request, Response};
 
-use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, see_other};
+use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, script_json, see_other};
 use crate::auth;
 use crate::error::ApiError;
 
@@ -161,6 +161,16 @@ pub async fn handle(
         }
     }
     let status = if errors.is_empty() { 200 } else { 422 };
+    // What the what-if takes from the record: the field and the linked patents.
+    let recorded = serde_json::json!({
+        "field": product.get("field").cloned().unwrap_or_default(),
+        "patents": product.get("patents").and_then(|p| p.as_array()).map(|patents| {
+            patents.iter().map(|p| serde_json::json!({
+                "number": p.get("number"), "core": p.get("core"),
+                "contribution_pct": p.get("contribution_pct"), "legal_status": p.get("legal_status"),
+            })).collect::<Vec<_>>()
+        }).unwrap_or_default(),
+    });
     render(
         "update.html",
         status,
@@ -176,6 +186,9 @@ pub async fn handle(
             values => values,
             errors => errors,
             csrf_token => principal.csrf_token,
+            preview_context => script_json(&super::filing::preview_context(env).await.unwrap_or_default()),
+            preview_product => script_json(&recorded),
+            form_strings => script_json(&super::filing::form_strings(lang)?),
         },
     )
 }
