@@ -257,7 +257,7 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
 }
 
 /// Decodes `%XX` escapes (UTF-8); a malformed escape is kept as written.
-fn percent_decode(raw: &str) -> String {
+pub(crate) fn percent_decode(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

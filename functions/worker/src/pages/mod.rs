@@ -109,37 +109,12 @@ pub fn resolve(path: &str) -> Option<(Page, Lang)> {
         ["enterprise", "filing"] => Page::Filing,
         ["enterprise", "filings"] => Page::Filings,
         ["enterprise", "products", number, "update"] if !number.is_empty() => {
-            Page::AnnualUpdate(decode(number))
+            Page::AnnualUpdate(app::percent_decode(number))
         }
-        ["certificates", code] if !code.is_empty() => Page::Certificate(decode(code)),
+        ["certificates", code] if !code.is_empty() => Page::Certificate(app::percent_decode(code)),
         _ => return None,
     };
     Some((page, lang))
-}
-
-/// A path segment, percent-decoded (identifiers are ASCII; anything else is kept
-/// as written and refused by its parser).
-fn decode(segment: &str) -> String {
-    let mut out = Vec::with_capacity(segment.len());
-    let bytes = segment.as_bytes();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(d)) => {
-                out.push(d);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The root of a language's pages.
