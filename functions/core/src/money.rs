@@ -41,6 +41,19 @@ impl MoneyError {
     }
 }
 
+/// A whole number of yuan as people type it into a form: surrounding and inner spaces,
+/// thousands separators (`,`, `，`, `_`) and full-width digits are allowed. Nothing
+/// for anything else (a decimal, a unit, a word); the range is [`Cny`]'s to check.
+#[must_use]
+pub fn parse_typed_yuan(text: &str) -> Option<i64> {
+    let clean: String = text
+        .chars()
+        .map(crate::text::to_half_width)
+        .filter(|c| !matches!(c, ',' | ' ' | '，' | '_'))
+        .collect();
+    clean.parse().ok()
+}
+
 /// An amount of whole yuan (CNY), possibly negative (a loss).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
@@ -172,5 +185,15 @@ mod tests {
         );
         assert!(serde_json::from_str::<Cny>("9007199254740992").is_err());
         assert!(serde_json::from_str::<Cny>("1.5").is_err());
+    }
+
+    #[test]
+    fn typed_yuan_allow_separators_and_full_width_digits() {
+        assert_eq!(parse_typed_yuan("1,200,000"), Some(1_200_000));
+        assert_eq!(parse_typed_yuan(" -5 000 "), Some(-5000));
+        assert_eq!(parse_typed_yuan("１２，３４５"), Some(12_345));
+        assert_eq!(parse_typed_yuan("12.5"), None);
+        assert_eq!(parse_typed_yuan("many"), None);
+        assert_eq!(parse_typed_yuan(""), None);
     }
 }

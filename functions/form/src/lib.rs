@@ -21,6 +21,7 @@ use ppr_core::holding::LegalStatus;
 use ppr_core::methodology::{
     Breakdown, LinkedPatent, Methodology, MethodologyDoc, ProductFacts, Scorer, YearFigures,
 };
+use ppr_core::money::parse_typed_yuan;
 use ppr_core::text::escape_html as escape;
 use ppr_core::{PatentNumber, RegionCode, Uscc};
 use serde::Deserialize;
@@ -129,14 +130,6 @@ pub struct Typed {
     pub patents: Vec<PatentRow>,
 }
 
-fn yuan(text: &str) -> Option<i64> {
-    let clean: String = text
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '，' | '_'))
-        .collect();
-    clean.parse().ok()
-}
-
 /// The breakdown the typed values would get, if the field and figures are given:
 /// the product as recorded and opted in, its patents valid (their kind from their
 /// numbers), scored against the context's set.
@@ -148,10 +141,10 @@ pub fn preview(context: &Context, typed: &Typed, current_year: i32) -> Option<Br
     }
     let [sales, exports, profit, ip] = &typed.figures;
     let figures = YearFigures {
-        sales: yuan(sales)?,
-        exports: yuan(exports).unwrap_or(0),
-        profit: yuan(profit).unwrap_or(0),
-        ip_investment: yuan(ip).unwrap_or(0),
+        sales: parse_typed_yuan(sales)?,
+        exports: parse_typed_yuan(exports).unwrap_or(0),
+        profit: parse_typed_yuan(profit).unwrap_or(0),
+        ip_investment: parse_typed_yuan(ip).unwrap_or(0),
     };
     let patents = typed
         .patents

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use ppr_core::ProductField;
 use ppr_core::calendar::business_date;
+use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
 use worker::{Env, FormEntry, Method, Request, Response};
 
@@ -36,7 +37,7 @@ const TEXT_FIELDS: [&str; 6] = [
     "manufacture_region",
 ];
 
-const ECONOMICS: [&str; 4] = ["sales", "exports", "profit", "ip_investment"];
+pub(super) const ECONOMICS: [&str; 4] = ["sales", "exports", "profit", "ip_investment"];
 
 /// Every field's name on the form, each with an empty value.
 fn empty_values() -> BTreeMap<String, String> {
@@ -56,15 +57,6 @@ fn empty_values() -> BTreeMap<String, String> {
         values.insert(f.to_owned(), String::new());
     }
     values
-}
-
-/// A whole number of yuan as people type it: spaces and thousands separators allowed.
-fn yuan(text: &str) -> Option<i64> {
-    let clean: String = text
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '，' | '_'))
-        .collect();
-    clean.parse().ok()
 }
 
 /// The filing's JSON content from the form's values, and the fields that are not
@@ -110,7 +102,7 @@ fn content(
         economics.insert("year".to_owned(), year.into());
         for f in ECONOMICS {
             let name = format!("economics.{f}");
-            match yuan(get(&name)) {
+            match parse_typed_yuan(get(&name)) {
                 Some(n) => {
                     economics.insert(f.to_owned(), n.into());
                 }

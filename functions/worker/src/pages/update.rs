@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use minijinja::context;
 use ppr_core::calendar::{business_date, business_year};
+use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
 use worker::{Env, Method, Request, Response};
 
@@ -16,15 +17,7 @@ use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, script
 use crate::auth;
 use crate::error::ApiError;
 
-const FIGURES: [&str; 4] = ["sales", "exports", "profit", "ip_investment"];
-
-fn yuan(text: &str) -> Option<i64> {
-    let clean: String = text
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '，' | '_'))
-        .collect();
-    clean.parse().ok()
-}
+use super::filing::ECONOMICS as FIGURES;
 
 /// Answers the annual update page of product `number`.
 ///
@@ -111,7 +104,7 @@ pub async fn handle(
             .to_owned();
         for f in FIGURES {
             let name = format!("economics.{f}");
-            match values.get(&name).and_then(|v| yuan(v)) {
+            match values.get(&name).and_then(|v| parse_typed_yuan(v)) {
                 Some(n) => {
                     figures.insert(f.to_owned(), n.into());
                 }
@@ -129,6 +122,7 @@ pub async fn handle(
             };
             match save(
                 &caller,
+                &product,
                 &product_path,
                 year,
                 figures,
@@ -193,10 +187,11 @@ pub async fn handle(
     )
 }
 
-/// Puts the figures, then the opt-in if it changed (each at the version the one
-/// before left).
+/// Puts the figures at the version of the product as `read`, then the opt-in if it
+/// changed at the version the figures left.
 async fn save(
     caller: &Caller<'_>,
+    read: &serde_json::Value,
     product_path: &str,
     year: i32,
     mut figures: serde_json::Map<String, serde_json::Value>,
@@ -208,8 +203,7 @@ async fn save(
             .and_then(serde_json::Value::as_i64)
             .unwrap_or(1)
     };
-    let current = caller.json(Method::Get, product_path, None, &[]).await?;
-    figures.insert("version".to_owned(), version(&current).into());
+    figures.insert("version".to_owned(), version(read).into());
     let updated = caller
         .json(
             Method::Put,
