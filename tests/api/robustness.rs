@@ -59,17 +59,7 @@ fn no_confidential_marker_in_any_public_response(worker: &TestWorker) -> Result<
         "opt_in": true,
         "evidence": [evidence["id"]],
     });
-    let id = verified.draft(&data)?["id"].as_i64().context("id")?;
-    verified.submit(id)?;
-    let reply = worker.reviewer()?.post_json(
-        &format!("/api/v1/filings/{id}/decision"),
-        &json!({"decision": "approve"}),
-    )?;
-    ensure!(reply.status == 200, "{}", reply.body);
-    let number = reply.json()?["product"]
-        .as_str()
-        .context("number")?
-        .to_owned();
+    let number = worker.record(&verified, &data)?;
     // The enterprise sees its own data (so the markers are really stored).
     let own = verified
         .session

@@ -52,17 +52,7 @@ fn plant(worker: &TestWorker) -> Result<Markers> {
     data["economics"] = json!({"year": this_year() - 1, "sales": 918_273_645, "exports": 918_273_601,
                                "profit": 918_273_602, "ip_investment": 918_273_603});
     data["patents"][0]["contribution_pct"] = json!(61);
-    let id = verified.draft(&data)?["id"].as_i64().context("filing")?;
-    verified.submit(id)?;
-    let reply = worker.reviewer()?.post_json(
-        &format!("/api/v1/filings/{id}/decision"),
-        &json!({"decision": "approve"}),
-    )?;
-    ensure!(reply.status == 200, "{}", reply.body);
-    let number = reply.json()?["product"]
-        .as_str()
-        .context("number")?
-        .to_owned();
+    let number = worker.record(&verified, &data)?;
     Ok(Markers {
         values: vec![
             "918273645".to_owned(),

@@ -12,7 +12,8 @@ use anyhow::{Context, Result, bail, ensure};
 use ppr_core::methodology::{Methodology, compute_benchmarks};
 use ppr_tests::TestWorker;
 use ppr_tests::rounds::{
-    advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in, today,
+    advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in,
+    rerun_and_wait, today,
 };
 use serde_json::{Value, json};
 
@@ -100,18 +101,7 @@ pub fn run(worker: &TestWorker) -> Result<()> {
 
     // Running the formal check again reads the same facts into the same entries.
     let checked = all_entries(&admin, year)?;
-    let version = round["version"].as_i64().context("version")?;
-    let rerun = admin.post_json(
-        &format!("/api/v1/rounds/{year}/rerun"),
-        &json!({"version": version}),
-    )?;
-    ensure!(
-        rerun.status == 200,
-        "rerun: {} {}",
-        rerun.status,
-        rerun.body
-    );
-    let round = worker.wait_for_round(&admin, year)?;
+    let round = rerun_and_wait(worker, &admin, year, &round)?;
     ensure!(
         round["steps"][0]["run"] == 2 && round["steps"][0]["status"] == "done",
         "{round}"

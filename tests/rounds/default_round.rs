@@ -10,7 +10,7 @@ use anyhow::{Context, Result, ensure};
 use ppr_core::methodology::{BenchmarkSet, Methodology, ProductYear, compute_benchmarks};
 use ppr_tests::rounds::{
     advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in,
-    public_list, today,
+    public_list, rerun_and_wait, today,
 };
 use ppr_tests::{Session, TestWorker};
 use serde_json::{Value, json};
@@ -164,18 +164,7 @@ pub fn run(worker: &TestWorker) -> Result<()> {
     check_against_the_core(&admin, year, &entries)?;
 
     // Re-running the evaluation gives the same set (by its hash) and the same outcomes.
-    let version = round["version"].as_i64().context("version")?;
-    let rerun = admin.post_json(
-        &format!("/api/v1/rounds/{year}/rerun"),
-        &json!({"version": version}),
-    )?;
-    ensure!(
-        rerun.status == 200,
-        "rerun: {} {}",
-        rerun.status,
-        rerun.body
-    );
-    let again = worker.wait_for_round(&admin, year)?;
+    let again = rerun_and_wait(worker, &admin, year, &round)?;
     ensure!(again["benchmark_set_id"] == first_set, "{again}");
     ensure!(again["steps"][1]["run"] == 2, "{again}");
     let outcomes = |list: &[Value]| -> Vec<(Value, Value, Value)> {

@@ -234,8 +234,17 @@ impl TestWorker {
     ///
     /// A step failed.
     pub fn recorded_product(&self, verified: &Verified<'_>, name: &str) -> Result<String> {
-        let data = verified.complete_data(name)?;
-        let filing = verified.draft(&data)?;
+        self.record(verified, &verified.complete_data(name)?)
+    }
+
+    /// Files `data` as a product of `verified`, submits it and has a reviewer approve
+    /// it; its registration number.
+    ///
+    /// # Errors
+    ///
+    /// A step failed.
+    pub fn record(&self, verified: &Verified<'_>, data: &Value) -> Result<String> {
+        let filing = verified.draft(data)?;
         let id = filing["id"].as_i64().context("filing id")?;
         verified.submit(id)?;
         let reply = self.reviewer()?.post_json(

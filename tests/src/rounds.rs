@@ -126,6 +126,32 @@ pub fn advance_and_wait(
     Ok(round)
 }
 
+/// Runs the current stage of round `year` (at `round`'s version) again and waits
+/// for it; the round after.
+///
+/// # Errors
+///
+/// Refused, or the steps did not settle.
+pub fn rerun_and_wait(
+    worker: &TestWorker,
+    admin: &Session<'_>,
+    year: i32,
+    round: &Value,
+) -> Result<Value> {
+    let version = round["version"].as_i64().context("version")?;
+    let reply = admin.post_json(
+        &format!("/api/v1/rounds/{year}/rerun"),
+        &json!({"version": version}),
+    )?;
+    ensure!(
+        reply.status == 200,
+        "rerun: {} {}",
+        reply.status,
+        reply.body
+    );
+    worker.wait_for_round(admin, year)
+}
+
 /// Every entry of round `year`, read page by page as `staff` sees them.
 ///
 /// # Errors
