@@ -44,14 +44,6 @@ pub const COLUMNS: [(&str, &str, &str); 16] = [
     ),
 ];
 
-fn cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 fn years(list: &[i64]) -> String {
     list.iter()
         .map(ToString::to_string)
@@ -97,7 +89,12 @@ pub fn csv(products: &[&Product]) -> String {
             years(&p.identified_years),
             patents,
         ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|c| ppr_core::csv::cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
