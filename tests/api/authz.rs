@@ -36,6 +36,9 @@ const ENTERPRISE_WRITE: &str = "UYFFFFF";
 const REVIEWER: &str = "UFFYFFY";
 const STAFF: &str = "UFFYYYY";
 const NATIONAL: &str = "UFFFFFY";
+/// The management port: regional admins only (neither test region has a port, so
+/// they get 404 `no_port`, which is not a refusal).
+const PORT: &str = "UFFFYYF";
 
 /// (method, path template, expectation). `{uscc}` etc. are filled with A's records.
 const MATRIX: &[Row] = &[
@@ -176,6 +179,45 @@ const MATRIX: &[Row] = &[
     ("POST /api/v1/evaluation/preview", "{}", SIGNED_IN),
     ("GET /api/v1/certificates/{code}", "", PUBLIC),
     ("GET /api/v1/export/products", "", PUBLIC),
+    ("POST /api/v1/port-applications", "{}", PUBLIC),
+    ("GET /api/v1/port-applications", "", NATIONAL),
+    ("GET /api/v1/port-applications/{id}", "", NATIONAL),
+    (
+        "POST /api/v1/port-applications/{id}/decision",
+        "{}",
+        NATIONAL,
+    ),
+    ("GET /api/v1/port", "", PORT),
+    ("POST /api/v1/port/tokens", "{}", PORT),
+    ("DELETE /api/v1/port/tokens/{id}", "", PORT),
+    ("GET /api/v1/port/enterprises", "", PORT),
+    ("GET /api/v1/port/products", "", PORT),
+    ("GET /api/v1/port/statistics", "", PORT),
+    ("GET /api/v1/port/demonstration-enterprises", "", PORT),
+    ("PUT /api/v1/port/demonstration-enterprises", "{}", PORT),
+    ("GET /api/v1/port/reports", "", PORT),
+    ("GET /api/v1/port/reports/{month}", "", PORT),
+    ("GET /api/v1/port/webhooks", "", PORT),
+    ("POST /api/v1/port/webhooks", "{}", PORT),
+    ("GET /api/v1/port/webhooks/{id}", "", PORT),
+    ("PUT /api/v1/port/webhooks/{id}", "{}", PORT),
+    ("DELETE /api/v1/port/webhooks/{id}", "", PORT),
+    ("POST /api/v1/port/webhooks/{id}/rotate-secret", "{}", PORT),
+    ("POST /api/v1/port/webhooks/{id}/pause", "{}", PORT),
+    ("POST /api/v1/port/webhooks/{id}/resume", "{}", PORT),
+    ("POST /api/v1/port/webhooks/{id}/test", "{}", PORT),
+    ("GET /api/v1/port/webhooks/{id}/deliveries", "", PORT),
+    ("GET /api/v1/port/webhook-deliveries/{id}", "", PORT),
+    (
+        "POST /api/v1/port/webhook-deliveries/{id}/redeliver",
+        "{}",
+        PORT,
+    ),
+    (
+        "GET /api/v1/enterprises/{uscc}/access-log",
+        "",
+        ENTERPRISE_READ,
+    ),
     // Last, since it ends the session it is called with.
     ("DELETE /api/v1/sessions/current", "", SIGNED_IN),
 ];
@@ -246,6 +288,7 @@ fn every_route_for_every_role(worker: &TestWorker) -> Result<()> {
             .replace("{year}", &year)
             .replace("{key}", "no_such_setting")
             .replace("{code}", "PI2026-7KQM-3XDP-9TNA-C")
+            .replace("{month}", "2026-01")
     };
     let mut failures = Vec::new();
     for (op, body, expected) in MATRIX {

@@ -12,13 +12,16 @@ mod accounts;
 mod authz;
 mod errors;
 mod health;
+mod monthly;
 mod openapi;
+mod ports;
 mod public;
 mod registration;
 mod robustness;
 mod staff;
 mod support;
 mod validate;
+mod webhooks;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -52,6 +55,9 @@ fn main() -> ExitCode {
         authz::CASES,
         robustness::CASES,
         public::CASES,
+        ports::CASES,
+        webhooks::CASES,
+        monthly::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

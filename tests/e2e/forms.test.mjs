@@ -1,7 +1,7 @@
 // End-to-end tests of the enterprise's forms in headless Chromium: registration with
 // the USCC checked as it is typed, a filing submitted with the wasm client and again
 // with JavaScript off, both ending in the enterprise's list of filings, and a
-// product's annual update.
+// product's annual update; and a regional office's application for its port.
 // Run by `cargo test -p ppr-tests --test e2e`, which passes BASE_URL, ARTIFACTS and
 // the accounts and identifiers to use.
 import { test, before, after } from "node:test";
@@ -170,11 +170,40 @@ test("the annual update with the wasm client: the what-if follows the figures ty
   assert.deepEqual(p.errors, []);
 });
 
+test("a regional office applies for its port: refusals beside the fields, then submitted", async () => {
+  const p = await page({ javaScriptEnabled: false });
+  await p.goto(`${base}/port/apply/`);
+  await p.fill("#office_name", "端到端测试知识产权局");
+  await p.fill("#region_scope", "460105");
+  await p.fill("#contacts-0-name", "赵六");
+  await p.fill("#contacts-0-title", "科长");
+  await p.fill("#contacts-0-phone", "12345");
+  await p.fill("#contacts-0-email", "zhao@ip.test");
+  await p.fill("#account_email", `port${Date.now()}@ip.test`);
+  await p.fill("#password", "e2e port password");
+  await Promise.all([p.waitForLoadState("load"), p.click("main button[type=submit]")]);
+  await p.waitForSelector("#error-summary");
+  // A county is no port's region; a phone number of five digits is none.
+  assert.equal(await p.getAttribute("#region_scope", "aria-invalid"), "true");
+  assert.equal(await p.getAttribute("#contacts-0-phone", "aria-invalid"), "true");
+  assert.equal(await p.inputValue("#office_name"), "端到端测试知识产权局");
+  assert.equal(await p.inputValue("#password"), "");
+  await p.screenshot({ path: `${artifacts}/port-application-errors.png`, fullPage: true });
+  await p.fill("#region_scope", "460000");
+  await p.fill("#contacts-0-phone", "13700137000");
+  await p.fill("#password", "e2e port password");
+  await Promise.all([p.waitForLoadState("load"), p.click("main button[type=submit]")]);
+  await p.waitForSelector("#submitted");
+  assert.match(await p.locator("#submitted").innerText(), /申请已提交/);
+  assert.match(await p.locator("#submitted").innerText(), /460000/);
+  await p.screenshot({ path: `${artifacts}/port-application-submitted.png`, fullPage: true });
+});
+
 test("the signed-in pages pass axe-core's WCAG 2.1 AA checks", async () => {
   const p = await page({ bypassCSP: true });
   await signIn(p);
   const number = env("PRODUCT");
   const paths = ["/enterprise/filings/", "/enterprise/filing/", `/enterprise/products/${number}/update/`,
-    "/en/enterprise/filing/"];
+    "/en/enterprise/filing/", "/port/apply/", "/en/port/apply/"];
   assert.deepEqual(await axeViolations(p, base, paths), []);
 });

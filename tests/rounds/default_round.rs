@@ -5,9 +5,13 @@
 //! results; who sees what is checked on the way.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use ppr_core::methodology::{BenchmarkSet, Methodology, ProductYear, compute_benchmarks};
+use ppr_core::{RegionCode, RegionScope};
+use ppr_tests::ports::open_port;
+use ppr_tests::receiver::Receiver;
 use ppr_tests::rounds::{
     advance, advance_and_wait, all_entries, assert_core_outcomes, entry_inputs, noon_in,
     public_list, rerun_and_wait, today,
@@ -418,6 +422,31 @@ pub fn run(worker: &TestWorker) -> Result<()> {
         "{removed}"
     );
 
+    // The province of a listed product opens its port and subscribes to
+    // identification.published before the list is final.
+    let kept_region = all_entries(&admin, year)?
+        .iter()
+        .find(|e| e["registration_number"] == kept.as_str())
+        .and_then(|e| e["region_code"].as_str().map(str::to_owned))
+        .context("kept region")?;
+    // (The XPCC's cities are their own region, outside Xinjiang's.)
+    let province = if RegionScope::xpcc().contains(RegionCode::parse(&kept_region)?) {
+        "xpcc".to_owned()
+    } else {
+        format!("{}0000", kept_region.get(..2).context("region")?)
+    };
+    let receiver = Receiver::start()?;
+    let port = open_port(worker, &province, None)?;
+    let endpoint = port
+        .send(
+            "POST",
+            "/api/v1/port/webhooks",
+            Some(&json!({"url": receiver.url("province"), "event_types": ["identification.published"]})),
+        )?
+        .json()?;
+    let secret = endpoint["secret"].as_str().context("secret")?.to_owned();
+    receiver.configure("province", &[secret], 0, 503, None)?;
+
     // Final: the list is published, each product certified.
     let round = advance_and_wait(worker, &admin, year, "final", &after_notice)?;
     ensure!(round["published_at"].is_string(), "{round}");
@@ -465,6 +494,40 @@ pub fn run(worker: &TestWorker) -> Result<()> {
             && check["methodology"]["name"] == "ppr-default@2026.1",
         "{check}"
     );
+    // Each identified product of the province was announced once, signed.
+    let scope = RegionScope::parse(&province)?;
+    let in_province: BTreeSet<String> = entries
+        .iter()
+        .filter(|e| e["certificate"].is_string())
+        .filter(|e| {
+            e["region_code"]
+                .as_str()
+                .and_then(|c| RegionCode::parse(c).ok())
+                .is_some_and(|c| scope.contains(c))
+        })
+        .filter_map(|e| e["registration_number"].as_str().map(str::to_owned))
+        .collect();
+    ensure!(
+        in_province.contains(&kept),
+        "{kept} is identified in {province}"
+    );
+    let announced = |log: &[ppr_tests::receiver::Received]| -> BTreeSet<String> {
+        log.iter()
+            .filter(|r| r.verified && r.status == Some(204))
+            .filter_map(|r| r.body.as_ref())
+            .filter(|b| b["type"] == "identification.published" && b["data"]["year"] == year)
+            .filter_map(|b| b["data"]["registration_number"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let log = receiver.wait_for(Duration::from_secs(60), |log| announced(log) == in_province)?;
+    let ids: BTreeSet<&str> = log.iter().filter_map(|r| r.webhook_id.as_deref()).collect();
+    ensure!(
+        ids.len() == in_province.len(),
+        "{} events for {} products",
+        ids.len(),
+        in_province.len()
+    );
+
     let mut typo: Vec<char> = code.chars().collect();
     // The last random symbol (the code ends in "-" and its check symbol).
     let last = typo.len() - 3;

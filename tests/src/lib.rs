@@ -35,8 +35,14 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub mod fixtures;
+pub mod ports;
+pub mod receiver;
 pub mod registry;
 pub mod rounds;
+
+/// The webhook retry schedule of the test Worker, in seconds (the deployed default is
+/// DESIGN's, from immediately to 10 hours): six attempts within about 12 seconds.
+pub const TEST_WEBHOOK_SCHEDULE: &str = "0,1,1,2,3,5";
 
 /// The repository root.
 #[must_use]
@@ -429,14 +435,34 @@ impl TestWorker {
         )
     }
 
-    /// Runs the scheduled job once, as the hourly cron trigger would (`wrangler dev
+    /// Runs the scheduled job once, as the cron trigger would (`wrangler dev
     /// --test-scheduled` exposes it at `/__scheduled`).
     ///
     /// # Errors
     ///
     /// Transport failures or a non-2xx answer.
     pub fn run_scheduled(&self) -> Result<()> {
-        let reply = self.get("/__scheduled?cron=0+*+*+*+*")?;
+        self.scheduled("/__scheduled?cron=*/5+*+*+*+*")
+    }
+
+    /// Runs the scheduled job as if the trigger fired at `instant` (RFC 3339): the
+    /// job takes the trigger's time as now (monthly releases, the sweeper). Uses
+    /// Miniflare's trigger endpoint, which, unlike `/__scheduled`, passes the time on.
+    ///
+    /// # Errors
+    ///
+    /// A bad instant, transport failures or a non-2xx answer.
+    pub fn run_scheduled_at(&self, instant: &str) -> Result<()> {
+        let millis = chrono::DateTime::parse_from_rfc3339(instant)
+            .context("an RFC 3339 instant")?
+            .timestamp_millis();
+        self.scheduled(&format!(
+            "/cdn-cgi/local/scheduled?cron=*/5+*+*+*+*&time={millis}"
+        ))
+    }
+
+    fn scheduled(&self, path: &str) -> Result<()> {
+        let reply = self.get(path)?;
         ensure!(
             reply.status < 300,
             "scheduled run: {} {}",
@@ -774,6 +800,12 @@ fn spawn_wrangler(port: u16, state_dir: &Path, site_dir: &Path, log: &Path) -> R
         // Lets a request set the business clock (x-ppr-now), to step past dates.
         "--var",
         "PPR_DEV_CLOCK:allow",
+        // Webhook endpoints on the test receiver (http://127.0.0.1), and a retry
+        // schedule of seconds instead of hours, so retries happen within a test.
+        "--var",
+        "PPR_WEBHOOK_ALLOW_LOCAL_HTTP:allow",
+        "--var",
+        &format!("PPR_WEBHOOK_SCHEDULE:{TEST_WEBHOOK_SCHEDULE}"),
     ])
     .env("PPR_PREBUILT", "1")
     .stdin(Stdio::null())

@@ -10,8 +10,9 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::handlers::{
     documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
-    patents, products, public, review, round_stages, rounds, sessions, settings, site, staff,
-    transactions, validate, verifications,
+    patents, port_applications, port_data, ports, products, public, review, round_stages, rounds,
+    sessions, settings, site, staff, transactions, validate, verifications, webhook_deliveries,
+    webhook_endpoints,
 };
 use crate::http::{Reply, error_response, options_response, reply_response};
 use crate::pages;
@@ -346,6 +347,37 @@ pub(crate) async fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<Reply, ApiEr
         Route::PreviewEvaluation => evaluations::preview_evaluation(ctx, &body().await?).await,
         Route::GetCertificate => evaluations::get_certificate(ctx).await,
         Route::ExportProducts => public::export_products(ctx).await,
+        Route::CreatePortApplication => {
+            port_applications::create_application(ctx, &body().await?).await
+        }
+        Route::ListPortApplications => port_applications::list_applications(ctx).await,
+        Route::GetPortApplication => port_applications::get_application(ctx).await,
+        Route::DecidePortApplication => {
+            port_applications::decide_application(ctx, &body().await?).await
+        }
+        Route::GetPort => ports::get_port(ctx).await,
+        Route::CreatePortToken => ports::create_token(ctx, &body().await?).await,
+        Route::RevokePortToken => ports::revoke_token(ctx).await,
+        Route::ListPortEnterprises => port_data::list_enterprises(ctx).await,
+        Route::ListPortProducts => port_data::list_products(ctx).await,
+        Route::GetPortStatistics => port_data::get_statistics(ctx).await,
+        Route::GetDemonstrations => ports::get_demonstrations(ctx).await,
+        Route::PutDemonstrations => ports::put_demonstrations(ctx, &body().await?).await,
+        Route::ListReports => port_data::list_reports(ctx).await,
+        Route::GetReport => port_data::get_report(ctx).await,
+        Route::ListWebhooks => webhook_endpoints::list_endpoints(ctx).await,
+        Route::CreateWebhook => webhook_endpoints::create_endpoint(ctx, &body().await?).await,
+        Route::GetWebhook => webhook_endpoints::get_endpoint(ctx).await,
+        Route::UpdateWebhook => webhook_endpoints::update_endpoint(ctx, &body().await?).await,
+        Route::DeleteWebhook => webhook_endpoints::delete_endpoint(ctx).await,
+        Route::RotateWebhookSecret => webhook_endpoints::rotate_secret(ctx).await,
+        Route::PauseWebhook => webhook_endpoints::pause_endpoint(ctx).await,
+        Route::ResumeWebhook => webhook_endpoints::resume_endpoint(ctx).await,
+        Route::TestWebhook => webhook_endpoints::test_endpoint(ctx).await,
+        Route::ListWebhookDeliveries => webhook_deliveries::list_deliveries(ctx).await,
+        Route::GetWebhookDelivery => webhook_deliveries::get_delivery(ctx).await,
+        Route::RedeliverWebhook => webhook_deliveries::redeliver(ctx).await,
+        Route::GetAccessLog => ports::get_access_log(ctx).await,
     }
 }
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use worker::{D1Database, Request};
 
 use crate::error::ApiError;
+use crate::repo::ports;
 use crate::repo::sessions::{self, SessionRow};
 
 /// The session cookie. `__Host-` makes browsers insist on Secure, Path=/ and no
@@ -76,8 +77,39 @@ pub struct Principal {
     pub display_name: String,
     /// The session's CSRF token.
     pub csrf_token: String,
-    /// The session's key (hash of its token).
+    /// The session's key (hash of its token); empty for an API token.
     pub session_key: String,
+    /// The API token the request came with, when it used one instead of a session.
+    pub token_id: Option<i64>,
+}
+
+impl Principal {
+    /// How the principal signed in, as the access log says it: `token` or `session`.
+    #[must_use]
+    pub fn via(&self) -> &'static str {
+        if self.token_id.is_some() {
+            "token"
+        } else {
+            "session"
+        }
+    }
+}
+
+/// The prefix of a regional port's API tokens, so that a leaked one is recognisable.
+pub const TOKEN_PREFIX: &str = "ppr_";
+
+/// How often a token's `last_used_at` is written, at most.
+const TOKEN_TOUCH_SECONDS: i64 = 60;
+
+/// The bearer token of an `Authorization: Bearer …` header, if any.
+#[must_use]
+pub fn bearer_token(req: &Request) -> Option<String> {
+    let header = req.headers().get("authorization").ok().flatten()?;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
 }
 
 /// The session token from the `Cookie` header, if any.
@@ -101,6 +133,9 @@ pub async fn authenticate(
     db: &D1Database,
     now: &str,
 ) -> Result<Option<Principal>, ApiError> {
+    if let Some(token) = bearer_token(req) {
+        return authenticate_token(db, &token, now).await;
+    }
     let Some(token) = session_token(req) else {
         return Ok(None);
     };
@@ -110,6 +145,47 @@ pub async fn authenticate(
     };
     sessions::touch(db, &row, now).await?;
     Ok(principal_from(row, key))
+}
+
+/// The principal of a regional port's API token: the port's account, scoped to the
+/// port's region, named after the office. An unknown or revoked token is a 401, not
+/// an anonymous request, so that a client learns its token stopped working.
+async fn authenticate_token(
+    db: &D1Database,
+    token: &str,
+    now: &str,
+) -> Result<Option<Principal>, ApiError> {
+    let refused = ApiError::invalid_token;
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Err(refused());
+    }
+    let Some(row) = ports::live_token(db, &sha256_hex(token.as_bytes())).await? else {
+        return Err(refused());
+    };
+    let stale = row
+        .last_used_at
+        .as_deref()
+        .and_then(crate::clock::parse_stamp)
+        .zip(crate::clock::parse_stamp(now))
+        .is_none_or(|(last, at)| (at - last).num_seconds() >= TOKEN_TOUCH_SECONDS);
+    if stale {
+        ports::touch_token(db, row.token_id, now).await?;
+    }
+    let (Some(role), Ok(scope)) = (Role::from_code(&row.role), RegionScope::parse(&row.scope))
+    else {
+        return Err(ApiError::internal_cause("token principal", &row.scope));
+    };
+    Ok(Some(Principal {
+        user_id: row.user_id,
+        role,
+        enterprise_id: None,
+        region_scope: Some(scope),
+        email: row.email,
+        display_name: row.office_name,
+        csrf_token: String::new(),
+        session_key: String::new(),
+        token_id: Some(row.token_id),
+    }))
 }
 
 fn principal_from(row: SessionRow, key: String) -> Option<Principal> {
@@ -127,6 +203,7 @@ fn principal_from(row: SessionRow, key: String) -> Option<Principal> {
         display_name: row.display_name,
         csrf_token: row.csrf_token,
         session_key: key,
+        token_id: None,
     })
 }
 
@@ -138,6 +215,10 @@ fn principal_from(row: SessionRow, key: String) -> Option<Principal> {
 ///
 /// 403 `csrf_failed`.
 pub fn check_csrf(req: &Request, principal: &Principal) -> Result<(), ApiError> {
+    // A bearer token is never sent by a browser on its own, so it needs no CSRF token.
+    if principal.token_id.is_some() {
+        return Ok(());
+    }
     let sent = req
         .headers()
         .get(CSRF_HEADER)

@@ -17,6 +17,7 @@ use crate::app::Ctx;
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
 use crate::repo::accounts::{self, EnterpriseRow};
+use crate::repo::ports;
 
 /// What the caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,47 @@ pub async fn enterprise_access(
     if access != Access::Read {
         auth::check_csrf(ctx.req, &principal)?;
     }
+    if principal.role == Role::RegionalAdmin {
+        let what = format!("GET {}", ctx.req.path());
+        log_regional_read(ctx, &principal, &[enterprise.uscc.as_str()], &what).await?;
+    }
     Ok((principal, enterprise))
+}
+
+/// Writes a regional admin's read of these enterprises' confidential records to the
+/// access log each enterprise can see (`GET …/enterprises/{uscc}/access-log`). Other
+/// roles read nothing into it: reviewers and national admins are audited by role.
+///
+/// # Errors
+///
+/// The database failed: the read is refused rather than left unlogged.
+pub async fn log_regional_read(
+    ctx: &Ctx<'_>,
+    principal: &Principal,
+    usccs: &[&str],
+    what: &str,
+) -> Result<(), ApiError> {
+    if principal.role != Role::RegionalAdmin || usccs.is_empty() {
+        return Ok(());
+    }
+    let scope = principal
+        .region_scope
+        .as_ref()
+        .map(ppr_core::RegionScope::code)
+        .unwrap_or_default();
+    let reader = ports::Reader {
+        user_id: principal.user_id,
+        name: &principal.display_name,
+        scope: &scope,
+        via: principal.via(),
+    };
+    let ids =
+        serde_json::to_string(usccs).map_err(|e| ApiError::internal_cause("access log ids", &e))?;
+    ports::log_reads(&ctx.db()?, &reader, &ids, what, &ctx.stamp)?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal_cause("access log", &e))?;
+    Ok(())
 }
 
 /// The enterprise named by the `{uscc}` path parameter.
@@ -244,6 +285,7 @@ mod tests {
             display_name: "x".into(),
             csrf_token: String::new(),
             session_key: String::new(),
+            token_id: None,
         }
     }
 

@@ -1,10 +1,18 @@
-//! The scheduled job (hourly): revokes products whose prompted revocation deadline
-//! has passed, each in its own batch with its typed transaction, as the system; and
-//! sends again the message of any identification round step that stopped making
-//! progress (see [`crate::round_work`]). Idempotent: a product revoked once is not
-//! found again, a chunk message sent twice runs once; a run that stops half-way leaves
-//! the rest for the next run.
+//! The scheduled job (every five minutes), each part idempotent and each failure
+//! logged, never thrown (the next run tries again):
+//!
+//! - revokes products whose prompted revocation deadline has passed, each in its own
+//!   batch with its typed transaction, as the system;
+//! - sends again the message of any identification round step that stopped making
+//!   progress (see [`crate::round_work`]);
+//! - makes the monthly releases that are due (see [`crate::monthly`]): on the first
+//!   run of a month on the business calendar, and any month a missed run left out;
+//! - sweeps the webhook outbox (see [`crate::webhooks`]).
+//!
+//! A product revoked once is not found again, a chunk message sent twice runs once, a
+//! month has one release; a run that stops half-way leaves the rest for the next run.
 
+use chrono::{DateTime, Utc};
 use worker::Env;
 
 use crate::clock;
@@ -12,27 +20,33 @@ use crate::error::ApiError;
 use crate::handlers::products::revoke_prompted;
 use crate::repo::audit::Actor;
 use crate::repo::{DB_BINDING, products};
-use crate::round_work;
+use crate::{monthly, round_work, webhooks};
 
 /// Most products revoked per run: each is one small batch, well inside the CPU and
-/// subrequest limits of a scheduled invocation; the rest waits an hour.
+/// subrequest limits of a scheduled invocation; the rest waits for the next run.
 const MAX_PER_RUN: i64 = 200;
 
-/// Runs the jobs; failures are logged, never thrown (a failed run retries next hour).
-pub async fn run(env: &Env) {
+/// Runs the jobs at the trigger's scheduled time (milliseconds since the epoch):
+/// the instant the cron fired, so a run that starts late still releases the month
+/// it was meant for.
+pub async fn run(env: &Env, scheduled_ms: f64) {
+    #[expect(clippy::cast_possible_truncation, reason = "milliseconds fit i64")]
+    let now =
+        DateTime::<Utc>::from_timestamp_millis(scheduled_ms as i64).unwrap_or_else(clock::now);
+    let Ok(db) = env.d1(DB_BINDING) else {
+        let _ = ApiError::internal_cause("D1 binding", &"missing in the scheduled job");
+        return;
+    };
     // `internal_cause` has logged the causes already.
-    let _ = revoke_due(env).await;
-    if let Ok(db) = env.d1(DB_BINDING) {
-        let _ = round_work::resend_stalled(env, &db).await;
-    }
+    let _ = revoke_due(&db, now).await;
+    let _ = round_work::resend_stalled(env, &db).await;
+    let _ = monthly::release_due(env, &db, now).await;
+    let _ = webhooks::sweep(env, &db, now).await;
 }
 
-async fn revoke_due(env: &Env) -> Result<usize, ApiError> {
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
-    let now = clock::stamp(clock::now());
-    let due = products::due_revocations(&db, &now, MAX_PER_RUN).await?;
+async fn revoke_due(db: &worker::D1Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    let now = clock::stamp(now);
+    let due = products::due_revocations(db, &now, MAX_PER_RUN).await?;
     let mut revoked = 0;
     for product in &due {
         let actor = Actor {
@@ -40,7 +54,7 @@ async fn revoke_due(env: &Env) -> Result<usize, ApiError> {
             role: "system",
         };
         match revoke_prompted(
-            &db,
+            db,
             product,
             actor,
             "prompted revocation deadline passed",

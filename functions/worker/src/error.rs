@@ -147,6 +147,15 @@ impl ApiError {
         )
     }
 
+    /// 401: an API token that is unknown or revoked.
+    pub fn invalid_token() -> Self {
+        Self::new(
+            401,
+            "invalid_token",
+            "this API token is unknown or revoked; ask the port's admin for a new one",
+        )
+    }
+
     /// 401: wrong e-mail or password (which one is not said).
     pub fn invalid_credentials() -> Self {
         Self::new(

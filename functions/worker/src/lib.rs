@@ -23,11 +23,13 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
+pub mod monthly;
 pub mod pages;
 pub mod repo;
 pub mod round_work;
 pub mod routes;
 pub mod validation;
+pub mod webhooks;
 
 use worker::{
     Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
@@ -39,22 +41,24 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     app::handle(req, &env).await
 }
 
-/// The scheduled entry point (cron triggers in `wrangler.toml`): revokes products
-/// whose prompted revocation deadline has passed, and sends again the message of any
-/// round step that stopped making progress.
+/// The scheduled entry point (the cron trigger in `wrangler.toml`): see [`cron`].
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    cron::run(&env).await;
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    cron::run(&env, event.schedule()).await;
 }
 
-/// The queue entry point: one chunk of an identification round's work per message
-/// ([`round_work`]).
+/// The queue entry point: webhook deliveries ([`webhooks`]) or one chunk of an
+/// identification round's work ([`round_work`]), told apart by the queue's name.
 #[event(queue)]
 async fn queue(
-    batch: MessageBatch<round_work::ChunkMessage>,
+    batch: MessageBatch<serde_json::Value>,
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
-    round_work::consume(batch, &env).await;
+    if batch.queue() == webhooks::QUEUE_NAME {
+        webhooks::consume(batch, &env).await;
+    } else {
+        round_work::consume(batch, &env).await;
+    }
     Ok(())
 }

@@ -121,6 +121,60 @@ pub enum Route {
     GetCertificate,
     /// `GET /api/v1/export/products`.
     ExportProducts,
+    /// `POST /api/v1/port-applications`.
+    CreatePortApplication,
+    /// `GET /api/v1/port-applications`.
+    ListPortApplications,
+    /// `GET /api/v1/port-applications/{id}`.
+    GetPortApplication,
+    /// `POST /api/v1/port-applications/{id}/decision`.
+    DecidePortApplication,
+    /// `GET /api/v1/port`.
+    GetPort,
+    /// `POST /api/v1/port/tokens`.
+    CreatePortToken,
+    /// `DELETE /api/v1/port/tokens/{id}`.
+    RevokePortToken,
+    /// `GET /api/v1/port/enterprises`.
+    ListPortEnterprises,
+    /// `GET /api/v1/port/products`.
+    ListPortProducts,
+    /// `GET /api/v1/port/statistics`.
+    GetPortStatistics,
+    /// `GET /api/v1/port/demonstration-enterprises`.
+    GetDemonstrations,
+    /// `PUT /api/v1/port/demonstration-enterprises`.
+    PutDemonstrations,
+    /// `GET /api/v1/port/reports`.
+    ListReports,
+    /// `GET /api/v1/port/reports/{month}`.
+    GetReport,
+    /// `GET /api/v1/port/webhooks`.
+    ListWebhooks,
+    /// `POST /api/v1/port/webhooks`.
+    CreateWebhook,
+    /// `GET /api/v1/port/webhooks/{id}`.
+    GetWebhook,
+    /// `PUT /api/v1/port/webhooks/{id}`.
+    UpdateWebhook,
+    /// `DELETE /api/v1/port/webhooks/{id}`.
+    DeleteWebhook,
+    /// `POST /api/v1/port/webhooks/{id}/rotate-secret`.
+    RotateWebhookSecret,
+    /// `POST /api/v1/port/webhooks/{id}/pause`.
+    PauseWebhook,
+    /// `POST /api/v1/port/webhooks/{id}/resume`.
+    ResumeWebhook,
+    /// `POST /api/v1/port/webhooks/{id}/test`.
+    TestWebhook,
+    /// `GET /api/v1/port/webhooks/{id}/deliveries`.
+    ListWebhookDeliveries,
+    /// `GET /api/v1/port/webhook-deliveries/{id}`.
+    GetWebhookDelivery,
+    /// `POST /api/v1/port/webhook-deliveries/{id}/redeliver`.
+    RedeliverWebhook,
+    /// `GET /api/v1/enterprises/{uscc}/access-log`.
+    GetAccessLog,
 }
 
 /// One operation: method, path template (`{name}` matches one segment), route.
@@ -425,6 +479,141 @@ pub const ROUTES: &[RouteSpec] = &[
         method: "GET",
         path: "/api/v1/export/products",
         route: Route::ExportProducts,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port-applications",
+        route: Route::CreatePortApplication,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port-applications",
+        route: Route::ListPortApplications,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port-applications/{id}",
+        route: Route::GetPortApplication,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port-applications/{id}/decision",
+        route: Route::DecidePortApplication,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port",
+        route: Route::GetPort,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/tokens",
+        route: Route::CreatePortToken,
+    },
+    RouteSpec {
+        method: "DELETE",
+        path: "/api/v1/port/tokens/{id}",
+        route: Route::RevokePortToken,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/enterprises",
+        route: Route::ListPortEnterprises,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/products",
+        route: Route::ListPortProducts,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/statistics",
+        route: Route::GetPortStatistics,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/demonstration-enterprises",
+        route: Route::GetDemonstrations,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/port/demonstration-enterprises",
+        route: Route::PutDemonstrations,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/reports",
+        route: Route::ListReports,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/reports/{month}",
+        route: Route::GetReport,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/webhooks",
+        route: Route::ListWebhooks,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhooks",
+        route: Route::CreateWebhook,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/webhooks/{id}",
+        route: Route::GetWebhook,
+    },
+    RouteSpec {
+        method: "PUT",
+        path: "/api/v1/port/webhooks/{id}",
+        route: Route::UpdateWebhook,
+    },
+    RouteSpec {
+        method: "DELETE",
+        path: "/api/v1/port/webhooks/{id}",
+        route: Route::DeleteWebhook,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhooks/{id}/rotate-secret",
+        route: Route::RotateWebhookSecret,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhooks/{id}/pause",
+        route: Route::PauseWebhook,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhooks/{id}/resume",
+        route: Route::ResumeWebhook,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhooks/{id}/test",
+        route: Route::TestWebhook,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/webhooks/{id}/deliveries",
+        route: Route::ListWebhookDeliveries,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/port/webhook-deliveries/{id}",
+        route: Route::GetWebhookDelivery,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/port/webhook-deliveries/{id}/redeliver",
+        route: Route::RedeliverWebhook,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/enterprises/{uscc}/access-log",
+        route: Route::GetAccessLog,
     },
 ];
 

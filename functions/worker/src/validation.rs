@@ -26,6 +26,8 @@ rule!(
     ppr_core::FieldError,
     ppr_core::PatentNumberError,
     ppr_core::MoneyError,
+    ppr_core::webhook::UrlError,
+    ppr_core::webhook::WebhookError,
 );
 
 /// Field issues gathered while checking a request.

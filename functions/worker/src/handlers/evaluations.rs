@@ -204,6 +204,13 @@ pub async fn list_entries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         let breakdown = explainer.breakdown(&row)?;
         items.push(entry_out(row, breakdown));
     }
+    let usccs: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|i| i.product.enterprise.get("uscc").and_then(|u| u.as_str()))
+        .collect();
+    let usccs: Vec<&str> = usccs.into_iter().collect();
+    let what = format!("GET /api/v1/rounds/{}/entries", round.year);
+    authz::log_regional_read(ctx, &principal, &usccs, &what).await?;
     Reply::json(
         200,
         &serde_json::json!({"items": items, "next_cursor": next_cursor}),

@@ -2,6 +2,7 @@
 //! modification of a recorded product, or revocation request), edit it, submit it.
 //! Reviewers decide in [`crate::handlers::review`].
 
+use crate::webhooks;
 use ppr_core::PatentNumber;
 use ppr_core::account::required_text;
 use ppr_core::calendar::business_date;
@@ -11,6 +12,7 @@ use ppr_core::product::{
     Completeness, EconomicsIn, FilingContext, FilingData, LinkedPatentIn, MAX_REASON_CHARS,
     Problem, check_filing, economics_year,
 };
+use ppr_core::webhook::EventType;
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
@@ -557,8 +559,10 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         filings::submit(&db, row.id, version, &ctx.stamp)?,
         repo::guard(&db)?,
         audit::record(&db, &change)?,
+        webhooks::filing_event(&db, EventType::FilingSubmitted, &row, &ctx.stamp)?,
         repo::guard_end(&db)?,
     ];
     repo::commit_guarded(&db, batch, "submit filing").await?;
+    webhooks::notify(ctx.env).await;
     filing_reply(&db, row.id, 200).await
 }

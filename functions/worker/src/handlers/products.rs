@@ -3,8 +3,10 @@
 //! identification round, confirming a prompted revocation, and the transaction
 //! history.
 
+use crate::webhooks;
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::product::{EconomicsIn, check_economics, economics_year};
+use ppr_core::webhook::EventType;
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
@@ -272,9 +274,17 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             },
             &ctx.stamp,
         )?,
+        webhooks::product_event(
+            &db,
+            EventType::ProductUpdated,
+            &product,
+            "recorded",
+            &ctx.stamp,
+        )?,
         repo::guard_end(&db)?,
     ];
     repo::commit_guarded(&db, batch, "annual update").await?;
+    webhooks::notify(ctx.env).await;
     product_reply(&db, &number).await
 }
 
@@ -357,11 +367,13 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &ctx.stamp,
     )
     .await?;
+    webhooks::notify(ctx.env).await;
     product_reply(&db, &product.registration_number).await
 }
 
 /// Revokes a prompted product in one batch with its transaction (used by the
-/// enterprise's confirmation and by the scheduled job at the deadline).
+/// enterprise's confirmation and by the scheduled job at the deadline), with its
+/// `product.revoked` event.
 ///
 /// # Errors
 ///
@@ -391,6 +403,7 @@ pub async fn revoke_prompted(
             },
             now,
         )?,
+        webhooks::product_event(db, EventType::ProductRevoked, product, "revoked", now)?,
         repo::guard_end(db)?,
     ];
     match db.batch(batch).await {

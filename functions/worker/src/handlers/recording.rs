@@ -10,11 +10,13 @@
 //! The content is checked again first: a linked patent may have lapsed since the
 //! filing was submitted (409 `filing_no_longer_valid`, to be returned instead).
 
+use crate::webhooks::{self, About};
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::filing::FilingKind;
 use ppr_core::product::{Completeness, FilingData, check_filing};
 use ppr_core::regnum::RegistrationNumber;
 use ppr_core::search::index_text;
+use ppr_core::webhook::EventType;
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::app::Ctx;
@@ -70,11 +72,23 @@ pub async fn approve(
             audit::record(db, &change)?,
         ])
     };
+    let enterprise = accounts::enterprise_by_id(db, row.enterprise_id)
+        .await?
+        .ok_or_else(|| ApiError::internal_cause("approve", &"enterprise missing"))?;
+    let about = About {
+        enterprise_id: enterprise.id,
+        uscc: &enterprise.uscc,
+        name: &enterprise.name,
+        region_code: &enterprise.region_code,
+    };
     if kind == FilingKind::Revocation {
         let number = row
             .registration_number
             .as_deref()
             .ok_or_else(|| ApiError::internal_cause("revocation filing", &"no product"))?;
+        let product = products::by_number(db, number)
+            .await?
+            .ok_or_else(|| ApiError::internal_cause("revocation", &"product missing"))?;
         let mut batch = head()?;
         batch.push(product_writes::revoke(db, number, &ctx.stamp)?);
         batch.push(repo::guard(db)?);
@@ -90,6 +104,20 @@ pub async fn approve(
                 before: Some(r#"{"status":"recorded"}"#),
                 after: Some(r#"{"status":"revoked"}"#),
             },
+            &ctx.stamp,
+        )?);
+        batch.push(webhooks::enterprise_event(
+            db,
+            EventType::ProductRevoked,
+            &about,
+            webhooks::product_data(
+                number,
+                &product.name,
+                &product.model,
+                &product.field,
+                "revoked",
+                Some(row.id),
+            ),
             &ctx.stamp,
         )?);
         batch.push(repo::guard_end(db)?);
@@ -114,9 +142,6 @@ pub async fn approve(
         );
         return Err(err);
     }
-    let enterprise = accounts::enterprise_by_id(db, row.enterprise_id)
-        .await?
-        .ok_or_else(|| ApiError::internal_cause("approve", &"enterprise missing"))?;
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let (name, model, field, description, marketed, made_in) = (
         text(&data.name),
@@ -217,6 +242,13 @@ pub async fn approve(
             },
             &ctx.stamp,
         )?);
+        batch.push(webhooks::enterprise_event(
+            db,
+            EventType::ProductUpdated,
+            &about,
+            webhooks::product_data(number, &name, &model, &field, "recorded", Some(row.id)),
+            &ctx.stamp,
+        )?);
         batch.push(repo::guard_end(db)?);
         return repo::commit_guarded(db, batch, "approve filing").await;
     }
@@ -264,6 +296,13 @@ pub async fn approve(
                 before: None,
                 after: Some(&after_json),
             },
+            &ctx.stamp,
+        )?);
+        batch.push(webhooks::enterprise_event(
+            db,
+            EventType::ProductRecorded,
+            &about,
+            webhooks::product_data(&number, &name, &model, &field, "recorded", Some(row.id)),
             &ctx.stamp,
         )?);
         batch.push(repo::guard_end(db)?);

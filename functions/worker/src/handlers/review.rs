@@ -1,9 +1,11 @@
 //! The review desk: the queue with service levels, and decisions on filings.
 //! (Decisions on verifications are in [`crate::handlers::verifications`].)
 
+use crate::webhooks;
 use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
 use ppr_core::product::{MAX_REASON_CHARS, is_reviewable_field};
+use ppr_core::webhook::EventType;
 use ppr_core::workdays::{ReviewKind, service_level};
 use serde::{Deserialize, Serialize};
 
@@ -255,6 +257,7 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;
     if event == FilingEvent::Approve {
         recording::approve(ctx, &db, &principal, &row, kind, version).await?;
+        webhooks::notify(ctx.env).await;
         let row = filings::by_id(&db, id)
             .await?
             .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
@@ -298,13 +301,24 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         after: Some(&after),
         reason: reason.as_deref(),
     };
-    let batch = vec![
+    let mut batch = vec![
         filings::decide(&db, id, version, &decision, &ctx.stamp)?,
         repo::guard(&db)?,
         audit::record(&db, &change)?,
-        repo::guard_end(&db)?,
     ];
+    if event == FilingEvent::Return {
+        batch.push(webhooks::filing_event(
+            &db,
+            EventType::FilingReturned,
+            &row,
+            &ctx.stamp,
+        )?);
+    }
+    batch.push(repo::guard_end(&db)?);
     repo::commit_guarded(&db, batch, "decide filing").await?;
+    if event == FilingEvent::Return {
+        webhooks::notify(ctx.env).await;
+    }
     let row = filings::by_id(&db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;

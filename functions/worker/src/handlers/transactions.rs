@@ -100,12 +100,17 @@ pub async fn list_all_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let prefix = scope.as_ref().map(RegionScope::code_prefix);
     let (before, limit) = paging(ctx)?;
     let rows = products::transactions_in(&ctx.db()?, prefix.as_deref(), before, limit).await?;
-    page(
-        rows,
-        |t| match &scope {
-            None => true,
-            Some(scope) => RegionCode::parse(&t.region_code).is_ok_and(|code| scope.contains(code)),
-        },
-        limit,
-    )
+    let keep = |t: &TransactionRow| match &scope {
+        None => true,
+        Some(scope) => RegionCode::parse(&t.region_code).is_ok_and(|code| scope.contains(code)),
+    };
+    // The histories carry economic figures: a regional admin's read is logged.
+    let usccs: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|t| keep(t))
+        .map(|t| t.uscc.as_str())
+        .collect();
+    let usccs: Vec<&str> = usccs.into_iter().collect();
+    crate::authz::log_regional_read(ctx, &principal, &usccs, "GET /api/v1/transactions").await?;
+    page(rows, keep, limit)
 }

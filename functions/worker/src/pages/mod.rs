@@ -1,6 +1,6 @@
 //! Pages the Worker renders: the enterprise's side of the site (registration,
 //! sign-in, the filing form, the list of filings and products, a product's annual
-//! update) and the certificate check, in Chinese (`/enterprise/…`) and English
+//! update), the certificate check and a regional office's port application, in Chinese (`/enterprise/…`) and English
 //! (`/en/enterprise/…`). They are plain HTML forms: they work without JavaScript; the
 //! wasm client (`ppr-form`, loaded by `/form.js`) only makes them instant.
 //!
@@ -15,6 +15,7 @@
 
 mod certificate;
 mod filing;
+mod port_application;
 mod register;
 mod signin;
 mod update;
@@ -37,7 +38,7 @@ use crate::routes;
 const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
 
 /// The templates these pages use, from the site's set.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     (
         "base.html",
         include_str!("../../../../site/templates/base.html"),
@@ -70,6 +71,10 @@ const TEMPLATES: [(&str, &str); 8] = [
         "certificate.html",
         include_str!("../../../../site/templates/certificate.html"),
     ),
+    (
+        "port_application.html",
+        include_str!("../../../../site/templates/port_application.html"),
+    ),
 ];
 
 /// Largest form post accepted: a 10 MiB document and the fields around it.
@@ -90,6 +95,8 @@ pub enum Page {
     AnnualUpdate(String),
     /// `certificates/{code}/`: whether a certificate is genuine.
     Certificate(String),
+    /// `port/apply/`: a regional office applies for its management port.
+    PortApplication,
 }
 
 /// The language of a page: 0 Chinese (the root), 1 English (`/en/`).
@@ -112,6 +119,7 @@ pub fn resolve(path: &str) -> Option<(Page, Lang)> {
             Page::AnnualUpdate(app::percent_decode(number))
         }
         ["certificates", code] if !code.is_empty() => Page::Certificate(app::percent_decode(code)),
+        ["port", "apply"] => Page::PortApplication,
         _ => return None,
     };
     Some((page, lang))
@@ -142,6 +150,7 @@ pub async fn handle(
         Page::Filings => filing::list(req, env, lang, now).await,
         Page::AnnualUpdate(number) => update::handle(req, env, lang, now, &number).await,
         Page::Certificate(code) => certificate::handle(&req, env, lang, now, &code).await,
+        Page::PortApplication => port_application::handle(req, env, lang, now).await,
     };
     match result {
         Ok(response) => Ok(response),

@@ -392,7 +392,7 @@ pub fn issue_certificates(
     db: &D1Database,
     issue: &Issue<'_>,
     codes_json: &str,
-) -> worker::Result<[D1PreparedStatement; 2]> {
+) -> worker::Result<[D1PreparedStatement; 3]> {
     Ok([
         statement(
             db,
@@ -419,6 +419,31 @@ pub fn issue_certificates(
                     UNION SELECT CAST(?1 AS INTEGER) ORDER BY 1))
              WHERE id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?2) j)",
             &[Param::Int(issue.year), Param::Text(codes_json)],
+        )?,
+        // The `identification.published` event of each product, in the outbox. Its id
+        // is fixed per round and product, so a re-run never announces one twice. The
+        // payload has the shape `webhooks::enterprise_event` gives every event.
+        statement(
+            db,
+            "INSERT OR IGNORE INTO webhook_events (id, type, enterprise_id, region_code, payload, created_at)
+             SELECT printf('msg_identified_%d_%d', c.year, p.id), 'identification.published',
+                    p.enterprise_id, p.region_code,
+                    json_object('type', 'identification.published', 'timestamp', ?2,
+                      'data', json_object('year', c.year, 'registration_number', p.registration_number,
+                        'name', p.name, 'model', p.model, 'field', p.field, 'certificate', c.code,
+                        'url', '/products/' || p.registration_number || '/',
+                        'enterprise', json_object('uscc', e.uscc, 'name', e.name),
+                        'region_code', p.region_code)),
+                    ?2
+             FROM certificates c JOIN products p ON p.id = c.product_id
+             JOIN enterprises e ON e.id = p.enterprise_id
+             WHERE c.year = ?1
+               AND c.product_id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?3) j)",
+            &[
+                Param::Int(issue.year),
+                Param::Text(issue.at),
+                Param::Text(codes_json),
+            ],
         )?,
     ])
 }

@@ -135,7 +135,7 @@ impl RoundContext {
 
 /// The queue consumer: runs each message's chunk; on failure counts the attempt and
 /// has the message delivered again, until the task stops as failed.
-pub async fn consume(batch: MessageBatch<ChunkMessage>, env: &Env) {
+pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
     let messages = match batch.messages() {
         Ok(messages) => messages,
         Err(err) => {
@@ -146,7 +146,14 @@ pub async fn consume(batch: MessageBatch<ChunkMessage>, env: &Env) {
         }
     };
     for message in messages {
-        let body = message.body().clone();
+        let body = match serde_json::from_value::<ChunkMessage>(message.body().clone()) {
+            Ok(body) => body,
+            Err(err) => {
+                let _ = ApiError::internal_cause("round work message", &err);
+                message.ack();
+                continue;
+            }
+        };
         match run_chunk(env, &body).await {
             Ok(next) => {
                 message.ack();
@@ -277,6 +284,10 @@ async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>
         // Another delivery of this message committed first.
         Err(err) if repo::is_stale(&err) => return Ok(None),
         Err(err) => return Err(ApiError::internal_cause("round chunk", &err)),
+    }
+    if step == Step::Certificates {
+        // The chunk wrote `identification.published` events.
+        crate::webhooks::notify(env).await;
     }
     let millis = (clock::now() - started).num_milliseconds();
     if let Ok(statement) = rounds::note_chunk_time(&db, msg.year, &msg.step, msg.run, millis) {

@@ -1,0 +1,439 @@
+//! The port's view of its region: enterprises and products with their confidential
+//! data (each read is written to the access log of every enterprise it showed),
+//! filters and search, CSV or JSON, the region's statistics, and its monthly
+//! releases.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ppr_core::calendar::BUSINESS_UTC_OFFSET_SECONDS;
+use ppr_core::report::{Month, MonthlyReport};
+use ppr_core::{RegionCode, RegionScope};
+
+use crate::app::Ctx;
+use crate::authz;
+use crate::error::ApiError;
+use crate::handlers::ports::own_port;
+use crate::http::{CachePolicy, Reply};
+use crate::monthly::scope_codes;
+use crate::repo::monthly_reports as store;
+use crate::repo::port_data::{self, Filter};
+use crate::repo::ports::{self, PortRow};
+
+/// Rows per JSON page, by default and at most.
+const PAGE: i64 = 100;
+const MAX_PAGE: i64 = 1_000;
+/// Rows of one CSV export (a cursor pages on beyond it).
+const MAX_EXPORT: i64 = 10_000;
+
+/// Whether the caller asked for CSV (`?format=csv`).
+fn wants_csv(ctx: &Ctx<'_>) -> Result<bool, ApiError> {
+    match ctx.query_param("format").as_deref() {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(ApiError::invalid_field(
+            "format",
+            "unknown_format",
+            "format is json or csv",
+        )),
+    }
+}
+
+/// The filters every listing shares: scope, city, text, cursor and page size.
+async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiError> {
+    let db = ctx.db()?;
+    let codes = ports::enterprise_region_codes(&db).await?;
+    let scope = RegionScope::parse(&port.scope)
+        .map_err(|e| ApiError::internal_cause("stored scope", &e))?;
+    let city_codes = match ctx.query_param("city").filter(|c| !c.trim().is_empty()) {
+        None => None,
+        Some(text) => {
+            let city = RegionCode::parse(&text)
+                .map_err(|e| ApiError::invalid_field("city", e.code(), e.to_string()))?;
+            let city = city.prefecture().unwrap_or(city);
+            if !scope.contains(city)
+                && !codes.iter().any(|c| {
+                    RegionCode::parse(c)
+                        .is_ok_and(|code| code.prefecture() == Some(city) && scope.contains(code))
+                })
+            {
+                return Err(ApiError::forbidden(
+                    "outside_scope",
+                    format!("{city} is outside your region"),
+                ));
+            }
+            let inside: Vec<&String> = codes
+                .iter()
+                .filter(|c| {
+                    RegionCode::parse(c).is_ok_and(|code| {
+                        code.prefecture().unwrap_or(code) == city && scope.contains(code)
+                    })
+                })
+                .collect();
+            Some(serde_json::to_string(&inside).map_err(|e| ApiError::internal_cause("city", &e))?)
+        }
+    };
+    let text = ctx
+        .query_param("q")
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    if text.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::invalid_field(
+            "q",
+            "too_long",
+            "a search has at most 100 characters",
+        ));
+    }
+    let like = text.as_ref().map(|q| {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let exact = text.map(|q| ppr_core::text::normalize_identifier(&q));
+    let limit = if csv {
+        ctx.page_limit(MAX_EXPORT, MAX_EXPORT)?
+    } else {
+        ctx.page_limit(PAGE, MAX_PAGE)?
+    };
+    Ok(Filter {
+        codes: scope_codes(&port.scope, &codes)?,
+        city_codes,
+        like,
+        exact,
+        after: ctx.id_cursor()?,
+        limit,
+        ..Filter::default()
+    })
+}
+
+fn next_cursor(ids: &[i64], limit: i64) -> Option<String> {
+    (i64::try_from(ids.len()).unwrap_or(0) == limit)
+        .then(|| ids.last().map(ToString::to_string))
+        .flatten()
+}
+
+fn csv_reply(header: &[&str], rows: &[Vec<String>], name: &str, cursor: Option<String>) -> Reply {
+    let mut reply = Reply::bytes(
+        ppr_core::csv::table(header, rows).into_bytes(),
+        "text/csv; charset=utf-8",
+    )
+    .with_header(
+        "content-disposition",
+        format!("attachment; filename=\"{name}.csv\""),
+    );
+    if let Some(cursor) = cursor {
+        reply = reply.with_header("x-next-cursor", cursor);
+    }
+    reply
+}
+
+/// `GET /api/v1/port/enterprises`: the region's enterprises with their contact data;
+/// `?q=` (name, or an exact USCC), `?verification=`, `?city=`, paging, `?format=csv`.
+///
+/// # Errors
+///
+/// As [`own_port`]; 403 a city outside the scope; 422 a bad filter.
+pub async fn list_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (principal, port) = own_port(ctx).await?;
+    let csv = wants_csv(ctx)?;
+    let mut f = filter(ctx, &port, csv).await?;
+    f.status = ctx.query_param("verification");
+    if let Some(s) = &f.status
+        && !["unverified", "pending", "verified", "rejected"].contains(&s.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "verification",
+            "unknown_status",
+            "verification is unverified, pending, verified or rejected",
+        ));
+    }
+    let rows = port_data::enterprises(&ctx.db()?, &f).await?;
+    let usccs: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
+    authz::log_regional_read(ctx, &principal, &usccs, "port: enterprises and contacts").await?;
+    let cursor = next_cursor(&rows.iter().map(|r| r.id).collect::<Vec<_>>(), f.limit);
+    if csv {
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.uscc.clone(),
+                    r.name.clone(),
+                    r.region_code.clone(),
+                    r.verification_status.clone(),
+                    r.recorded_products.to_string(),
+                    r.contact_name.clone(),
+                    r.contact_email.clone(),
+                    r.contact_phone.clone(),
+                    r.created_at.clone(),
+                ]
+            })
+            .collect();
+        return Ok(csv_reply(
+            &[
+                "uscc",
+                "name",
+                "region_code",
+                "verification_status",
+                "recorded_products",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "registered_at",
+            ],
+            &table,
+            "enterprises",
+            cursor,
+        ));
+    }
+    Reply::json(
+        200,
+        &serde_json::json!({"items": rows, "next_cursor": cursor}),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/port/products`: the region's products with their latest economic
+/// figures; `?q=`, `?field=`, `?status=`, `?year=`, `?city=`, paging, `?format=csv`.
+///
+/// # Errors
+///
+/// As [`list_enterprises`].
+pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (principal, port) = own_port(ctx).await?;
+    let csv = wants_csv(ctx)?;
+    let mut f = filter(ctx, &port, csv).await?;
+    f.status = ctx.query_param("status");
+    if let Some(s) = &f.status
+        && !["recorded", "revoked"].contains(&s.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "status",
+            "unknown_status",
+            "status is recorded or revoked",
+        ));
+    }
+    f.field = match ctx.query_param("field") {
+        None => None,
+        Some(code) => Some(
+            ppr_core::ProductField::parse(&code)
+                .map_err(|e| ApiError::invalid_field("field", "unknown_field", e.to_string()))?
+                .code()
+                .to_owned(),
+        ),
+    };
+    f.year = match ctx.query_param("year") {
+        None => None,
+        Some(text) => Some(text.trim().parse().map_err(|_| {
+            ApiError::invalid_field("year", "invalid_year", "year is a year, such as 2026")
+        })?),
+    };
+    let rows = port_data::products(&ctx.db()?, &f).await?;
+    let usccs: BTreeSet<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
+    let usccs: Vec<&str> = usccs.into_iter().collect();
+    authz::log_regional_read(
+        ctx,
+        &principal,
+        &usccs,
+        "port: products and economic figures",
+    )
+    .await?;
+    let cursor = next_cursor(&rows.iter().map(|r| r.id).collect::<Vec<_>>(), f.limit);
+    if csv {
+        let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.registration_number.clone(),
+                    r.name.clone(),
+                    r.model.clone(),
+                    r.field.clone(),
+                    r.status.clone(),
+                    r.uscc.clone(),
+                    r.enterprise_name.clone(),
+                    r.region_code.clone(),
+                    r.recorded_at.clone(),
+                    r.revoked_at.clone().unwrap_or_default(),
+                    r.identified_years.clone(),
+                    opt(r.figures_year),
+                    opt(r.sales),
+                    opt(r.exports),
+                    opt(r.profit),
+                    opt(r.ip_investment),
+                ]
+            })
+            .collect();
+        return Ok(csv_reply(
+            &[
+                "registration_number",
+                "name",
+                "model",
+                "field",
+                "status",
+                "uscc",
+                "enterprise_name",
+                "region_code",
+                "recorded_at",
+                "revoked_at",
+                "identified_years",
+                "figures_year",
+                "sales",
+                "exports",
+                "profit",
+                "ip_investment",
+            ],
+            &table,
+            "products",
+            cursor,
+        ));
+    }
+    let items: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|r| {
+            let years: serde_json::Value =
+                serde_json::from_str(&r.identified_years).unwrap_or_default();
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert("identified_years".into(), years);
+            }
+            v
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items, "next_cursor": cursor}),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/port/statistics`: products by status, field, city and month
+/// (recorded and identified), identified against recorded, and the sales of
+/// recorded products by year.
+///
+/// # Errors
+///
+/// As [`own_port`].
+pub async fn get_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, port) = own_port(ctx).await?;
+    let db = ctx.db()?;
+    let codes = scope_codes(&port.scope, &ports::enterprise_region_codes(&db).await?)?;
+    let shift = format!("{BUSINESS_UTC_OFFSET_SECONDS:+} seconds");
+    let rows = port_data::statistics(&db, &codes, &shift).await?;
+    let mut by_status = BTreeMap::new();
+    let mut by_field: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut by_city: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut recorded_month = BTreeMap::new();
+    let mut identified_month = BTreeMap::new();
+    let mut sales = Vec::new();
+    let mut identified = 0;
+    for row in rows {
+        let key = row.key.unwrap_or_default();
+        match row.dim.as_str() {
+            "status" => {
+                by_status.insert(key, row.n);
+            }
+            "field" | "region" => {
+                let (group, status) = key.split_once(':').unwrap_or((key.as_str(), ""));
+                let group = if row.dim == "region" {
+                    RegionCode::parse(group)
+                        .map_or_else(|_| group.to_owned(), |c| c.prefecture().unwrap_or(c).to_string())
+                } else {
+                    group.to_owned()
+                };
+                let target = if row.dim == "field" {
+                    &mut by_field
+                } else {
+                    &mut by_city
+                };
+                *target
+                    .entry(group)
+                    .or_default()
+                    .entry(status.to_owned())
+                    .or_default() += row.n;
+            }
+            "recorded_month" => {
+                recorded_month.insert(key, row.n);
+            }
+            "identified_month" => {
+                identified_month.insert(key, row.n);
+            }
+            "identified" => identified = row.n,
+            "sales" => sales.push(serde_json::json!({"year": key.parse::<i64>().unwrap_or_default(), "products": row.n, "sales": row.amount.unwrap_or_default()})),
+            _ => {}
+        }
+    }
+    let recorded = by_status.get("recorded").copied().unwrap_or_default();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "region_scope": port.scope,
+            "by_status": by_status,
+            "by_field": by_field,
+            "by_city": by_city,
+            "by_month": {"recorded": recorded_month, "identified": identified_month},
+            "recorded_vs_identified": {"recorded": recorded, "identified": identified},
+            "sales_of_recorded_products": sales,
+        }),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/port/reports`: the months with a release, newest first.
+///
+/// # Errors
+///
+/// As [`own_port`].
+pub async fn list_reports(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, port) = own_port(ctx).await?;
+    let months = store::report_months(&ctx.db()?, port.id).await?;
+    let items: Vec<serde_json::Value> = months
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "month": m,
+                "json": format!("/api/v1/port/reports/{m}"),
+                "csv": format!("/api/v1/port/reports/{m}?format=csv"),
+            })
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items}),
+        CachePolicy::NoStore,
+    )
+}
+
+/// `GET /api/v1/port/reports/{month}`: one release, as JSON or `?format=csv`.
+///
+/// # Errors
+///
+/// As [`own_port`]; 404 no release for that month.
+pub async fn get_report(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, port) = own_port(ctx).await?;
+    let csv = wants_csv(ctx)?;
+    let raw = ctx.param("month")?;
+    let not_found = || {
+        ApiError::missing(
+            "report_not_found",
+            format!(
+                "no monthly release for {raw}; releases are made on the 1st for the month before"
+            ),
+        )
+    };
+    let month = Month::parse(&raw).ok_or_else(not_found)?;
+    let data = store::report(&ctx.db()?, port.id, &month.to_string())
+        .await?
+        .ok_or_else(not_found)?;
+    let report: MonthlyReport =
+        serde_json::from_str(&data).map_err(|e| ApiError::internal_cause("stored report", &e))?;
+    if csv {
+        return Ok(
+            Reply::bytes(report.csv().into_bytes(), "text/csv; charset=utf-8").with_header(
+                "content-disposition",
+                format!("attachment; filename=\"report-{}-{month}.csv\"", port.scope),
+            ),
+        );
+    }
+    Reply::json(200, &report, CachePolicy::NoStore)
+}

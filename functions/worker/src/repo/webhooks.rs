@@ -1,0 +1,451 @@
+//! The webhook outbox (events), their deliveries and every attempt.
+
+use serde::{Deserialize, Serialize};
+use worker::{D1Database, D1PreparedStatement};
+
+use super::{Param, all, first, statement};
+
+/// A new event for the outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// `msg_…`.
+    pub id: &'a str,
+    /// Its type code.
+    pub kind: &'a str,
+    /// The enterprise it is about.
+    pub enterprise_id: Option<i64>,
+    /// Its region (the enterprise's).
+    pub region_code: Option<&'a str>,
+    /// The port it is for (a port's own events).
+    pub port_id: Option<i64>,
+    /// The one endpoint it is for (a test event).
+    pub endpoint_id: Option<i64>,
+    /// The payload (JSON), exactly as it will be signed and sent.
+    pub payload: &'a str,
+}
+
+/// The outbox row of an event: goes into the batch of the state change it reports.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn insert_event(
+    db: &D1Database,
+    event: &NewEvent<'_>,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO webhook_events (id, type, enterprise_id, region_code, port_id, endpoint_id, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            Param::Text(event.id),
+            Param::Text(event.kind),
+            Param::OptInt(event.enterprise_id),
+            Param::OptText(event.region_code),
+            Param::OptInt(event.port_id),
+            Param::OptInt(event.endpoint_id),
+            Param::Text(event.payload),
+            Param::Text(now),
+        ],
+    )
+}
+
+/// An event waiting to be fanned out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingEvent {
+    /// `msg_…`.
+    pub id: String,
+    /// Type code.
+    pub r#type: String,
+    /// Its region, for enterprise events.
+    pub region_code: Option<String>,
+    /// Its port, for a port's own events.
+    pub port_id: Option<i64>,
+    /// Its endpoint, for a test event.
+    pub endpoint_id: Option<i64>,
+}
+
+/// Events not yet fanned out, oldest first, created before `before` (all when
+/// `None`).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn undispatched(
+    db: &D1Database,
+    before: Option<&str>,
+    limit: i64,
+) -> worker::Result<Vec<PendingEvent>> {
+    all(
+        db,
+        "SELECT id, type, region_code, port_id, endpoint_id FROM webhook_events
+         WHERE dispatched_at IS NULL AND (?1 IS NULL OR created_at < ?1)
+         ORDER BY created_at LIMIT ?2",
+        &[Param::OptText(before), Param::Int(limit)],
+    )
+    .await
+}
+
+/// Creates the deliveries of an event to `endpoint_ids` (a JSON array; a delivery
+/// that exists is kept) and marks the event dispatched.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn fan_out(
+    db: &D1Database,
+    event_id: &str,
+    endpoint_ids: &str,
+    now: &str,
+) -> worker::Result<[D1PreparedStatement; 2]> {
+    Ok([
+        statement(
+            db,
+            "INSERT OR IGNORE INTO webhook_deliveries
+               (event_id, endpoint_id, state, next_attempt_at, created_at, updated_at)
+             SELECT ?1, w.id, CASE w.status WHEN 'active' THEN 'pending' ELSE 'held' END, ?3, ?3, ?3
+             FROM webhook_endpoints w WHERE w.id IN (SELECT value FROM json_each(?2))",
+            &[
+                Param::Text(event_id),
+                Param::Text(endpoint_ids),
+                Param::Text(now),
+            ],
+        )?,
+        statement(
+            db,
+            "UPDATE webhook_events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL",
+            &[Param::Text(event_id), Param::Text(now)],
+        )?,
+    ])
+}
+
+/// A delivery that is due, for the queue.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct DueRow {
+    /// Id.
+    pub id: i64,
+    /// Attempts made.
+    pub attempts: i64,
+}
+
+/// Pending deliveries of these events (a JSON array of ids).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn pending_of_events(db: &D1Database, event_ids: &str) -> worker::Result<Vec<DueRow>> {
+    all(
+        db,
+        "SELECT id, attempts FROM webhook_deliveries
+         WHERE state = 'pending' AND event_id IN (SELECT value FROM json_each(?1))",
+        &[Param::Text(event_ids)],
+    )
+    .await
+}
+
+/// Pending deliveries whose attempt was due before `before`: their message was lost
+/// or is late.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn overdue(db: &D1Database, before: &str, limit: i64) -> worker::Result<Vec<DueRow>> {
+    all(
+        db,
+        "SELECT id, attempts FROM webhook_deliveries
+         WHERE state = 'pending' AND next_attempt_at < ?1 ORDER BY next_attempt_at LIMIT ?2",
+        &[Param::Text(before), Param::Int(limit)],
+    )
+    .await
+}
+
+/// Everything an attempt needs: the delivery, its event and its endpoint.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttemptContext {
+    /// Delivery id.
+    pub id: i64,
+    /// Its state.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// Attempts before the last redelivery.
+    pub schedule_base: i64,
+    /// When the next is due.
+    pub next_attempt_at: String,
+    /// The event.
+    pub event_id: String,
+    /// Its payload.
+    pub payload: String,
+    /// When the event happened.
+    pub event_created_at: String,
+    /// The endpoint.
+    pub endpoint_id: i64,
+    /// Its URL.
+    pub url: String,
+    /// Its status.
+    pub endpoint_status: String,
+    /// Its secret.
+    pub secret: String,
+    /// The previous secret.
+    pub previous_secret: Option<String>,
+    /// Until when the previous signs.
+    pub previous_secret_until: Option<String>,
+    /// Since when it fails.
+    pub failing_since: Option<String>,
+}
+
+/// The context of a delivery.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn attempt_context(db: &D1Database, id: i64) -> worker::Result<Option<AttemptContext>> {
+    first(
+        db,
+        "SELECT d.id, d.state, d.attempts, d.schedule_base, d.next_attempt_at, d.event_id,
+                e.payload, e.created_at AS event_created_at, w.id AS endpoint_id, w.url,
+                w.status AS endpoint_status, w.secret, w.previous_secret, w.previous_secret_until,
+                w.failing_since
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = ?1",
+        &[Param::Int(id)],
+    )
+    .await
+}
+
+/// Claims attempt number `attempts + 1` of a pending delivery: changes one row only
+/// for the first of two concurrent consumers.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn claim(
+    db: &D1Database,
+    id: i64,
+    attempts: i64,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?3
+         WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
+        &[Param::Int(id), Param::Int(attempts), Param::Text(now)],
+    )
+}
+
+/// Holds a delivery whose endpoint is paused or disabled.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn hold(db: &D1Database, id: i64, now: &str) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE webhook_deliveries SET state = 'held', updated_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        &[Param::Int(id), Param::Text(now)],
+    )
+}
+
+/// One attempt's outcome.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    /// The delivery.
+    pub delivery_id: i64,
+    /// Its number (1-based).
+    pub attempt: i64,
+    /// When it started.
+    pub at: String,
+    /// The receiver's status.
+    pub status_code: Option<i64>,
+    /// How long it took.
+    pub latency_ms: i64,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// The response's first bytes.
+    pub response: Option<String>,
+}
+
+/// The attempt's log row and the delivery's new state (`delivered`, `pending` with
+/// the next attempt's time, or `exhausted`).
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn finish_attempt(
+    db: &D1Database,
+    record: &AttemptRecord,
+    state: &str,
+    next_attempt_at: &str,
+    now: &str,
+) -> worker::Result<[D1PreparedStatement; 2]> {
+    Ok([
+        statement(
+            db,
+            "INSERT OR IGNORE INTO webhook_attempts
+               (delivery_id, attempt, at, status_code, latency_ms, error, response)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                Param::Int(record.delivery_id),
+                Param::Int(record.attempt),
+                Param::Text(&record.at),
+                Param::OptInt(record.status_code),
+                Param::Int(record.latency_ms),
+                Param::OptText(record.error.as_deref()),
+                Param::OptText(record.response.as_deref()),
+            ],
+        )?,
+        statement(
+            db,
+            "UPDATE webhook_deliveries SET state = ?2, next_attempt_at = ?3, last_status = ?4,
+                    last_error = ?5, updated_at = ?6,
+                    delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
+             WHERE id = ?1",
+            &[
+                Param::Int(record.delivery_id),
+                Param::Text(state),
+                Param::Text(next_attempt_at),
+                Param::OptInt(record.status_code),
+                Param::OptText(record.error.as_deref()),
+                Param::Text(now),
+            ],
+        )?,
+    ])
+}
+
+/// A delivery as the region sees it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DeliveryRow {
+    /// Id.
+    pub id: i64,
+    /// The event (`webhook-id`).
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// The endpoint.
+    pub endpoint_id: i64,
+    /// `pending`, `held`, `delivered` or `exhausted`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// The next attempt, when pending.
+    pub next_attempt_at: String,
+    /// The last status code.
+    pub last_status: Option<i64>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    pub delivered_at: Option<String>,
+    /// When the event happened.
+    pub created_at: String,
+}
+
+const DELIVERY_SELECT: &str =
+    "SELECT d.id, d.event_id, e.type AS event_type, d.endpoint_id, d.state, d.attempts,
+        d.next_attempt_at, d.last_status, d.last_error, d.delivered_at, d.created_at
+ FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id";
+
+/// An endpoint's deliveries, newest first, optionally in one state, before the
+/// cursor id.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn deliveries(
+    db: &D1Database,
+    endpoint_id: i64,
+    state: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> worker::Result<Vec<DeliveryRow>> {
+    all(
+        db,
+        &format!(
+            "{DELIVERY_SELECT} WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.state = ?2)
+             AND (?3 IS NULL OR d.id < ?3) ORDER BY d.id DESC LIMIT ?4"
+        ),
+        &[
+            Param::Int(endpoint_id),
+            Param::OptText(state),
+            Param::OptInt(before),
+            Param::Int(limit),
+        ],
+    )
+    .await
+}
+
+/// One delivery with its endpoint's port.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn delivery(db: &D1Database, id: i64) -> worker::Result<Option<(DeliveryRow, i64)>> {
+    #[derive(Deserialize)]
+    struct Port {
+        port_id: i64,
+    }
+    let row: Option<DeliveryRow> = first(
+        db,
+        &format!("{DELIVERY_SELECT} WHERE d.id = ?1"),
+        &[Param::Int(id)],
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let port: Option<Port> = first(
+        db,
+        "SELECT port_id FROM webhook_endpoints WHERE id = ?1",
+        &[Param::Int(row.endpoint_id)],
+    )
+    .await?;
+    Ok(port.map(|p| (row, p.port_id)))
+}
+
+/// An attempt as logged.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AttemptRow {
+    /// Its number.
+    pub attempt: i64,
+    /// When.
+    pub at: String,
+    /// The receiver's status, if it answered.
+    pub status_code: Option<i64>,
+    /// How long it took.
+    pub latency_ms: i64,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// The response's first bytes.
+    pub response: Option<String>,
+}
+
+/// A delivery's attempts, in order.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn attempts(db: &D1Database, delivery_id: i64) -> worker::Result<Vec<AttemptRow>> {
+    all(
+        db,
+        "SELECT attempt, at, status_code, latency_ms, error, response FROM webhook_attempts
+         WHERE delivery_id = ?1 ORDER BY attempt",
+        &[Param::Int(delivery_id)],
+    )
+    .await
+}
+
+/// Makes an exhausted (or delivered) delivery due again now, its schedule restarted
+/// (guard it).
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn redeliver(db: &D1Database, id: i64, now: &str) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?2, updated_at = ?2,
+                schedule_base = attempts
+         WHERE id = ?1 AND state IN ('exhausted', 'delivered')",
+        &[Param::Int(id), Param::Text(now)],
+    )
+}

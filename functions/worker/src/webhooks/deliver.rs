@@ -1,0 +1,261 @@
+//! The queue consumer: one attempt per message, claimed first so that a duplicate
+//! message sends nothing, signed, posted with a timeout, logged, and followed by the
+//! next attempt on the schedule, or by `exhausted`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::{Either, select};
+use ppr_core::webhook::{self, RetrySchedule, Secret};
+use worker::{
+    AbortController, D1Database, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
+    Request, RequestInit,
+};
+
+use super::{WebhookMessage, dispatch, schedule, send};
+use crate::auth::random_bytes;
+use crate::clock;
+use crate::error::ApiError;
+use crate::repo::DB_BINDING;
+use crate::repo::webhooks::{self as store, AttemptContext, AttemptRecord};
+
+/// How long one attempt may take.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How much of a response the attempt log keeps.
+const RESPONSE_KEEP_BYTES: usize = 1_024;
+
+/// The queue consumer: one attempt per `Deliver` message, a fan-out per `Dispatch`.
+/// Every message is acknowledged: retries are scheduled here, on the delivery's own
+/// schedule, never by the queue's redelivery.
+pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
+    let Ok(db) = env.d1(DB_BINDING) else {
+        let _ = ApiError::internal_cause("D1 binding", &"missing in the webhook consumer");
+        batch.retry_all();
+        return;
+    };
+    let messages = match batch.messages() {
+        Ok(messages) => messages,
+        Err(err) => {
+            let _ = ApiError::internal_cause("webhook message", &err);
+            batch.ack_all();
+            return;
+        }
+    };
+    let schedule = schedule(env);
+    let work = messages.iter().map(|message| {
+        let db = &db;
+        let schedule = &schedule;
+        async move {
+            match serde_json::from_value::<WebhookMessage>(message.body().clone()) {
+                Ok(WebhookMessage::Dispatch) => {
+                    let _ = dispatch(env, db, None).await;
+                }
+                Ok(WebhookMessage::Deliver { delivery, attempts }) => {
+                    let _ = attempt(env, db, schedule, delivery, attempts).await;
+                }
+                Err(err) => {
+                    let _ = ApiError::internal_cause("webhook message", &err);
+                }
+            }
+            message.ack();
+        }
+    });
+    futures_util::future::join_all(work).await;
+}
+
+/// Makes the next attempt of a delivery, if it is still due and not taken.
+async fn attempt(
+    env: &Env,
+    db: &D1Database,
+    schedule: &RetrySchedule,
+    delivery: i64,
+    attempts: i64,
+) -> Result<(), ApiError> {
+    let Some(ctx) = store::attempt_context(db, delivery).await? else {
+        return Ok(());
+    };
+    if ctx.state != "pending" || ctx.attempts != attempts {
+        return Ok(());
+    }
+    let now = clock::now();
+    let stamp = clock::stamp(now);
+    if ctx.endpoint_status != "active" {
+        store::hold(db, delivery, &stamp)?.run().await?;
+        return Ok(());
+    }
+    if let Some(due) = clock::parse_stamp(&ctx.next_attempt_at) {
+        let wait = (due - now).num_seconds();
+        if wait > 1 {
+            // Sent early (a delay beyond the queue's maximum): send it on.
+            let message = WebhookMessage::Deliver { delivery, attempts };
+            return send(env, &[message], u64::try_from(wait).unwrap_or(0)).await;
+        }
+    }
+    let claimed = store::claim(db, delivery, attempts, &stamp)?.run().await?;
+    let changed = claimed.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    if changed != 1 {
+        return Ok(());
+    }
+    let number = attempts + 1;
+    let outcome = post(&ctx, now).await;
+    let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
+    let finished = clock::now();
+    let record = AttemptRecord {
+        delivery_id: delivery,
+        attempt: number,
+        at: stamp.clone(),
+        status_code: outcome.status,
+        latency_ms: (finished - now).num_milliseconds(),
+        error: outcome.error.clone(),
+        response: outcome.response.clone(),
+    };
+    let finished_stamp = clock::stamp(finished);
+    let (state, next_at, next_delay) = if ok {
+        ("delivered", finished_stamp.clone(), None)
+    } else {
+        let made = usize::try_from(number - ctx.schedule_base).unwrap_or(usize::MAX);
+        let jitter = f64::from(u32::from_le_bytes(random_bytes::<4>()?)) / 4_294_967_296.0;
+        let retry_after = outcome
+            .retry_after
+            .as_deref()
+            .and_then(|v| webhook::parse_retry_after(v, finished));
+        match schedule.next_delay(made, jitter, retry_after) {
+            Some(delay) => {
+                let at = finished + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(0));
+                ("pending", clock::stamp(at), Some(delay))
+            }
+            None => ("exhausted", finished_stamp.clone(), None),
+        }
+    };
+    let disable = (!ok)
+        .then(|| disable_reason(&ctx, finished, outcome.error.as_deref(), outcome.status))
+        .flatten();
+    let mut batch = Vec::from(store::finish_attempt(
+        db,
+        &record,
+        state,
+        &next_at,
+        &finished_stamp,
+    )?);
+    batch.push(crate::repo::webhook_endpoints::endpoint_health(
+        db,
+        ctx.endpoint_id,
+        ok,
+        disable.as_deref(),
+        &finished_stamp,
+    )?);
+    db.batch(batch)
+        .await
+        .map_err(|e| ApiError::internal_cause("record webhook attempt", &e))?;
+    if let Some(delay) = next_delay {
+        let message = WebhookMessage::Deliver {
+            delivery,
+            attempts: number,
+        };
+        // A lost send is found again by the sweeper once the attempt is overdue.
+        send(env, &[message], delay).await?;
+    }
+    Ok(())
+}
+
+/// Why an endpoint that just failed is disabled now: it has failed without a
+/// success for [`webhook::DISABLE_AFTER_DAYS`] days.
+fn disable_reason(
+    ctx: &AttemptContext,
+    now: DateTime<Utc>,
+    error: Option<&str>,
+    status: Option<i64>,
+) -> Option<String> {
+    let since = ctx.failing_since.as_deref().and_then(clock::parse_stamp)?;
+    webhook::should_disable(since, now).then(|| {
+        let last = match (status, error) {
+            (Some(code), _) => format!("HTTP {code}"),
+            (None, Some(error)) => error.to_owned(),
+            (None, None) => "no answer".to_owned(),
+        };
+        format!(
+            "every delivery failed since {} ({} days or more); the last said: {last}. \
+             Fix the receiver, then resume the endpoint: held deliveries are sent again.",
+            clock::stamp(since),
+            webhook::DISABLE_AFTER_DAYS
+        )
+    })
+}
+
+/// What one attempt got back.
+#[derive(Debug, Default)]
+struct Outcome {
+    status: Option<i64>,
+    error: Option<String>,
+    response: Option<String>,
+    retry_after: Option<String>,
+}
+
+/// Signs and posts the payload, within the timeout.
+async fn post(ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
+    let failed = |error: String| Outcome {
+        error: Some(error),
+        ..Outcome::default()
+    };
+    let Ok(secret) = Secret::parse(&ctx.secret) else {
+        return failed("the endpoint's secret is unreadable".into());
+    };
+    let previous = ctx
+        .previous_secret
+        .as_deref()
+        .zip(
+            ctx.previous_secret_until
+                .as_deref()
+                .and_then(clock::parse_stamp),
+        )
+        .filter(|(_, until)| *until > now)
+        .and_then(|(text, _)| Secret::parse(text).ok());
+    let mut secrets = vec![&secret];
+    secrets.extend(previous.as_ref());
+    let timestamp = now.timestamp();
+    let signature =
+        webhook::signature_header(&secrets, &ctx.event_id, timestamp, ctx.payload.as_bytes());
+    let headers = Headers::new();
+    for (name, value) in [
+        ("content-type", "application/json"),
+        ("user-agent", "ppr-webhooks/1"),
+        (webhook::HEADER_ID, ctx.event_id.as_str()),
+        (webhook::HEADER_TIMESTAMP, &timestamp.to_string()),
+        (webhook::HEADER_SIGNATURE, &signature),
+    ] {
+        if let Err(err) = headers.set(name, value) {
+            return failed(format!("header {name}: {err}"));
+        }
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(ctx.payload.clone().into()));
+    let request = match Request::new_with_init(&ctx.url, &init) {
+        Ok(request) => request,
+        Err(err) => return failed(format!("request: {err}")),
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sending = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(TIMEOUT));
+    let mut response = match select(sending, timeout).await {
+        Either::Left((Ok(response), _)) => response,
+        Either::Left((Err(err), _)) => return failed(format!("no answer: {err}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            return failed(format!("no answer within {} s", TIMEOUT.as_secs()));
+        }
+    };
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    let body = response.bytes().await.unwrap_or_default();
+    let kept = body.get(..RESPONSE_KEEP_BYTES).unwrap_or(&body);
+    Outcome {
+        status: Some(i64::from(response.status_code())),
+        error: None,
+        response: Some(String::from_utf8_lossy(kept).into_owned()),
+        retry_after,
+    }
+}

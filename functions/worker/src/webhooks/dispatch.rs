@@ -1,0 +1,105 @@
+//! Fan-out and the sweep: each new event becomes one delivery per endpoint whose
+//! port's scope holds the event's region (the core's `RegionScope`) and that
+//! subscribed to its type; the sweep catches what a lost message left behind.
+
+use chrono::{DateTime, Utc};
+use ppr_core::{RegionCode, RegionScope};
+use worker::{D1Database, Env};
+
+use super::{WebhookMessage, send};
+use crate::clock;
+use crate::error::ApiError;
+use crate::repo::{webhook_endpoints, webhooks as store};
+
+/// How late a pending delivery may be before the sweeper sends it again.
+const OVERDUE_SECONDS: i64 = 120;
+
+/// Most events or deliveries one dispatch or sweep handles; the rest follow.
+const BATCH_LIMIT: i64 = 200;
+
+/// Fans out events not yet dispatched (those created before `before`, or all) and
+/// queues their deliveries. Safe to run twice at once: a delivery exists once per
+/// event and endpoint, and an attempt is claimed before it is made.
+///
+/// # Errors
+///
+/// The database or the queue failed (logged).
+pub async fn dispatch(env: &Env, db: &D1Database, before: Option<&str>) -> Result<usize, ApiError> {
+    let events = store::undispatched(db, before, BATCH_LIMIT).await?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let endpoints = webhook_endpoints::routing(db).await?;
+    let now = clock::stamp(clock::now());
+    let mut batch = Vec::new();
+    for event in &events {
+        let targets: Vec<i64> = endpoints
+            .iter()
+            .filter(|e| routes_to(event, e))
+            .map(|e| e.id)
+            .collect();
+        let ids =
+            serde_json::to_string(&targets).map_err(|e| ApiError::internal_cause("fan out", &e))?;
+        batch.extend(store::fan_out(db, &event.id, &ids, &now)?);
+    }
+    db.batch(batch)
+        .await
+        .map_err(|e| ApiError::internal_cause("fan out", &e))?;
+    let ids = serde_json::to_string(&events.iter().map(|e| &e.id).collect::<Vec<_>>())
+        .map_err(|e| ApiError::internal_cause("fan out", &e))?;
+    let due = store::pending_of_events(db, &ids).await?;
+    let messages: Vec<WebhookMessage> = due
+        .iter()
+        .map(|d| WebhookMessage::Deliver {
+            delivery: d.id,
+            attempts: d.attempts,
+        })
+        .collect();
+    send(env, &messages, 0).await?;
+    Ok(events.len())
+}
+
+/// Whether an event goes to an endpoint: the endpoint subscribed to its type (a test
+/// event goes to its one endpoint), and the event is its port's own or about an
+/// enterprise inside the port's scope.
+fn routes_to(event: &store::PendingEvent, endpoint: &webhook_endpoints::RoutingRow) -> bool {
+    if let Some(only) = event.endpoint_id {
+        return only == endpoint.id;
+    }
+    let subscribed = serde_json::from_str::<Vec<String>>(&endpoint.event_types)
+        .is_ok_and(|types| types.contains(&event.r#type));
+    if !subscribed {
+        return false;
+    }
+    if let Some(port) = event.port_id {
+        return port == endpoint.port_id;
+    }
+    match (
+        event.region_code.as_deref().map(RegionCode::parse),
+        RegionScope::parse(&endpoint.scope),
+    ) {
+        (Some(Ok(code)), Ok(scope)) => scope.contains(code),
+        _ => false,
+    }
+}
+
+/// The sweeper, from the scheduled job: dispatches events a lost message left
+/// behind (and those the job itself wrote), and re-queues deliveries whose attempt
+/// is overdue.
+///
+/// # Errors
+///
+/// The database or the queue failed (logged).
+pub async fn sweep(env: &Env, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
+    dispatch(env, db, None).await?;
+    let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
+    let overdue = store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?;
+    let messages: Vec<WebhookMessage> = overdue
+        .iter()
+        .map(|d| WebhookMessage::Deliver {
+            delivery: d.id,
+            attempts: d.attempts,
+        })
+        .collect();
+    send(env, &messages, 0).await
+}
