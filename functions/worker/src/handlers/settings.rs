@@ -7,7 +7,7 @@
 //! | `work_calendar.YYYY` | `{"holidays": [dates], "workdays": [dates]}`: the year's public holidays and the weekend days worked in exchange | none: Monday–Friday |
 //!
 //! Dates are Asia/Shanghai business days, both ends included. A prompted revocation
-//! with 0 days happens at the next hourly run of the scheduled job.
+//! with 0 days happens at the next run of the scheduled job (every five minutes).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use ppr_core::DateWindow;

@@ -15,7 +15,7 @@
 //!   `failed` with the error, which the admin sees in the round's progress and can
 //!   resume from.
 //! - **Nothing is lost.** If sending the next message fails after a batch committed,
-//!   the hourly job finds the task without progress and sends it again
+//!   the scheduled job finds the task without progress and sends it again
 //!   ([`resend_stalled`]).
 
 mod benchmarks;
@@ -226,7 +226,7 @@ pub async fn send(env: &Env, msg: &ChunkMessage) -> Result<(), ApiError> {
 /// # Errors
 ///
 /// The database failed. A failed send is not an error: the task is started, and the
-/// hourly job (or the admin's resume) sends it again.
+/// scheduled job (or the admin's resume) sends it again.
 pub async fn kick_off(env: &Env, db: &D1Database, year: i64, step: Step) -> Result<(), ApiError> {
     if let Some(task) = rounds::task(db, year, step.code()).await? {
         let _ = send(env, &ChunkMessage::resume(&task)).await;
@@ -331,7 +331,7 @@ pub fn start_step(
     rounds::start_task(db, year, step.code(), total, now)
 }
 
-/// The hourly sweep: sends again the message of every task that stopped making
+/// The scheduled sweep: sends again the message of every task that stopped making
 /// progress (its message was lost); returns how many.
 ///
 /// # Errors
