@@ -123,15 +123,10 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
     let me = port.get("/api/v1/port")?;
     ensure!(me.status == 200, "{} {}", me.status, me.body);
     ensure!(me.json()?["region_scope"] == "440300", "{}", me.body);
+    let numbers = port.product_numbers("limit=1000")?;
+    ensure!(numbers.contains(&inside_number), "{numbers:?}");
+    ensure!(!numbers.contains(&outside_number), "{numbers:?}");
     let products = port.get("/api/v1/port/products?limit=1000")?.json()?;
-    let numbers: Vec<&str> = products["items"]
-        .as_array()
-        .context("items")?
-        .iter()
-        .filter_map(|p| p["registration_number"].as_str())
-        .collect();
-    ensure!(numbers.contains(&inside_number.as_str()), "{numbers:?}");
-    ensure!(!numbers.contains(&outside_number.as_str()), "{numbers:?}");
     let row = products["items"]
         .as_array()
         .context("items")?
@@ -139,12 +134,23 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
         .find(|p| p["registration_number"] == inside_number.as_str())
         .context("row")?;
     ensure!(row["sales"].is_i64(), "confidential figures missing: {row}");
-    let found = port
-        .get(&format!("/api/v1/port/products?q={inside_number}"))?
-        .json()?;
+    let found = port.product_numbers(&format!("q={inside_number}"))?;
+    ensure!(found == [inside_number.clone()], "{found:?}");
+    // The statistics count by status, field and city, and the sales of recorded ones.
+    let stats = port.get("/api/v1/port/statistics")?.json()?;
     ensure!(
-        found["items"].as_array().map(Vec::len) == Some(1),
-        "{found}"
+        stats["by_city"]["440300"]["recorded"].as_i64() >= Some(1),
+        "{stats}"
+    );
+    ensure!(
+        stats["sales_of_recorded_products"]
+            .as_array()
+            .is_some_and(|years| years.iter().any(|y| y["sales"].as_i64() > Some(0))),
+        "{stats}"
+    );
+    ensure!(
+        stats["recorded_vs_identified"]["recorded"] == stats["by_status"]["recorded"],
+        "{stats}"
     );
     let enterprises = port.get("/api/v1/port/enterprises?limit=1000")?.json()?;
     let usccs: Vec<&str> = enterprises["items"]
@@ -289,15 +295,9 @@ fn xpcc_scope(worker: &TestWorker) -> Result<()> {
     let corps_number = worker.recorded_product(&corps, "兵团产品")?;
     let urumqi = worker.verified_enterprise_in("650102")?;
     let urumqi_number = worker.recorded_product(&urumqi, "乌鲁木齐产品")?;
-    let products = port.get("/api/v1/port/products?limit=1000")?.json()?;
-    let numbers: Vec<&str> = products["items"]
-        .as_array()
-        .context("items")?
-        .iter()
-        .filter_map(|p| p["registration_number"].as_str())
-        .collect();
-    ensure!(numbers.contains(&corps_number.as_str()), "{numbers:?}");
-    ensure!(!numbers.contains(&urumqi_number.as_str()), "{numbers:?}");
+    let numbers = port.product_numbers("limit=1000")?;
+    ensure!(numbers.contains(&corps_number), "{numbers:?}");
+    ensure!(!numbers.contains(&urumqi_number), "{numbers:?}");
     assert_error(
         &port.get(&format!(
             "/api/v1/enterprises/{}/patents",

@@ -193,11 +193,7 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     );
 
     // Rotation: both secrets sign for a day; a receiver with either one verifies.
-    let rotated = port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/rotate-secret"),
-        None,
-    )?;
+    let rotated = port.endpoint_action(endpoint, "rotate-secret")?;
     ensure!(rotated.status == 200, "{} {}", rotated.status, rotated.body);
     let new_secret = rotated.json()?["secret"]
         .as_str()
@@ -206,11 +202,7 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     for only in [&new_secret, &secret] {
         receiver.configure("yunnan", std::slice::from_ref(only), 0, 503, None)?;
         receiver.clear()?;
-        let sent = port.send(
-            "POST",
-            &format!("/api/v1/port/webhooks/{endpoint}/test"),
-            None,
-        )?;
+        let sent = port.endpoint_action(endpoint, "test")?;
         ensure!(sent.status == 202, "{} {}", sent.status, sent.body);
         let event = sent.json()?["event_id"]
             .as_str()
@@ -223,25 +215,13 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     }
 
     // Pause holds deliveries; resume sends them.
-    let paused = port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/pause"),
-        None,
-    )?;
+    let paused = port.endpoint_action(endpoint, "pause")?;
     ensure!(paused.json()?["status"] == "paused", "{}", paused.body);
-    port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/test"),
-        None,
-    )?;
+    port.endpoint_action(endpoint, "test")?;
     wait_deliveries(&port, endpoint, |list| {
         list.iter().any(|d| d["state"] == "held")
     })?;
-    let resumed = port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/resume"),
-        None,
-    )?;
+    let resumed = port.endpoint_action(endpoint, "resume")?;
     ensure!(resumed.json()?["status"] == "active", "{}", resumed.body);
     wait_deliveries(&port, endpoint, |list| {
         list.iter().all(|d| d["state"] == "delivered")
@@ -255,11 +235,7 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
         500,
         None,
     )?;
-    let sent = port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/test"),
-        None,
-    )?;
+    let sent = port.endpoint_action(endpoint, "test")?;
     let event = sent.json()?["event_id"]
         .as_str()
         .context("event")?
@@ -338,11 +314,7 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     worker.execute_sql(&format!(
         "UPDATE webhook_endpoints SET failing_since = '2020-01-01T00:00:00.000Z' WHERE id = {endpoint}"
     ))?;
-    port.send(
-        "POST",
-        &format!("/api/v1/port/webhooks/{endpoint}/test"),
-        None,
-    )?;
+    port.endpoint_action(endpoint, "test")?;
     let mut disabled = Value::Null;
     for _ in 0..150 {
         disabled = port

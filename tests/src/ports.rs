@@ -40,6 +40,36 @@ impl Port<'_> {
         )
     }
 
+    /// The registration numbers the port lists (`GET /api/v1/port/products?{query}`).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures or an answer without items.
+    pub fn product_numbers(&self, query: &str) -> Result<Vec<String>> {
+        let page = self
+            .get(&format!("/api/v1/port/products?{query}"))?
+            .json()?;
+        Ok(page["items"]
+            .as_array()
+            .context("items")?
+            .iter()
+            .filter_map(|p| p["registration_number"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// `POST /api/v1/port/webhooks/{endpoint}/{action}` (`pause`, `test`, …).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn endpoint_action(&self, endpoint: i64, action: &str) -> Result<Reply> {
+        self.send(
+            "POST",
+            &format!("/api/v1/port/webhooks/{endpoint}/{action}"),
+            None,
+        )
+    }
+
     /// `GET path` with the token.
     ///
     /// # Errors

@@ -11,7 +11,7 @@ use ppr_core::report::{self, Counts, Cumulative, Group, Listed, Month, MonthlyRe
 use ppr_core::webhook::EventType;
 use ppr_core::{RegionCode, RegionScope};
 use serde::Deserialize;
-use worker::{D1Database, Env};
+use worker::D1Database;
 
 use crate::clock;
 use crate::error::ApiError;
@@ -24,11 +24,7 @@ use crate::webhooks;
 /// # Errors
 ///
 /// The database failed (logged); releases made before the failure stay.
-pub async fn release_due(
-    env: &Env,
-    db: &D1Database,
-    now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+pub async fn release_due(db: &D1Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut made = 0;
     let ports = ports::all_ports(db).await?;
     if ports.is_empty() {
@@ -50,9 +46,7 @@ pub async fn release_due(
             made += 1;
         }
     }
-    if made > 0 {
-        webhooks::notify(env).await;
-    }
+    // The webhook sweep that follows in the same run dispatches the events.
     Ok(made)
 }
 

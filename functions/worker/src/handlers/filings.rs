@@ -555,14 +555,16 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         after: Some(r#"{"status":"submitted"}"#),
         reason: None,
     };
+    let (event, event_row) =
+        webhooks::filing_event(&db, EventType::FilingSubmitted, &row, &ctx.stamp)?;
     let batch = vec![
         filings::submit(&db, row.id, version, &ctx.stamp)?,
         repo::guard(&db)?,
         audit::record(&db, &change)?,
-        webhooks::filing_event(&db, EventType::FilingSubmitted, &row, &ctx.stamp)?,
+        event_row,
         repo::guard_end(&db)?,
     ];
     repo::commit_guarded(&db, batch, "submit filing").await?;
-    webhooks::notify(ctx.env).await;
+    webhooks::notify(ctx.env, vec![event]).await;
     filing_reply(&db, row.id, 200).await
 }

@@ -13,6 +13,7 @@ use crate::app::Ctx;
 use crate::auth::{random_bytes, sha256_hex};
 use crate::authz;
 use crate::error::{ApiError, FieldIssue};
+use crate::handlers::approve_or_reject;
 use crate::handlers::enterprises::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
 use crate::handlers::ports::{new_token, port_out, token_prefix};
 use crate::http::{CachePolicy, Reply};
@@ -26,8 +27,6 @@ use crate::validation::Issues;
 
 /// Most contact persons on one application.
 const MAX_CONTACTS: usize = 10;
-/// Longest reason or label.
-const MAX_REASON_CHARS: usize = 500;
 
 /// A contact person of an application.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -360,30 +359,11 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let row = applications::application(&db, id)
         .await?
         .ok_or_else(|| application_not_found(id))?;
-    let approve = match input.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "decision",
-                "unknown_decision",
-                "decision is approve or reject",
-            ));
-        }
-    };
-    let reason = input
-        .reason
-        .as_deref()
-        .map(|r| required_text(r, MAX_REASON_CHARS))
-        .transpose()
-        .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?;
-    if !approve && reason.is_none() {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "required",
-            "say why the application is rejected",
-        ));
-    }
+    let (approve, reason) = approve_or_reject(
+        &input.decision,
+        input.reason.as_deref(),
+        "say why the application is rejected",
+    )?;
     if row.status != "pending" {
         return Err(ApiError::state_conflict(
             "application_decided",

@@ -245,6 +245,13 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let before_json = before.map(|y| serde_json::json!({"year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit, "ip_investment": y.ip_investment}).to_string());
     let after_json =
         serde_json::to_string(&figures).map_err(|e| ApiError::internal_cause("after", &e))?;
+    let (event, event_row) = webhooks::product_event(
+        &db,
+        EventType::ProductUpdated,
+        &product,
+        "recorded",
+        &ctx.stamp,
+    )?;
     let batch = vec![
         product_writes::touch(&db, &number, version, &ctx.stamp)?,
         repo::guard(&db)?,
@@ -274,17 +281,11 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             },
             &ctx.stamp,
         )?,
-        webhooks::product_event(
-            &db,
-            EventType::ProductUpdated,
-            &product,
-            "recorded",
-            &ctx.stamp,
-        )?,
+        event_row,
         repo::guard_end(&db)?,
     ];
     repo::commit_guarded(&db, batch, "annual update").await?;
-    webhooks::notify(ctx.env).await;
+    webhooks::notify(ctx.env, vec![event]).await;
     product_reply(&db, &number).await
 }
 
@@ -359,7 +360,7 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "this product was not prompted for revocation; to withdraw it, file a revocation request",
         ));
     }
-    revoke_prompted(
+    let event = revoke_prompted(
         &db,
         &product,
         Actor::of(&principal),
@@ -367,13 +368,13 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &ctx.stamp,
     )
     .await?;
-    webhooks::notify(ctx.env).await;
+    webhooks::notify(ctx.env, vec![event]).await;
     product_reply(&db, &product.registration_number).await
 }
 
 /// Revokes a prompted product in one batch with its transaction (used by the
 /// enterprise's confirmation and by the scheduled job at the deadline), with its
-/// `product.revoked` event.
+/// `product.revoked` event, whose id it answers.
 ///
 /// # Errors
 ///
@@ -384,8 +385,10 @@ pub async fn revoke_prompted(
     actor: Actor<'_>,
     reason: &str,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let number = &product.registration_number;
+    let (event, event_row) =
+        webhooks::product_event(db, EventType::ProductRevoked, product, "revoked", now)?;
     let batch = vec![
         product_writes::revoke(db, number, now)?,
         repo::guard(db)?,
@@ -403,11 +406,11 @@ pub async fn revoke_prompted(
             },
             now,
         )?,
-        webhooks::product_event(db, EventType::ProductRevoked, product, "revoked", now)?,
+        event_row,
         repo::guard_end(db)?,
     ];
     match db.batch(batch).await {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(event),
         Err(err) if repo::is_stale(&err) => Err(ApiError::state_conflict(
             "product_revoked",
             format!("{number} was revoked meanwhile"),

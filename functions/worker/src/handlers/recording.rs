@@ -33,7 +33,8 @@ use crate::repo::{self, accounts, products};
 /// same sequence number first.
 const NUMBER_ATTEMPTS: usize = 3;
 
-/// Approves `row` at `version`.
+/// Approves `row` at `version`; the id of the event it wrote (`product.recorded`,
+/// `product.updated` or `product.revoked`).
 ///
 /// # Errors
 ///
@@ -45,7 +46,7 @@ pub async fn approve(
     row: &FilingRow,
     kind: FilingKind,
     version: i64,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let actor = Actor::of(principal);
     let decision = Decision {
         status: "approved",
@@ -106,7 +107,7 @@ pub async fn approve(
             },
             &ctx.stamp,
         )?);
-        batch.push(webhooks::enterprise_event(
+        let (event, event_row) = webhooks::enterprise_event(
             db,
             EventType::ProductRevoked,
             &about,
@@ -119,9 +120,12 @@ pub async fn approve(
                 Some(row.id),
             ),
             &ctx.stamp,
-        )?);
+        )?;
+        batch.push(event_row);
         batch.push(repo::guard_end(db)?);
-        return repo::commit_guarded(db, batch, "approve filing").await;
+        return repo::commit_guarded(db, batch, "approve filing")
+            .await
+            .map(|()| event);
     }
 
     let data: FilingData = serde_json::from_str(&row.data)
@@ -242,15 +246,18 @@ pub async fn approve(
             },
             &ctx.stamp,
         )?);
-        batch.push(webhooks::enterprise_event(
+        let (event, event_row) = webhooks::enterprise_event(
             db,
             EventType::ProductUpdated,
             &about,
             webhooks::product_data(number, &name, &model, &field, "recorded", Some(row.id)),
             &ctx.stamp,
-        )?);
+        )?;
+        batch.push(event_row);
         batch.push(repo::guard_end(db)?);
-        return repo::commit_guarded(db, batch, "approve filing").await;
+        return repo::commit_guarded(db, batch, "approve filing")
+            .await
+            .map(|()| event);
     }
 
     // Initial filing: draw a registration number, retrying if another approval in the
@@ -298,16 +305,17 @@ pub async fn approve(
             },
             &ctx.stamp,
         )?);
-        batch.push(webhooks::enterprise_event(
+        let (event, event_row) = webhooks::enterprise_event(
             db,
             EventType::ProductRecorded,
             &about,
             webhooks::product_data(&number, &name, &model, &field, "recorded", Some(row.id)),
             &ctx.stamp,
-        )?);
+        )?;
+        batch.push(event_row);
         batch.push(repo::guard_end(db)?);
         match db.batch(batch).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(event),
             Err(err) if repo::is_stale(&err) => return Err(ApiError::stale_version()),
             Err(err)
                 if repo::unique_violation(&err).is_some_and(|c| c.starts_with("products.")) => {}

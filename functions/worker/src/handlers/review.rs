@@ -256,8 +256,8 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let kind = FilingKind::from_code(&row.kind)
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;
     if event == FilingEvent::Approve {
-        recording::approve(ctx, &db, &principal, &row, kind, version).await?;
-        webhooks::notify(ctx.env).await;
+        let event = recording::approve(ctx, &db, &principal, &row, kind, version).await?;
+        webhooks::notify(ctx.env, vec![event]).await;
         let row = filings::by_id(&db, id)
             .await?
             .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
@@ -306,18 +306,17 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         repo::guard(&db)?,
         audit::record(&db, &change)?,
     ];
+    let mut events = Vec::new();
     if event == FilingEvent::Return {
-        batch.push(webhooks::filing_event(
-            &db,
-            EventType::FilingReturned,
-            &row,
-            &ctx.stamp,
-        )?);
+        let (id, event_row) =
+            webhooks::filing_event(&db, EventType::FilingReturned, &row, &ctx.stamp)?;
+        batch.push(event_row);
+        events.push(id);
     }
     batch.push(repo::guard_end(&db)?);
     repo::commit_guarded(&db, batch, "decide filing").await?;
-    if event == FilingEvent::Return {
-        webhooks::notify(ctx.env).await;
+    if !events.is_empty() {
+        webhooks::notify(ctx.env, events).await;
     }
     let row = filings::by_id(&db, id)
         .await?

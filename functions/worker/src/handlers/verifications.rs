@@ -4,7 +4,6 @@
 
 use ppr_core::account::required_text;
 use ppr_core::commitment::{COMMITMENT_TEXT_EN, COMMITMENT_TEXT_ZH, COMMITMENT_VERSION};
-use ppr_core::product::MAX_REASON_CHARS;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Ctx;
@@ -295,31 +294,11 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         ApiError::missing("verification_not_found", format!("no verification {id}"))
     })?;
     authz::require_not_own(&principal, row.enterprise_id)?;
-    let approve = match input.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "decision",
-                "unknown_decision",
-                "decision is approve or reject",
-            ));
-        }
-    };
-    let reason = match input.reason.as_deref() {
-        Some(text) => Some(
-            required_text(text, MAX_REASON_CHARS)
-                .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?,
-        ),
-        None if !approve => {
-            return Err(ApiError::invalid_field(
-                "reason",
-                "required",
-                "say why the verification is rejected, so the enterprise can fix it",
-            ));
-        }
-        None => None,
-    };
+    let (approve, reason) = crate::handlers::approve_or_reject(
+        &input.decision,
+        input.reason.as_deref(),
+        "say why the verification is rejected, so the enterprise can fix it",
+    )?;
     if row.status != "pending" {
         return Err(ApiError::state_conflict(
             "already_decided",

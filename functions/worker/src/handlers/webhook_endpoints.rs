@@ -405,7 +405,7 @@ pub async fn test_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .run()
         .await
         .map_err(|e| ApiError::internal_cause("test event", &e))?;
-    webhooks::notify(ctx.env).await;
+    webhooks::notify(ctx.env, vec![event_id.clone()]).await;
     Reply::json(
         202,
         &serde_json::json!({"event_id": event_id}),

@@ -401,11 +401,7 @@ async fn save_and_submit(
         id
     } else {
         let body = serde_json::json!({"data": data}).to_string();
-        let key: Vec<(&str, &str)> = if idempotency_key.is_empty() {
-            Vec::new()
-        } else {
-            vec![("idempotency-key", idempotency_key)]
-        };
+        let key = super::idempotency_header(idempotency_key);
         caller
             .json(Method::Post, &filings, Some(Body::Json(body)), &key)
             .await?

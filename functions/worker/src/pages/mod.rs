@@ -285,6 +285,17 @@ async fn enterprise_user(
     }
 }
 
+/// The `Idempotency-Key` header of a form's post (its hidden `idempotency_key`), none
+/// when the form sent none.
+#[must_use]
+pub fn idempotency_header(key: &str) -> Vec<(&'static str, &str)> {
+    if key.is_empty() {
+        Vec::new()
+    } else {
+        vec![("idempotency-key", key)]
+    }
+}
+
 /// A body for [`call`].
 #[derive(Debug)]
 pub enum Body {

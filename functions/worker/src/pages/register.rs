@@ -66,11 +66,7 @@ pub async fn handle(
         now,
         principal: None,
     };
-    let headers: Vec<(&str, &str)> = if key.is_empty() {
-        Vec::new()
-    } else {
-        vec![("idempotency-key", key.as_str())]
-    };
+    let headers = super::idempotency_header(&key);
     match caller
         .call(
             Method::Post,

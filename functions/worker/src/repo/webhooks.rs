@@ -66,23 +66,23 @@ pub struct PendingEvent {
     pub endpoint_id: Option<i64>,
 }
 
-/// Events not yet fanned out, oldest first, created before `before` (all when
-/// `None`).
+/// Events not yet fanned out, oldest first: those whose ids are in `only` (a JSON
+/// array), or all when `None`.
 ///
 /// # Errors
 ///
 /// The database failed.
 pub async fn undispatched(
     db: &D1Database,
-    before: Option<&str>,
+    only: Option<&str>,
     limit: i64,
 ) -> worker::Result<Vec<PendingEvent>> {
     all(
         db,
         "SELECT id, type, region_code, port_id, endpoint_id FROM webhook_events
-         WHERE dispatched_at IS NULL AND (?1 IS NULL OR created_at < ?1)
+         WHERE dispatched_at IS NULL AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))
          ORDER BY created_at LIMIT ?2",
-        &[Param::OptText(before), Param::Int(limit)],
+        &[Param::OptText(only), Param::Int(limit)],
     )
     .await
 }

@@ -287,7 +287,7 @@ async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>
     }
     if step == Step::Certificates {
         // The chunk wrote `identification.published` events.
-        crate::webhooks::notify(env).await;
+        crate::webhooks::notify(env, Vec::new()).await;
     }
     let millis = (clock::now() - started).num_milliseconds();
     if let Ok(statement) = rounds::note_chunk_time(&db, msg.year, &msg.step, msg.run, millis) {

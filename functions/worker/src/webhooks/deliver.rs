@@ -48,8 +48,8 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
         let schedule = &schedule;
         async move {
             match serde_json::from_value::<WebhookMessage>(message.body().clone()) {
-                Ok(WebhookMessage::Dispatch) => {
-                    let _ = dispatch(env, db, None).await;
+                Ok(WebhookMessage::Dispatch { events }) => {
+                    let _ = dispatch(env, db, &events).await;
                 }
                 Ok(WebhookMessage::Deliver { delivery, attempts }) => {
                     let _ = attempt(env, db, schedule, delivery, attempts).await;

@@ -17,15 +17,20 @@ const OVERDUE_SECONDS: i64 = 120;
 /// Most events or deliveries one dispatch or sweep handles; the rest follow.
 const BATCH_LIMIT: i64 = 200;
 
-/// Fans out events not yet dispatched (those created before `before`, or all) and
-/// queues their deliveries. Safe to run twice at once: a delivery exists once per
-/// event and endpoint, and an attempt is claimed before it is made.
+/// Fans out events not yet dispatched (`only` these, or all, oldest first) and queues
+/// their deliveries. Safe to run twice at once: a delivery exists once per event and
+/// endpoint, and an attempt is claimed before it is made.
 ///
 /// # Errors
 ///
 /// The database or the queue failed (logged).
-pub async fn dispatch(env: &Env, db: &D1Database, before: Option<&str>) -> Result<usize, ApiError> {
-    let events = store::undispatched(db, before, BATCH_LIMIT).await?;
+pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usize, ApiError> {
+    let only = if only.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(only).map_err(|e| ApiError::internal_cause("events", &e))?)
+    };
+    let events = store::undispatched(db, only.as_deref(), BATCH_LIMIT).await?;
     if events.is_empty() {
         return Ok(0);
     }
@@ -91,7 +96,7 @@ fn routes_to(event: &store::PendingEvent, endpoint: &webhook_endpoints::RoutingR
 ///
 /// The database or the queue failed (logged).
 pub async fn sweep(env: &Env, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
-    dispatch(env, db, None).await?;
+    dispatch(env, db, &[]).await?;
     let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
     let overdue = store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?;
     let messages: Vec<WebhookMessage> = overdue

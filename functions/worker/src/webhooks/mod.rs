@@ -48,8 +48,12 @@ pub const LOCAL_HTTP_VAR: &str = "PPR_WEBHOOK_ALLOW_LOCAL_HTTP";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WebhookMessage {
-    /// Fan out the events not yet dispatched.
-    Dispatch,
+    /// Fan out these events (all those not yet dispatched when empty).
+    Dispatch {
+        /// The events' ids.
+        #[serde(default)]
+        events: Vec<String>,
+    },
     /// Make the next attempt of a delivery that has made `attempts`.
     Deliver {
         /// The delivery.
@@ -75,10 +79,11 @@ pub fn local_http_allowed(env: &Env) -> bool {
         .is_ok_and(|v| v.to_string() == "allow")
 }
 
-/// After a batch with events committed: asks the queue to dispatch them. A lost
-/// message only delays them until the sweeper's next run.
-pub async fn notify(env: &Env) {
-    let _ = send(env, &[WebhookMessage::Dispatch], 0).await;
+/// After a batch with events committed: asks the queue to dispatch them (every event
+/// not yet dispatched when `events` is empty). A lost message only delays them until
+/// the sweeper's next run.
+pub async fn notify(env: &Env, events: Vec<String>) {
+    let _ = send(env, &[WebhookMessage::Dispatch { events }], 0).await;
 }
 
 pub(crate) async fn send(

@@ -32,7 +32,7 @@ fn payload(kind: EventType, now: &str, data: serde_json::Value) -> Result<String
 }
 
 /// The outbox row of an event about an enterprise, for the batch of the change it
-/// reports. `data` holds public fields and ids only; the enterprise (USCC, name) and
+/// reports, with the event's id (for [`super::notify`] once the batch committed). `data` holds public fields and ids only; the enterprise (USCC, name) and
 /// its region are added here.
 ///
 /// # Errors
@@ -44,7 +44,7 @@ pub fn enterprise_event(
     about: &About<'_>,
     mut data: serde_json::Value,
     now: &str,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<(String, D1PreparedStatement), ApiError> {
     if let Some(map) = data.as_object_mut() {
         map.insert(
             "enterprise".into(),
@@ -63,7 +63,8 @@ pub fn enterprise_event(
         endpoint_id: None,
         payload: &body,
     };
-    Ok(store::insert_event(db, &event, now)?)
+    let statement = store::insert_event(db, &event, now)?;
+    Ok((id, statement))
 }
 
 /// The `data` of a product event: public fields and ids.
@@ -98,7 +99,7 @@ pub fn product_event(
     product: &crate::repo::products::ProductRow,
     status: &str,
     now: &str,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<(String, D1PreparedStatement), ApiError> {
     let about = About {
         enterprise_id: product.enterprise_id,
         uscc: &product.uscc,
@@ -129,7 +130,7 @@ pub fn filing_event(
     kind: EventType,
     filing: &crate::repo::filings::FilingRow,
     now: &str,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<(String, D1PreparedStatement), ApiError> {
     let data: serde_json::Value = serde_json::from_str(&filing.data).unwrap_or_default();
     let mut out = serde_json::json!({
         "filing_id": filing.id,
