@@ -114,7 +114,14 @@ pub async fn redeliver(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
         Err(err) => return Err(ApiError::internal_cause("redeliver", &err)),
     }
-    webhooks::sweep(ctx.env, &db, ctx.now + chrono::Duration::hours(1)).await?;
+    webhooks::queue(
+        ctx.env,
+        &[store::DueRow {
+            id: row.id,
+            attempts: row.attempts,
+        }],
+    )
+    .await?;
     Reply::json(
         202,
         &serde_json::json!({"id": row.id, "state": "pending"}),

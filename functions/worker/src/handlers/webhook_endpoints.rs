@@ -320,8 +320,9 @@ async fn move_endpoint(ctx: &Ctx<'_>, how: Move) -> Result<Reply, ApiError> {
     batch.push(repo::guard_end(&db)?);
     repo::commit_guarded(&db, batch, action).await?;
     if matches!(how, Move::Resume) {
-        // Held deliveries are due now: the sweeper's path sends them.
-        webhooks::sweep(ctx.env, &db, ctx.now + chrono::Duration::hours(1)).await?;
+        // Held deliveries are due now (more than a message batch waits for the sweep).
+        let due = crate::repo::webhooks::pending_of_endpoint(&db, row.id, 5_000).await?;
+        webhooks::queue(ctx.env, &due).await?;
     }
     if matches!(how, Move::Delete) {
         return Ok(Reply::no_content());

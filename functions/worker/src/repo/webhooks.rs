@@ -144,6 +144,25 @@ pub async fn pending_of_events(db: &D1Database, event_ids: &str) -> worker::Resu
     .await
 }
 
+/// An endpoint's pending deliveries (after it was resumed), oldest first.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn pending_of_endpoint(
+    db: &D1Database,
+    endpoint_id: i64,
+    limit: i64,
+) -> worker::Result<Vec<DueRow>> {
+    all(
+        db,
+        "SELECT id, attempts FROM webhook_deliveries
+         WHERE endpoint_id = ?1 AND state = 'pending' ORDER BY id LIMIT ?2",
+        &[Param::Int(endpoint_id), Param::Int(limit)],
+    )
+    .await
+}
+
 /// Pending deliveries whose attempt was due before `before`: their message was lost
 /// or is late.
 ///

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use futures_util::future::{Either, select};
 use ppr_core::webhook::{self, RetrySchedule, Secret};
 use worker::{
@@ -250,7 +251,17 @@ async fn post(ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
         }
     };
     let retry_after = response.headers().get("retry-after").ok().flatten();
-    let body = response.bytes().await.unwrap_or_default();
+    // Only the start of the answer is kept; the rest is never read, so a receiver
+    // cannot make the consumer hold a large body in memory.
+    let mut body = Vec::new();
+    if let Ok(mut stream) = response.stream() {
+        while body.len() < RESPONSE_KEEP_BYTES {
+            match stream.next().await {
+                Some(Ok(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+    }
     let kept = body.get(..RESPONSE_KEEP_BYTES).unwrap_or(&body);
     Outcome {
         status: Some(i64::from(response.status_code())),

@@ -52,7 +52,16 @@ pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usi
         .map_err(|e| ApiError::internal_cause("fan out", &e))?;
     let ids = serde_json::to_string(&events.iter().map(|e| &e.id).collect::<Vec<_>>())
         .map_err(|e| ApiError::internal_cause("fan out", &e))?;
-    let due = store::pending_of_events(db, &ids).await?;
+    queue(env, &store::pending_of_events(db, &ids).await?).await?;
+    Ok(events.len())
+}
+
+/// Sends one `Deliver` message per delivery, for its next attempt.
+///
+/// # Errors
+///
+/// The queue failed (logged).
+pub async fn queue(env: &Env, due: &[store::DueRow]) -> Result<(), ApiError> {
     let messages: Vec<WebhookMessage> = due
         .iter()
         .map(|d| WebhookMessage::Deliver {
@@ -60,8 +69,7 @@ pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usi
             attempts: d.attempts,
         })
         .collect();
-    send(env, &messages, 0).await?;
-    Ok(events.len())
+    send(env, &messages, 0).await
 }
 
 /// Whether an event goes to an endpoint: the endpoint subscribed to its type (a test
@@ -98,13 +106,5 @@ fn routes_to(event: &store::PendingEvent, endpoint: &webhook_endpoints::RoutingR
 pub async fn sweep(env: &Env, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
     dispatch(env, db, &[]).await?;
     let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
-    let overdue = store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?;
-    let messages: Vec<WebhookMessage> = overdue
-        .iter()
-        .map(|d| WebhookMessage::Deliver {
-            delivery: d.id,
-            attempts: d.attempts,
-        })
-        .collect();
-    send(env, &messages, 0).await
+    queue(env, &store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?).await
 }

@@ -21,7 +21,7 @@ mod dispatch;
 mod outbox;
 
 pub use deliver::consume;
-pub use dispatch::{dispatch, sweep};
+pub use dispatch::{dispatch, queue, sweep};
 pub use outbox::{About, enterprise_event, filing_event, port_event, product_data, product_event};
 
 use ppr_core::webhook::{self, RetrySchedule};
