@@ -79,6 +79,49 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
         )?;
     }
 
+    // Names are resolved (here through the worker's DNS stand-in): one that leads
+    // inward, or nowhere, is refused.
+    worker.set_dns("inward.yunnan.test", &["203.0.114.9", "10.20.30.40"])?;
+    worker.set_dns("hooks.yunnan.test", &["8.8.8.8", "2606:4700:4700::1111"])?;
+    for (url, code) in [
+        ("https://inward.yunnan.test/hook", "private_address"),
+        ("https://nowhere.yunnan.test/hook", "unresolved"),
+    ] {
+        let reply = port.send(
+            "POST",
+            "/api/v1/port/webhooks",
+            Some(&json!({"url": url, "event_types": ["product.revoked"]})),
+        )?;
+        assert_field(
+            &assert_error(&reply, 422, "validation_failed")?,
+            "url",
+            code,
+        )?;
+    }
+    let public = port.send(
+        "POST",
+        "/api/v1/port/webhooks",
+        Some(&json!({"url": "https://hooks.yunnan.test/hook", "event_types": ["product.revoked"]})),
+    )?;
+    ensure!(public.status == 201, "{} {}", public.status, public.body);
+    let public = public.json()?["id"].as_i64().context("id")?;
+    // The name is pointed inward after registration: every attempt checks again, and
+    // sends nothing.
+    worker.set_dns("hooks.yunnan.test", &["127.0.0.1"])?;
+    port.endpoint_action(public, "test")?;
+    let refused = wait_deliveries(&port, public, |list| {
+        list.iter().any(|d| d["attempts"].as_i64() >= Some(1))
+    })?;
+    ensure!(
+        refused.iter().all(|d| d["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not sent") && e.contains("127.0.0.1"))),
+        "{}",
+        json!(refused)
+    );
+    let deleted = port.send("DELETE", &format!("/api/v1/port/webhooks/{public}"), None)?;
+    ensure!(deleted.status == 204, "{} {}", deleted.status, deleted.body);
+
     let created = port.send(
         "POST",
         "/api/v1/port/webhooks",

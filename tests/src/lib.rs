@@ -175,6 +175,8 @@ pub struct TestWorker {
     site_dir: PathBuf,
     log: PathBuf,
     agent: ureq::Agent,
+    /// The DNS-over-HTTPS stand-in the Worker resolves webhook endpoints' names with.
+    dns: receiver::Receiver,
 }
 
 /// A response, read whole.
@@ -270,7 +272,8 @@ impl TestWorker {
         ppr_site::build(empty_snapshot(), &site_dir, false)?;
         let port = free_port()?;
         let log = logs_dir().join(format!("{name}-wrangler.log"));
-        let child = spawn_wrangler(port, &state_dir, &site_dir, &log)?;
+        let dns = receiver::Receiver::start()?;
+        let child = spawn_wrangler(port, &state_dir, &site_dir, &dns.resolver_url(), &log)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -286,6 +289,7 @@ impl TestWorker {
             site_dir,
             log,
             agent,
+            dns,
         };
         worker.wait_ready()?;
         Ok(worker)
@@ -308,7 +312,13 @@ impl TestWorker {
         run_checked(&["bash", "scripts/build-form-client", &site], &log)?;
         self.stop();
         let log = self.log.with_extension("restart.log");
-        self.child = spawn_wrangler(self.port, &self.state_dir, &self.site_dir, &log)?;
+        self.child = spawn_wrangler(
+            self.port,
+            &self.state_dir,
+            &self.site_dir,
+            &self.dns.resolver_url(),
+            &log,
+        )?;
         self.log = log;
         self.wait_ready()?;
         Ok(summary)
@@ -433,6 +443,16 @@ impl TestWorker {
             ],
             &log,
         )
+    }
+
+    /// Makes the DNS stand-in answer `name` with `addresses` (what webhook endpoint
+    /// names resolve to in this worker).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn set_dns(&self, name: &str, addresses: &[&str]) -> Result<()> {
+        self.dns.set_dns(name, addresses)
     }
 
     /// Runs the scheduled job once, as the cron trigger would (`wrangler dev
@@ -775,7 +795,13 @@ impl Drop for TestWorker {
 /// Starts `wrangler dev` on `port` over the local state in `state_dir`, serving the
 /// static site in `site_dir`, logging to `log`, in its own process group (so that
 /// stopping it also stops workerd under it).
-fn spawn_wrangler(port: u16, state_dir: &Path, site_dir: &Path, log: &Path) -> Result<Child> {
+fn spawn_wrangler(
+    port: u16,
+    state_dir: &Path,
+    site_dir: &Path,
+    resolver: &str,
+    log: &Path,
+) -> Result<Child> {
     let out = File::create(log)?;
     let port = port.to_string();
     let inspector_port = free_port()?.to_string();
@@ -806,6 +832,9 @@ fn spawn_wrangler(port: u16, state_dir: &Path, site_dir: &Path, log: &Path) -> R
         "PPR_WEBHOOK_ALLOW_LOCAL_HTTP:allow",
         "--var",
         &format!("PPR_WEBHOOK_SCHEDULE:{TEST_WEBHOOK_SCHEDULE}"),
+        // Webhook endpoints' names resolve through a local stand-in, not public DNS.
+        "--var",
+        &format!("PPR_DNS_RESOLVER:{resolver}"),
     ])
     .env("PPR_PREBUILT", "1")
     .stdin(Stdio::null())

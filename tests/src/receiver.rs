@@ -185,6 +185,26 @@ impl Receiver {
         expect_no_content(response, "set down")
     }
 
+    /// The receiver's DNS-over-HTTPS stand-in (`/dns-query`), for the Worker's
+    /// `PPR_DNS_RESOLVER`.
+    #[must_use]
+    pub fn resolver_url(&self) -> String {
+        format!("{}/dns-query", self.base)
+    }
+
+    /// Makes the DNS stand-in answer `name` with `addresses` (IPv4 and IPv6).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures or a refused configuration.
+    pub fn set_dns(&self, name: &str, addresses: &[&str]) -> Result<()> {
+        let response = self
+            .agent
+            .put(format!("{}/control/dns/{name}", self.base))
+            .send_json(serde_json::json!({ "addresses": addresses }))?;
+        expect_no_content(response, "set dns")
+    }
+
     /// Every delivery received since the start or the last [`Receiver::clear`], oldest
     /// first.
     ///

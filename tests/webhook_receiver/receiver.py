@@ -11,6 +11,9 @@ ours. The tests drive it over HTTP (tests/src/receiver.rs):
                                    connection is closed without an answer
   GET    /control/log              every delivery received, oldest first
   DELETE /control/log              forgets them
+  PUT    /control/dns/<name>       {"addresses": [...]}: what the DNS stand-in answers
+  GET    /dns-query?name=&type=    a DNS-over-HTTPS JSON answer (the Worker's resolver
+                                   in the tests)
 
 An endpoint answers `status` to the first `fail_first` deliveries of each webhook-id
 (with `Retry-After` if set), then 204 if a secret verifies the signature, else 400.
@@ -25,11 +28,13 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from standardwebhooks import Webhook
 
 HOOKS = "/hooks/"
 ENDPOINTS = "/control/endpoints/"
+DNS = "/control/dns/"
 
 
 class State:
@@ -43,6 +48,8 @@ class State:
         self.attempts = {}
         self.down = False
         self.log = []
+        # name -> addresses, for the DNS-over-HTTPS stand-in
+        self.dns = {}
 
 
 STATE = State()
@@ -161,6 +168,13 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.down = bool(config.get("down"))
             return self.answer(204)
+        if self.path.startswith(DNS):
+            addresses = config.get("addresses")
+            if not isinstance(addresses, list):
+                return self.answer(400, {"error": "addresses must be a list"})
+            with STATE.lock:
+                STATE.dns[self.path[len(DNS):]] = [str(a) for a in addresses]
+            return self.answer(204)
         if self.path.startswith(ENDPOINTS):
             name = self.path[len(ENDPOINTS):]
             secrets = config.get("secrets")
@@ -181,11 +195,26 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer(404, {"error": "no such route"})
 
     def do_GET(self):
+        url = urlsplit(self.path)
+        if url.path == "/dns-query":
+            return self.dns_answer(parse_qs(url.query))
         if self.path == "/control/log":
             with STATE.lock:
                 log = list(STATE.log)
             return self.answer(200, log)
         return self.answer(404, {"error": "no such route"})
+
+    def dns_answer(self, query):
+        """A DNS-over-HTTPS JSON answer from the configured names (NXDOMAIN for others)."""
+        name = (query.get("name") or [""])[0].rstrip(".").lower()
+        kind = {"A": 1, "AAAA": 28}.get((query.get("type") or ["A"])[0].upper(), 1)
+        with STATE.lock:
+            addresses = STATE.dns.get(name)
+        if addresses is None:
+            return self.answer(200, {"Status": 3, "Answer": []})
+        answer = [{"name": name, "type": kind, "TTL": 60, "data": a}
+                  for a in addresses if (":" in a) == (kind == 28)]
+        return self.answer(200, {"Status": 0, "Answer": answer})
 
     def do_DELETE(self):
         if self.path == "/control/log":

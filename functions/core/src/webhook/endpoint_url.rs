@@ -84,6 +84,15 @@ pub enum UrlError {
         /// The host, normalised.
         host: String,
     },
+    /// A name that public DNS does not resolve to any address.
+    #[error(
+        "{host:?} does not resolve to an address; check the name, or register it in \
+         public DNS first"
+    )]
+    Unresolved {
+        /// The name.
+        host: String,
+    },
     /// A port outside 1..=65535.
     #[error("{port:?} is not a port number; give 1 to 65535, or leave it out for 443")]
     Port {
@@ -107,6 +116,7 @@ impl UrlError {
             Self::NumericHost { .. } => "numeric_host",
             Self::PrivateAddress { .. } => "private_address",
             Self::LocalName { .. } => "local_name",
+            Self::Unresolved { .. } => "unresolved",
             Self::Port { .. } => "port",
         }
     }
@@ -134,6 +144,69 @@ impl EndpointUrl {
     pub fn host(&self) -> &str {
         &self.host
     }
+
+    /// Whether the host is a name, whose addresses must be resolved and checked with
+    /// [`check_resolved`] before anything is sent to it (an address literal was checked
+    /// already).
+    #[must_use]
+    pub fn is_name(&self) -> bool {
+        self.host.parse::<std::net::IpAddr>().is_err()
+    }
+}
+
+/// Checks the addresses an endpoint's name resolved to, by the rules an address
+/// literal meets: one refused address refuses the endpoint (a name that answers with
+/// a private address among public ones is still a way in), and so does no address.
+///
+/// # Errors
+///
+/// [`UrlError::PrivateAddress`] naming the name and the address, or
+/// [`UrlError::Unresolved`].
+pub fn check_resolved(name: &str, addresses: &[std::net::IpAddr]) -> Result<(), UrlError> {
+    if addresses.is_empty() {
+        return Err(UrlError::Unresolved {
+            host: name.to_owned(),
+        });
+    }
+    for address in addresses {
+        let host = match address {
+            std::net::IpAddr::V4(v4) => Host::V4(*v4),
+            std::net::IpAddr::V6(v6) => Host::V6(*v6),
+        };
+        if let Err(UrlError::PrivateAddress { range, .. }) = check_host_is_public(&host) {
+            return Err(UrlError::PrivateAddress {
+                host: format!("{name} (resolving to {address})"),
+                range,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The addresses in a DNS-over-HTTPS JSON answer (`application/dns-json`, as served
+/// by public resolvers: `{"Status": 0, "Answer": [{"type": 1, "data": "…"}]}`): its A
+/// and AAAA records; CNAMEs and anything unreadable are skipped.
+#[must_use]
+pub fn addresses_in_dns_json(body: &str) -> Vec<std::net::IpAddr> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    value
+        .get("Answer")
+        .and_then(serde_json::Value::as_array)
+        .map(|answers| {
+            answers
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a.get("type").and_then(serde_json::Value::as_u64),
+                        Some(1 | 28)
+                    )
+                })
+                .filter_map(|a| a.get("data")?.as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl fmt::Display for EndpointUrl {

@@ -224,3 +224,60 @@ fn url_messages_say_what_to_do() {
     assert!(message("https://u@example.com/").contains("remove"));
     assert!(message("https://db.internal/").contains("public domain name"));
 }
+
+#[test]
+fn resolved_addresses_are_checked_like_literals() {
+    let ip = |text: &str| {
+        text.parse::<std::net::IpAddr>()
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    };
+    assert_eq!(
+        check_resolved("hooks.example.com", &[ip("8.8.8.8")]),
+        Ok(())
+    );
+    assert_eq!(
+        check_resolved("hooks.example.com", &[ip("2606:4700:4700::1111")]),
+        Ok(())
+    );
+    for bad in [
+        "10.1.2.3",
+        "127.0.0.1",
+        "169.254.169.254",
+        "::1",
+        "fd00::1",
+        "::ffff:192.168.0.1",
+    ] {
+        let refused = check_resolved("hooks.example.com", &[ip("8.8.8.8"), ip(bad)]);
+        assert!(
+            matches!(&refused, Err(UrlError::PrivateAddress { host, .. }) if host.contains(bad)),
+            "{bad}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        check_resolved("nowhere.example.com", &[]).map_err(|e| e.code()),
+        Err("unresolved")
+    );
+}
+
+#[test]
+fn dns_json_answers_give_their_addresses() {
+    let body = r#"{"Status":0,"Answer":[
+        {"name":"hooks.example.com","type":5,"TTL":60,"data":"edge.example.net."},
+        {"name":"edge.example.net","type":1,"TTL":60,"data":"93.184.216.34"},
+        {"name":"edge.example.net","type":28,"TTL":60,"data":"2606:2800:220:1::1"},
+        {"name":"edge.example.net","type":1,"TTL":60,"data":"not an address"}]}"#;
+    let found = addresses_in_dns_json(body);
+    assert_eq!(found.len(), 2);
+    assert!(addresses_in_dns_json(r#"{"Status":3}"#).is_empty());
+    assert!(addresses_in_dns_json("<html>").is_empty());
+}
+
+#[test]
+fn names_need_resolving_literals_do_not() {
+    let name = check_endpoint_url("https://hooks.example.com/x", false).map(|u| u.is_name());
+    assert_eq!(name, Ok(true));
+    let literal = check_endpoint_url("https://8.8.8.8/x", false).map(|u| u.is_name());
+    assert_eq!(literal, Ok(false));
+    let v6 = check_endpoint_url("https://[2606:4700:4700::1111]/x", false).map(|u| u.is_name());
+    assert_eq!(v6, Ok(false));
+}

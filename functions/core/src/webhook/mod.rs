@@ -35,7 +35,8 @@ mod retry;
 mod signature;
 
 pub use endpoint_url::{
-    EndpointUrl, LOCAL_HTTP_HOST, URL_MAX_LENGTH, UrlError, check_endpoint_url,
+    EndpointUrl, LOCAL_HTTP_HOST, URL_MAX_LENGTH, UrlError, addresses_in_dns_json,
+    check_endpoint_url, check_resolved,
 };
 pub use retry::{
     DISABLE_AFTER_DAYS, QUEUE_MAX_DELAY_SECONDS, RETRY_AFTER_MAX_SECONDS, RetrySchedule,

@@ -92,9 +92,10 @@ fn endpoint_out(row: EndpointRow, show_secret: bool) -> EndpointOut {
     }
 }
 
-/// Checks an endpoint's fields: the URL against the SSRF policy, the types, the
-/// description. Answers the URL and the types as stored.
-fn check(ctx: &Ctx<'_>, input: &EndpointIn) -> Result<(String, String, String), ApiError> {
+/// Checks an endpoint's fields: the URL against the SSRF policy (its form, then where
+/// its name resolves), the types, the description. Answers the URL and the types as
+/// stored.
+async fn check(ctx: &Ctx<'_>, input: &EndpointIn) -> Result<(String, String, String), ApiError> {
     let mut issues = Issues::default();
     let url = issues.take(
         "url",
@@ -119,6 +120,10 @@ fn check(ctx: &Ctx<'_>, input: &EndpointIn) -> Result<(String, String, String), 
             &"refused without an issue",
         ));
     };
+    // Where the name leads now (every attempt checks again).
+    webhooks::resolve::check(ctx.env, &url)
+        .await
+        .map_err(|e| ApiError::invalid_field("url", e.code(), e.to_string()))?;
     let codes: Vec<&str> = types.iter().map(|t| t.code()).collect();
     let types = serde_json::to_string(&codes).map_err(|e| ApiError::internal_cause("types", &e))?;
     Ok((url.as_str().to_owned(), types, description))
@@ -191,7 +196,7 @@ pub async fn list_endpoints(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn create_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     let input: EndpointIn = crate::body::decode_json(body)?;
-    let (url, types, description) = check(ctx, &input)?;
+    let (url, types, description) = check(ctx, &input).await?;
     let db = ctx.db()?;
     if store::endpoints_of(&db, port.id).await?.len() >= MAX_ENDPOINTS {
         return Err(ApiError::state_conflict(
@@ -262,7 +267,7 @@ pub async fn update_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErr
     let db = ctx.db()?;
     let row = port_endpoint(ctx, &db, &port).await?;
     let version = ctx.required_version(input.version)?;
-    let (url, types, description) = check(ctx, &input)?;
+    let (url, types, description) = check(ctx, &input).await?;
     let update = EndpointUpdate {
         url: &url,
         description: &description,

@@ -99,7 +99,7 @@ async fn attempt(
         return Ok(());
     }
     let number = attempts + 1;
-    let outcome = post(&ctx, now).await;
+    let outcome = post(env, &ctx, now).await;
     let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
     let finished = clock::now();
     let record = AttemptRecord {
@@ -193,12 +193,20 @@ struct Outcome {
     retry_after: Option<String>,
 }
 
-/// Signs and posts the payload, within the timeout.
-async fn post(ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
+/// Checks where the endpoint leads now, then signs and posts the payload, within the
+/// timeout. A refused address sends nothing and counts as a failed attempt.
+async fn post(env: &Env, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
     let failed = |error: String| Outcome {
         error: Some(error),
         ..Outcome::default()
     };
+    let checked = match webhook::check_endpoint_url(&ctx.url, super::local_http_allowed(env)) {
+        Ok(url) => super::resolve::check(env, &url).await.map(|()| url),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = checked {
+        return failed(format!("not sent: {err}"));
+    }
     let Ok(secret) = Secret::parse(&ctx.secret) else {
         return failed("the endpoint's secret is unreadable".into());
     };

@@ -19,6 +19,7 @@
 mod deliver;
 mod dispatch;
 mod outbox;
+pub mod resolve;
 
 pub use deliver::consume;
 pub use dispatch::{dispatch, queue, sweep};
