@@ -10,6 +10,7 @@
 
 mod accounts;
 mod authz;
+mod deploy;
 mod errors;
 mod health;
 mod monthly;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         ports::CASES,
         webhooks::CASES,
         monthly::CASES,
+        deploy::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));
     }

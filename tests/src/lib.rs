@@ -63,6 +63,58 @@ fn project_command(args: &[&str]) -> Command {
     command
 }
 
+/// What `wrangler deploy --dry-run` made: the bundle's folder and wrangler's output.
+#[derive(Debug)]
+pub struct DryRun {
+    /// `--outdir`: the shim and the wasm module, as they would be uploaded.
+    pub out_dir: PathBuf,
+    /// Wrangler's output (sizes, bindings).
+    pub output: String,
+}
+
+/// Builds the deployable bundle as `wrangler deploy --dry-run --outdir` does, with an
+/// empty site as the static assets, without contacting Cloudflare.
+///
+/// # Errors
+///
+/// The build or the dry run failed; the error carries wrangler's output.
+pub fn dry_run_deploy() -> Result<DryRun> {
+    build_worker_once()?;
+    let root = std::env::temp_dir().join(format!("ppr-deploy-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    let (out_dir, site) = (root.join("bundle"), root.join("site"));
+    ppr_site::build(empty_snapshot(), &site, false)?;
+    let (out, assets) = (
+        out_dir.to_string_lossy().into_owned(),
+        site.to_string_lossy().into_owned(),
+    );
+    let output = project_command(&[
+        "wrangler",
+        "deploy",
+        "--dry-run",
+        "--outdir",
+        &out,
+        "--assets",
+        &assets,
+    ])
+    .env("PPR_PREBUILT", "1")
+    .output()
+    .context("run wrangler deploy --dry-run")?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        output.status.success(),
+        "wrangler deploy --dry-run failed:\n{text}"
+    );
+    Ok(DryRun {
+        out_dir,
+        output: text,
+    })
+}
+
 fn run_checked(args: &[&str], log: &Path) -> Result<()> {
     run_checked_with(args, &[], log)
 }
