@@ -70,6 +70,16 @@ fn wrong_method_is_405_with_allow(worker: &TestWorker) -> Result<()> {
     );
     let reply = worker.request("DELETE", "/api/v1/health", &[], Vec::new())?;
     assert_error(&reply, 405, "method_not_allowed")?;
+    // A method HTTP libraries do not know is not taken for a GET.
+    for method in ["QUERY", "PROPFIND"] {
+        let reply = worker.raw_method(method, "/api/v1/health")?;
+        assert_error(&reply, 405, "method_not_allowed")?;
+        ensure!(
+            reply.header("allow") == Some("GET, OPTIONS"),
+            "{method}: {:?}",
+            reply.header("allow")
+        );
+    }
     Ok(())
 }
 

@@ -595,6 +595,23 @@ impl TestWorker {
         let _ = sender.join();
         reply
     }
+
+    /// A body-less request with any method token, written on the socket as it is (HTTP
+    /// libraries refuse methods they do not know, such as `QUERY`).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn raw_method(&self, method: &str, path: &str) -> Result<Reply> {
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        )?;
+        read_raw_reply(BufReader::new(stream))
+    }
 }
 
 /// Reads an HTTP/1.1 response with a `Content-Length` body.

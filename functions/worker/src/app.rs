@@ -205,7 +205,8 @@ impl Ctx<'_> {
 /// Only if the runtime cannot build a response object; handler failures are already
 /// responses by then.
 pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
-    let method = req.method().to_string().to_ascii_uppercase();
+    // The method as sent: `Request::method` reads any method it does not know as GET.
+    let method = req.inner().method().to_ascii_uppercase();
     let path = req.path();
     if method == "OPTIONS" {
         return match routes::allowed_methods(&path) {

@@ -50,17 +50,6 @@ async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiE
             let city = RegionCode::parse(&text)
                 .map_err(|e| ApiError::invalid_field("city", e.code(), e.to_string()))?;
             let city = city.prefecture().unwrap_or(city);
-            if !scope.contains(city)
-                && !codes.iter().any(|c| {
-                    RegionCode::parse(c)
-                        .is_ok_and(|code| code.prefecture() == Some(city) && scope.contains(code))
-                })
-            {
-                return Err(ApiError::forbidden(
-                    "outside_scope",
-                    format!("{city} is outside your region"),
-                ));
-            }
             let inside: Vec<&String> = codes
                 .iter()
                 .filter(|c| {
@@ -69,6 +58,13 @@ async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiE
                     })
                 })
                 .collect();
+            // A city of the region with no enterprise yet is an empty list, not a refusal.
+            if inside.is_empty() && !scope.contains(city) {
+                return Err(ApiError::forbidden(
+                    "outside_scope",
+                    format!("{city} is outside your region"),
+                ));
+            }
             Some(serde_json::to_string(&inside).map_err(|e| ApiError::internal_cause("city", &e))?)
         }
     };
