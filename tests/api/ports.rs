@@ -258,14 +258,16 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
         "check_char",
     )?;
 
-    // The account signs in too; tokens are issued and revoked.
+    // The account signs in too; tokens are issued and revoked by it, never by a token.
     let session = worker.sign_in(&port.email, PASSWORD)?;
     ensure!(session.get("/api/v1/port")?.status == 200, "session port");
-    let issued = port.send(
-        "POST",
-        "/api/v1/port/tokens",
-        Some(&json!({"label": "省平台"})),
+    let label = json!({"label": "省平台"});
+    assert_error(
+        &port.send("POST", "/api/v1/port/tokens", Some(&label))?,
+        403,
+        "session_required",
     )?;
+    let issued = session.post_json("/api/v1/port/tokens", &label)?;
     ensure!(issued.status == 201, "{} {}", issued.status, issued.body);
     let issued = issued.json()?;
     let second = Port {
@@ -276,7 +278,12 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
     };
     ensure!(second.get("/api/v1/port")?.status == 200, "second token");
     let id = issued["id"].as_i64().context("token id")?;
-    let revoked = port.send("DELETE", &format!("/api/v1/port/tokens/{id}"), None)?;
+    assert_error(
+        &second.send("DELETE", &format!("/api/v1/port/tokens/{id}"), None)?,
+        403,
+        "session_required",
+    )?;
+    let revoked = session.delete(&format!("/api/v1/port/tokens/{id}"))?;
     ensure!(revoked.status == 204, "{} {}", revoked.status, revoked.body);
     assert_error(&second.get("/api/v1/port")?, 401, "invalid_token")?;
     let bogus = Port {

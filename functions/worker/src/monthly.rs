@@ -156,7 +156,7 @@ async fn release(
     let cumulative: Cumulative = first(db, CUMULATIVE, &[Param::Text(&inside), Param::Text(&end)])
         .await?
         .unwrap_or_default();
-    let coverage = ports::demonstrations(db, port.id, &end)
+    let coverage = ports::demonstrations(db, port.id, &end, &inside)
         .await?
         .into_iter()
         .map(|d| Listed {

@@ -95,6 +95,22 @@ pub async fn get_port(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     Reply::json(200, &out, CachePolicy::NoStore)
 }
 
+/// Tokens are managed by a person signed in, never by a token: a leaked token cannot
+/// make more of itself or revoke the others.
+///
+/// # Errors
+///
+/// 403 `session_required`.
+fn require_session(principal: &Principal) -> Result<(), ApiError> {
+    if principal.token_id.is_some() {
+        return Err(ApiError::forbidden(
+            "session_required",
+            "API tokens are issued and revoked by the port's admin signed in, not with a token",
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /api/v1/port/tokens`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +126,7 @@ pub struct TokenIn {
 /// As [`own_port_write`]; 422 a missing label.
 pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
+    require_session(&principal)?;
     let input: TokenIn = crate::body::decode_json(body)?;
     let label = required_text(&input.label, MAX_PERSON_CHARS)
         .map_err(|e| ApiError::invalid_field("label", e.code(), e.to_string()))?;
@@ -158,6 +175,7 @@ pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
 /// As [`own_port_write`]; 404 no live token of the port with that id.
 pub async fn revoke_token(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
+    require_session(&principal)?;
     let id = ctx.id_param("id", "token_not_found")?;
     let db = ctx.db()?;
     let id_text = id.to_string();
@@ -290,7 +308,9 @@ pub async fn get_demonstrations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Result<Reply, ApiError> {
-    let rows = ports::demonstrations(db, port.id, &ctx.stamp).await?;
+    let codes =
+        crate::monthly::scope_codes(&port.scope, &ports::enterprise_region_codes(db).await?)?;
+    let rows = ports::demonstrations(db, port.id, &ctx.stamp, &codes).await?;
     let covered = rows.iter().filter(|r| r.recorded_products > 0).count();
     let items: Vec<serde_json::Value> = rows
         .iter()

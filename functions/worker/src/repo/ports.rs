@@ -252,7 +252,9 @@ pub fn replace_demonstrations(
 }
 
 /// A port's list with coverage as of `at` (products recorded before it and not
-/// revoked by then), uncovered first.
+/// revoked by then), uncovered first. Only an enterprise of the region (its code in
+/// `codes`, a JSON array) shows its name, registration and products: a listed USCC
+/// from elsewhere reads as unregistered.
 ///
 /// # Errors
 ///
@@ -261,6 +263,7 @@ pub async fn demonstrations(
     db: &D1Database,
     port_id: i64,
     at: &str,
+    codes: &str,
 ) -> worker::Result<Vec<DemonstrationRow>> {
     all(
         db,
@@ -268,10 +271,12 @@ pub async fn demonstrations(
                 (SELECT count(*) FROM products p
                  WHERE p.enterprise_id = e.id AND p.recorded_at < ?2
                    AND (p.revoked_at IS NULL OR p.revoked_at >= ?2)) AS recorded_products
-         FROM demonstration_enterprises d LEFT JOIN enterprises e ON e.uscc = d.uscc
+         FROM demonstration_enterprises d
+         LEFT JOIN enterprises e ON e.uscc = d.uscc
+              AND e.region_code IN (SELECT value FROM json_each(?3))
          WHERE d.port_id = ?1
          ORDER BY recorded_products > 0, d.uscc",
-        &[Param::Int(port_id), Param::Text(at)],
+        &[Param::Int(port_id), Param::Text(at), Param::Text(codes)],
     )
     .await
 }

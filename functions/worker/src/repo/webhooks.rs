@@ -234,7 +234,8 @@ pub async fn attempt_context(db: &D1Database, id: i64) -> worker::Result<Option<
 }
 
 /// Claims attempt number `attempts + 1` of a pending delivery: changes one row only
-/// for the first of two concurrent consumers.
+/// for the first of two concurrent consumers. The next attempt is put off to `lease`,
+/// so the sweep leaves the delivery alone while this attempt runs.
 ///
 /// # Errors
 ///
@@ -244,16 +245,24 @@ pub fn claim(
     id: i64,
     attempts: i64,
     now: &str,
+    lease: &str,
 ) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
-        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?3
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?3,
+                next_attempt_at = ?4
          WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
-        &[Param::Int(id), Param::Int(attempts), Param::Text(now)],
+        &[
+            Param::Int(id),
+            Param::Int(attempts),
+            Param::Text(now),
+            Param::Text(lease),
+        ],
     )
 }
 
-/// Holds a delivery whose endpoint is paused or disabled.
+/// Holds a delivery whose endpoint is paused or disabled (still so as this runs: a
+/// resume in between leaves it pending).
 ///
 /// # Errors
 ///
@@ -261,7 +270,9 @@ pub fn claim(
 pub fn hold(db: &D1Database, id: i64, now: &str) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
-        "UPDATE webhook_deliveries SET state = 'held', updated_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        "UPDATE webhook_deliveries SET state = 'held', updated_at = ?2
+         WHERE id = ?1 AND state = 'pending'
+           AND (SELECT status FROM webhook_endpoints w WHERE w.id = endpoint_id) != 'active'",
         &[Param::Int(id), Param::Text(now)],
     )
 }
@@ -286,7 +297,8 @@ pub struct AttemptRecord {
 }
 
 /// The attempt's log row and the delivery's new state (`delivered`, `pending` with
-/// the next attempt's time, or `exhausted`).
+/// the next attempt's time, or `exhausted`), unless another attempt or a redelivery
+/// moved the delivery on meanwhile.
 ///
 /// # Errors
 ///
@@ -319,7 +331,7 @@ pub fn finish_attempt(
             "UPDATE webhook_deliveries SET state = ?2, next_attempt_at = ?3, last_status = ?4,
                     last_error = ?5, updated_at = ?6,
                     delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
-             WHERE id = ?1",
+             WHERE id = ?1 AND attempts = ?7 AND state = 'pending'",
             &[
                 Param::Int(record.delivery_id),
                 Param::Text(state),
@@ -327,6 +339,7 @@ pub fn finish_attempt(
                 Param::OptInt(record.status_code),
                 Param::OptText(record.error.as_deref()),
                 Param::Text(now),
+                Param::Int(record.attempt),
             ],
         )?,
     ])

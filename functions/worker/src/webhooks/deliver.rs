@@ -10,7 +10,7 @@ use futures_util::future::{Either, select};
 use ppr_core::webhook::{self, RetrySchedule, Secret};
 use worker::{
     AbortController, D1Database, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
-    Request, RequestInit,
+    Request, RequestInit, RequestRedirect,
 };
 
 use super::{WebhookMessage, dispatch, schedule, send};
@@ -22,6 +22,10 @@ use crate::repo::webhooks::{self as store, AttemptContext, AttemptRecord};
 
 /// How long one attempt may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a claimed attempt keeps its delivery from the sweep (well past the
+/// attempt's timeout).
+const CLAIM_LEASE_SECONDS: i64 = 60;
 
 /// How much of a response the attempt log keeps.
 const RESPONSE_KEEP_BYTES: usize = 1_024;
@@ -93,7 +97,12 @@ async fn attempt(
             return send(env, &[message], u64::try_from(wait).unwrap_or(0)).await;
         }
     }
-    let claimed = store::claim(db, delivery, attempts, &stamp)?.run().await?;
+    // The claim holds the delivery past the attempt's timeout, so the sweep does not
+    // queue it again while this attempt runs.
+    let lease = clock::stamp(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+    let claimed = store::claim(db, delivery, attempts, &stamp, &lease)?
+        .run()
+        .await?;
     let changed = claimed.meta()?.and_then(|m| m.changes).unwrap_or(0);
     if changed != 1 {
         return Ok(());
@@ -238,8 +247,11 @@ async fn post(env: &Env, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
         }
     }
     let mut init = RequestInit::new();
+    // A redirect is an answer, not a place to go: following it would send the signed
+    // payload where the URL checks never looked.
     init.with_method(Method::Post)
         .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
         .with_body(Some(ctx.payload.clone().into()));
     let request = match Request::new_with_init(&ctx.url, &init) {
         Ok(request) => request,
@@ -248,33 +260,37 @@ async fn post(env: &Env, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
-    let sending = Box::pin(fetch.send_with_signal(&signal));
-    let timeout = Box::pin(Delay::from(TIMEOUT));
-    let mut response = match select(sending, timeout).await {
-        Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(err), _)) => return failed(format!("no answer: {err}")),
-        Either::Right(((), _)) => {
-            controller.abort();
-            return failed(format!("no answer within {} s", TIMEOUT.as_secs()));
-        }
-    };
-    let retry_after = response.headers().get("retry-after").ok().flatten();
-    // Only the start of the answer is kept; the rest is never read, so a receiver
-    // cannot make the consumer hold a large body in memory.
-    let mut body = Vec::new();
-    if let Ok(mut stream) = response.stream() {
-        while body.len() < RESPONSE_KEEP_BYTES {
-            match stream.next().await {
-                Some(Ok(chunk)) => body.extend_from_slice(&chunk),
-                _ => break,
+    // The timeout covers the whole exchange, the answer's start included, so a
+    // receiver that sends headers and then stalls cannot hold the attempt.
+    let exchange = Box::pin(async {
+        let mut response = fetch.send_with_signal(&signal).await?;
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        // Only the start of the answer is kept; the rest is never read, so a receiver
+        // cannot make the consumer hold a large body in memory.
+        let mut body = Vec::new();
+        if let Ok(mut stream) = response.stream() {
+            while body.len() < RESPONSE_KEEP_BYTES {
+                match stream.next().await {
+                    Some(Ok(chunk)) => body.extend_from_slice(&chunk),
+                    _ => break,
+                }
             }
         }
-    }
-    let kept = body.get(..RESPONSE_KEEP_BYTES).unwrap_or(&body);
-    Outcome {
-        status: Some(i64::from(response.status_code())),
-        error: None,
-        response: Some(String::from_utf8_lossy(kept).into_owned()),
-        retry_after,
+        body.truncate(RESPONSE_KEEP_BYTES);
+        Ok::<_, worker::Error>(Outcome {
+            status: Some(i64::from(response.status_code())),
+            error: None,
+            response: Some(String::from_utf8_lossy(&body).into_owned()),
+            retry_after,
+        })
+    });
+    let timeout = Box::pin(Delay::from(TIMEOUT));
+    match select(exchange, timeout).await {
+        Either::Left((Ok(outcome), _)) => outcome,
+        Either::Left((Err(err), _)) => failed(format!("no answer: {err}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            failed(format!("no answer within {} s", TIMEOUT.as_secs()))
+        }
     }
 }

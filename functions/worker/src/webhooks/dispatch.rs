@@ -25,12 +25,29 @@ const BATCH_LIMIT: i64 = 200;
 ///
 /// The database or the queue failed (logged).
 pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usize, ApiError> {
-    let only = if only.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(only).map_err(|e| ApiError::internal_cause("events", &e))?)
-    };
-    let events = store::undispatched(db, only.as_deref(), BATCH_LIMIT).await?;
+    if !only.is_empty() {
+        let ids =
+            serde_json::to_string(only).map_err(|e| ApiError::internal_cause("events", &e))?;
+        return dispatch_batch(env, db, Some(&ids)).await;
+    }
+    // Everything pending (a round's publication writes thousands): batch after batch,
+    // up to a bound that keeps one invocation within its query limit.
+    let mut total = 0;
+    for _ in 0..MAX_BATCHES {
+        let done = dispatch_batch(env, db, None).await?;
+        total += done;
+        if done < usize::try_from(BATCH_LIMIT).unwrap_or(0) {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Most batches one `dispatch` of everything pending runs (the rest next time).
+const MAX_BATCHES: usize = 25;
+
+async fn dispatch_batch(env: &Env, db: &D1Database, only: Option<&str>) -> Result<usize, ApiError> {
+    let events = store::undispatched(db, only, BATCH_LIMIT).await?;
     if events.is_empty() {
         return Ok(0);
     }
