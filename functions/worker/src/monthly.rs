@@ -50,6 +50,15 @@ pub async fn release_due(db: &D1Database, now: DateTime<Utc>) -> Result<usize, A
     Ok(made)
 }
 
+/// The region codes in use that `scope` holds, as JSON for a regional query.
+///
+/// # Errors
+///
+/// The database failed, or the stored scope is unreadable (logged).
+pub async fn codes_in_scope(db: &D1Database, scope: &str) -> Result<String, ApiError> {
+    scope_codes(scope, &ports::enterprise_region_codes(db).await?)
+}
+
 /// The region codes of a scope among those enterprises use, as JSON for the query.
 ///
 /// # Errors

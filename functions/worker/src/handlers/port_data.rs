@@ -313,7 +313,7 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn get_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
     let db = ctx.db()?;
-    let codes = scope_codes(&port.scope, &ports::enterprise_region_codes(&db).await?)?;
+    let codes = crate::monthly::codes_in_scope(&db, &port.scope).await?;
     let shift = format!("{BUSINESS_UTC_OFFSET_SECONDS:+} seconds");
     let rows = port_data::statistics(&db, &codes, &shift).await?;
     let mut by_status = BTreeMap::new();

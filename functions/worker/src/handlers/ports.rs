@@ -308,8 +308,7 @@ pub async fn get_demonstrations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Result<Reply, ApiError> {
-    let codes =
-        crate::monthly::scope_codes(&port.scope, &ports::enterprise_region_codes(db).await?)?;
+    let codes = crate::monthly::codes_in_scope(db, &port.scope).await?;
     let rows = ports::demonstrations(db, port.id, &ctx.stamp, &codes).await?;
     let covered = rows.iter().filter(|r| r.recorded_products > 0).count();
     let items: Vec<serde_json::Value> = rows
