@@ -98,7 +98,9 @@ impl From<PatentRow> for PatentOut {
     }
 }
 
-struct ValidPatent {
+/// A patent whose every field passed the rules, ready to store.
+#[derive(Debug)]
+pub struct ValidPatent {
     number: PatentNumber,
     kind: PatentKind,
     title: String,
@@ -122,7 +124,12 @@ fn parse_date(issues: &mut Issues, field: &str, text: &str) -> Option<NaiveDate>
     }
 }
 
-fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent, ApiError> {
+/// Checks every field of a patent as sent, naming each one at fault.
+///
+/// # Errors
+///
+/// 422 naming every field at fault: number, kind, title, dates, right held, status.
+pub fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent, ApiError> {
     let mut issues = Issues::default();
     let number = issues.take(
         "number",
