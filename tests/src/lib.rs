@@ -362,6 +362,17 @@ impl TestWorker {
         run_checked(&["pagefind", "--site", &site], &log)?;
         let log = logs_dir().join("build-form-client.log");
         run_checked(&["bash", "scripts/build-form-client", &site], &log)?;
+        self.restart()?;
+        Ok(summary)
+    }
+
+    /// Stops the worker and starts it again on the same local state, as an operator
+    /// restarting a machine would.
+    ///
+    /// # Errors
+    ///
+    /// The new worker did not start.
+    pub fn restart(&mut self) -> Result<()> {
         self.stop();
         let log = self.log.with_extension("restart.log");
         self.child = spawn_wrangler(
@@ -372,8 +383,30 @@ impl TestWorker {
             &log,
         )?;
         self.log = log;
-        self.wait_ready()?;
-        Ok(summary)
+        self.wait_ready()
+    }
+
+    /// Kills the workerd process serving this worker with SIGKILL, as a crash would:
+    /// nothing in it gets to finish. Its pid.
+    ///
+    /// # Errors
+    ///
+    /// No workerd process runs under this worker's wrangler.
+    pub fn kill_workerd(&self) -> Result<u32> {
+        let group = self.child.id().to_string();
+        let found = Command::new("pgrep")
+            .args(["-g", &group, "-x", "workerd"])
+            .output()
+            .context("run pgrep")?;
+        let pids = String::from_utf8_lossy(&found.stdout);
+        let pid = pids
+            .split_whitespace()
+            .next()
+            .context("no workerd process in the worker's process group")?
+            .to_owned();
+        let status = Command::new("kill").args(["-KILL", &pid]).status()?;
+        ensure!(status.success(), "kill -KILL {pid} failed");
+        Ok(pid.parse()?)
     }
 
     /// Where this worker's static site is.
@@ -495,6 +528,43 @@ impl TestWorker {
             ],
             &log,
         )
+    }
+
+    /// Runs a query against the worker's local D1 from outside (`wrangler d1 execute
+    /// --json`); its rows.
+    ///
+    /// # Errors
+    ///
+    /// The command failed or its output was not the expected JSON.
+    pub fn query_sql(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+        let state = self.state_dir.to_string_lossy().into_owned();
+        let output = project_command(&[
+            "wrangler",
+            "d1",
+            "execute",
+            "DB",
+            "--local",
+            "--persist-to",
+            &state,
+            "--json",
+            "--command",
+            sql,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .context("run wrangler d1 execute")?;
+        ensure!(
+            output.status.success(),
+            "wrangler d1 execute failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .with_context(|| format!("d1 output: {}", String::from_utf8_lossy(&output.stdout)))?;
+        answer[0]["results"]
+            .as_array()
+            .cloned()
+            .context("no results in the d1 output")
     }
 
     /// Makes the DNS stand-in answer `name` with `addresses` (what webhook endpoint
