@@ -11,6 +11,10 @@ pub const CASES: &[Case] = &[
         "errors::wrong_method_is_405_with_allow",
         wrong_method_is_405_with_allow,
     ),
+    (
+        "errors::unknown_query_parameter_is_named",
+        unknown_query_parameter_is_named,
+    ),
     ("errors::options_lists_methods", options_lists_methods),
     ("errors::empty_body_is_400", empty_body_is_400),
     (
@@ -57,6 +61,26 @@ fn unknown_path_is_404(worker: &TestWorker) -> Result<()> {
             .is_some_and(|c| c.contains("frame-ancestors 'none'")),
         "no CSP"
     );
+    Ok(())
+}
+
+fn unknown_query_parameter_is_named(worker: &TestWorker) -> Result<()> {
+    // A misspelt filter is refused rather than ignored (which would list everything).
+    let reply = worker.get("/api/v1/products?staus=identified")?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    ensure!(
+        error["fields"][0]["field"] == "staus"
+            && error["fields"][0]["code"] == "unknown_parameter"
+            && error["fields"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("status")),
+        "{error}"
+    );
+    let reply = worker.get("/api/v1/health?verbose=1")?;
+    assert_error(&reply, 422, "validation_failed")?;
+    // The documented ones pass.
+    let reply = worker.get("/api/v1/products?status=identified&limit=5")?;
+    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
     Ok(())
 }
 

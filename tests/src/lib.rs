@@ -197,6 +197,28 @@ pub const ADMIN_EMAIL: &str = "admin@registry.test";
 /// Its password.
 pub const ADMIN_PASSWORD: &str = "admin password for tests";
 
+/// Secrets the tests used or were given: passwords, session and CSRF tokens, API
+/// tokens, webhook secrets. None may ever appear in a worker's log
+/// ([`TestWorker::secrets_in_log`]).
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers a secret the tests used, to look for in the logs later.
+pub fn remember_secret(secret: &str) {
+    if secret.len() >= 8
+        && let Ok(mut secrets) = SECRETS.lock()
+        && !secrets.iter().any(|s| s == secret)
+    {
+        secrets.push(secret.to_owned());
+    }
+}
+
+/// A fresh client address (10.x.y.z) for a request that names none.
+fn client_address() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
 /// How to start a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOptions {
@@ -409,6 +431,38 @@ impl TestWorker {
         Ok(pid.parse()?)
     }
 
+    /// The remembered secrets ([`remember_secret`]) that appear in this worker's logs
+    /// (wrangler's and workerd's output, every start of it), and how many it checked.
+    ///
+    /// # Errors
+    ///
+    /// A log could not be read.
+    pub fn secrets_in_log(&self) -> Result<(Vec<String>, usize)> {
+        let name = self
+            .state_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut text = String::new();
+        for entry in fs::read_dir(logs_dir())?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&format!("{name}-")) && file.ends_with(".log") {
+                text.push_str(&fs::read_to_string(entry.path())?);
+            }
+        }
+        ensure!(
+            text.contains("/api/v1/"),
+            "the worker's log has no requests: wrong file?"
+        );
+        let secrets = SECRETS.lock().map(|s| s.clone()).unwrap_or_default();
+        let found = secrets
+            .iter()
+            .filter(|s| text.contains(s.as_str()))
+            .cloned()
+            .collect();
+        Ok((found, secrets.len()))
+    }
+
     /// Where this worker's static site is.
     #[must_use]
     pub fn site_dir(&self) -> &Path {
@@ -483,6 +537,15 @@ impl TestWorker {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
+        // Each request comes from a client address of its own, as different people's
+        // would, unless the test names one: the per-address rate limits then hold only
+        // in the tests about them.
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("cf-connecting-ip"))
+        {
+            builder = builder.header("cf-connecting-ip", client_address());
+        }
         let response = self.agent.run(builder.body(body)?)?;
         read_reply(response)
     }
@@ -493,7 +556,7 @@ impl TestWorker {
     ///
     /// Transport failures.
     pub fn get(&self, path: &str) -> Result<Reply> {
-        read_reply(self.agent.get(&self.url(path)).call()?)
+        self.request("GET", path, &[], Vec::new())
     }
 
     /// `POST path` with a JSON body.
@@ -763,6 +826,9 @@ impl TestWorker {
             .as_str()
             .context("no csrf_token")?
             .to_owned();
+        remember_secret(password);
+        remember_secret(cookie.split_once('=').map_or("", |(_, token)| token));
+        remember_secret(&csrf);
         Ok(Session {
             worker: self,
             cookie,

@@ -129,6 +129,7 @@ pub fn open_port<'w>(
         reply.body
     );
     let decided = reply.json()?;
+    crate::remember_secret(decided["token"].as_str().unwrap_or_default());
     Ok(Port {
         worker,
         token: decided["token"].as_str().context("token")?.to_owned(),

@@ -158,6 +158,9 @@ impl Receiver {
         status: u16,
         retry_after: Option<&str>,
     ) -> Result<()> {
+        for secret in secrets {
+            crate::remember_secret(secret);
+        }
         let config = serde_json::json!({
             "secrets": secrets,
             "fail_first": fail_first,

@@ -252,6 +252,9 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
         stamp: clock::stamp(now),
         params: matched.params,
     };
+    if let Err(err) = routes::check_query(lookup, matched.template, &ctx.query()) {
+        return error_response(&err);
+    }
     match dispatch(&ctx, matched.route).await {
         Ok(reply) => reply_response(reply),
         Err(err) => error_response(&err),
