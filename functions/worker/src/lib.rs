@@ -25,6 +25,7 @@ pub mod http;
 pub mod idempotency;
 pub mod monthly;
 pub mod pages;
+pub mod ratelimit;
 pub mod repo;
 pub mod round_work;
 pub mod routes;

@@ -188,6 +188,7 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     {
         return Ok(reply);
     }
+    crate::ratelimit::REGISTRATION.admit(ctx).await?;
 
     let password_hash = ppr_core::password::hash_password(&valid.password, &random_bytes()?)
         .map_err(|e| ApiError::internal_cause("hash password", &e))?;

@@ -130,6 +130,9 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             .await
             .map(mark_replayed);
     }
+    if principal.is_none() {
+        crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
+    }
     let round = round_param(ctx, &db).await?;
     let (stage, _) = stage_and_dates(&round)?;
     let year = i32::try_from(round.year).unwrap_or(i32::MIN);

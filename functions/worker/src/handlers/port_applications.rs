@@ -181,6 +181,7 @@ pub async fn create_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let account = issues.take("account_email", Email::parse(&input.account_email));
     issues.take("password", check_password_policy(&input.password));
     issues.finish()?;
+    crate::ratelimit::PORT_APPLICATION.admit(ctx).await?;
     let (Some(office), Some(scope), Some(account)) = (office, scope, account) else {
         return Err(ApiError::internal_cause(
             "port application",

@@ -92,16 +92,6 @@ impl From<&Principal> for UserOut {
     }
 }
 
-/// The client's address as Cloudflare reports it.
-fn client_address(ctx: &Ctx<'_>) -> String {
-    ctx.req
-        .headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 /// `POST /api/v1/sessions`: 201 with the user and CSRF token, and the session cookie.
 ///
 /// # Errors
@@ -118,7 +108,7 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     let db = ctx.db()?;
 
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", client_address(ctx));
+    let address_key = format!("address:{}", crate::ratelimit::client_address(ctx));
     let since = stamp(ctx.now - FAILURE_WINDOW);
     for row in sessions::failures(&db, [&account_key, &address_key], &since).await? {
         let limit = if row.key == account_key {

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod product_writes;
 pub mod products;
 pub mod public;
+pub mod rate_limits;
 pub mod round_entries;
 pub mod rounds;
 pub mod schema;
@@ -25,6 +26,9 @@ pub mod settings;
 pub mod verifications;
 pub mod webhook_endpoints;
 pub mod webhooks;
+
+#[cfg(test)]
+mod sql_check;
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;

@@ -339,7 +339,7 @@ pub fn start_task(
     db: &D1Database,
     year: i64,
     step: &str,
-    total_sql: &str,
+    total_sql: &'static str,
     now: &str,
 ) -> worker::Result<D1PreparedStatement> {
     statement(
