@@ -19,6 +19,7 @@ mod ports;
 mod public;
 mod registration;
 mod robustness;
+mod security;
 mod staff;
 mod support;
 mod validate;
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         registration::CASES,
         authz::CASES,
         robustness::CASES,
+        security::CASES,
         public::CASES,
         ports::CASES,
         webhooks::CASES,
@@ -64,7 +66,32 @@ fn main() -> ExitCode {
         trials.extend(support::trials(worker.as_ref(), group));
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    // After every test: no secret a test used or got reached the worker's log.
+    let leaked = worker.as_ref().map(|w| no_secret_in_the_log(w));
     // Stop the worker before exiting: `exit` would skip its Drop.
     drop(worker);
+    if leaked == Some(false) {
+        return ExitCode::FAILURE;
+    }
     conclusion.exit_code()
+}
+
+/// Greps the worker's log for every secret the tests used (passwords, session, CSRF
+/// and API tokens, webhook secrets); true when none is there.
+fn no_secret_in_the_log(worker: &TestWorker) -> bool {
+    let name = "security::no_secret_in_the_worker_log";
+    match worker.secrets_in_log() {
+        Ok((found, checked)) if found.is_empty() => {
+            println!("test {name} ({checked} secrets checked) ... ok");
+            true
+        }
+        Ok((found, _)) => {
+            println!("test {name} ... FAILED: in the log: {found:?}");
+            false
+        }
+        Err(err) => {
+            println!("test {name} ... FAILED: {err:#}");
+            false
+        }
+    }
 }

@@ -33,6 +33,7 @@ const PRODUCTS: usize = 60;
 struct Markers {
     values: Vec<String>,
     number: String,
+    uscc: String,
     email: String,
     patent: String,
 }
@@ -65,6 +66,7 @@ fn plant(worker: &TestWorker) -> Result<Markers> {
             "张三".to_owned(),
         ],
         number,
+        uscc: verified.enterprise.uscc.clone(),
         email: verified.enterprise.email.clone(),
         patent,
     })
@@ -132,6 +134,64 @@ fn scan(dir: &Path, markers: &Markers) -> Result<usize> {
     Ok(files)
 }
 
+/// Every public operation of the API (every `GET` the OpenAPI document lists without
+/// a security requirement), with its path filled from the marked product, scanned for
+/// the markers; plus the listings that find that product.
+fn scan_public_api(worker: &TestWorker, markers: &Markers, certificate: &str) -> Result<()> {
+    let doc = worker.get("/api/v1/openapi.json")?.json()?;
+    let year = this_year().to_string();
+    let mut paths = Vec::new();
+    for (template, item) in doc["paths"].as_object().context("paths")? {
+        let Some(get) = item.get("get") else {
+            continue;
+        };
+        if get
+            .get("security")
+            .is_some_and(|s| s.as_array().is_none_or(|s| !s.is_empty()))
+        {
+            continue;
+        }
+        paths.push(
+            template
+                .replace("/patents/{number}", &format!("/patents/{}", markers.patent))
+                .replace("{number}", &markers.number)
+                .replace("{uscc}", &markers.uscc)
+                .replace("{year}", &year)
+                .replace("{code}", certificate),
+        );
+    }
+    ensure!(paths.len() >= 12, "public operations: {paths:?}");
+    let query = |q: &str| q.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    paths.extend([
+        format!("/api/v1/products?q={}", query("苏州储能电池管理模组")),
+        "/api/v1/products?status=all&limit=100".to_owned(),
+        format!("/api/v1/rounds/{year}/list?limit=200"),
+        "/api/v1/export/products?limit=1000".to_owned(),
+    ]);
+    let mut showing = 0;
+    for path in &paths {
+        let reply = worker.get(path)?;
+        ensure!(
+            reply.status == 200,
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        showing += usize::from(reply.body.contains(&markers.number));
+        for marker in &markers.values {
+            ensure!(
+                !reply.body.contains(marker.as_str()),
+                "{marker} leaked in {path}"
+            );
+        }
+    }
+    ensure!(
+        showing >= 4,
+        "the marked product was in only {showing} answers"
+    );
+    Ok(())
+}
+
 fn run(worker: &mut TestWorker) -> Result<()> {
     let markers = plant(worker)?;
     let certificate = run_round(worker)?;
@@ -146,6 +206,7 @@ fn run(worker: &mut TestWorker) -> Result<()> {
     );
     let files = scan(worker.site_dir(), &markers)?;
     ensure!(files > PRODUCTS, "{files} files scanned");
+    scan_public_api(worker, &markers, &certificate)?;
 
     let artifacts = repo_root().join("target/test-artifacts/e2e");
     let fresh_uscc = ppr_tests::fixtures::uscc_in("320500");

@@ -1,0 +1,180 @@
+//! The claims of docs/SECURITY.md that no other module already holds: sessions cannot
+//! be fixed by an attacker, cookie-authenticated writes need the session's own CSRF
+//! token, and anonymous creations are rate-limited per client address.
+
+use anyhow::{Context, Result, ensure};
+use ppr_tests::TestWorker;
+use ppr_tests::fixtures::{PASSWORD, enterprise_body, unique, uscc};
+use ppr_tests::ports::application;
+use serde_json::json;
+
+use crate::support::{Case, assert_error};
+
+pub const CASES: &[Case] = &[
+    (
+        "security::a_session_cannot_be_fixed",
+        a_session_cannot_be_fixed,
+    ),
+    (
+        "security::writes_need_the_sessions_own_csrf_token",
+        writes_need_the_sessions_own_csrf_token,
+    ),
+    (
+        "security::anonymous_creations_are_rate_limited",
+        anonymous_creations_are_rate_limited,
+    ),
+];
+
+const COOKIE: &str = "__Host-ppr_session";
+
+fn a_session_cannot_be_fixed(worker: &TestWorker) -> Result<()> {
+    let enterprise = worker.register_enterprise()?;
+    // An attacker plants a session cookie of their choosing, then the victim signs in.
+    let planted = format!("{COOKIE}=attacker-chosen-session-value-0123456789");
+    let body = json!({"email": enterprise.email, "password": PASSWORD});
+    let reply = worker.request(
+        "POST",
+        "/api/v1/sessions",
+        &[
+            ("content-type", "application/json"),
+            ("cookie", planted.as_str()),
+        ],
+        serde_json::to_vec(&body)?,
+    )?;
+    ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
+    let set = reply.header("set-cookie").context("no cookie")?.to_owned();
+    let issued = set.split(';').next().unwrap_or_default().to_owned();
+    ensure!(
+        issued.starts_with(&format!("{COOKIE}=")) && issued != planted,
+        "the planted value was kept: {set}"
+    );
+    // The cookie is the browser's only: not readable by scripts, HTTPS only, not sent
+    // on cross-site subrequests, bound to this host.
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        ensure!(set.contains(attribute), "{attribute} missing: {set}");
+    }
+    ensure!(!set.contains("Domain="), "{set}");
+    // The token is not in the answer's body, only in the cookie.
+    let token = issued.split_once('=').map_or("", |(_, t)| t);
+    ensure!(token.len() >= 32 && !reply.body.contains(token));
+    // The planted value signs nobody in.
+    let current = |cookie: &str| {
+        worker.request(
+            "GET",
+            "/api/v1/sessions/current",
+            &[("cookie", cookie)],
+            Vec::new(),
+        )
+    };
+    assert_error(&current(&planted)?, 401, "unauthenticated")?;
+    ensure!(current(&issued)?.status == 200);
+    // Each sign-in makes a new session with a new CSRF token.
+    let first = worker.sign_in(&enterprise.email, PASSWORD)?;
+    let second = worker.sign_in(&enterprise.email, PASSWORD)?;
+    ensure!(first.cookie != second.cookie && first.cookie != issued);
+    ensure!(first.csrf != second.csrf);
+    // Signing out ends that session on the server, not just in the browser.
+    ensure!(first.delete("/api/v1/sessions/current")?.status == 204);
+    assert_error(&current(&first.cookie)?, 401, "unauthenticated")?;
+    ensure!(current(&second.cookie)?.status == 200);
+    Ok(())
+}
+
+fn writes_need_the_sessions_own_csrf_token(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let other = worker.sign_in(&verified.enterprise.email, PASSWORD)?;
+    let path = verified.path("/patents");
+    let body = serde_json::to_vec(&ppr_tests::registry::patent_body(
+        &ppr_tests::registry::patent_number(),
+    ))?;
+    let write = |csrf: Option<&str>| {
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("cookie", verified.session.cookie.as_str()),
+        ];
+        if let Some(token) = csrf {
+            headers.push(("x-csrf-token", token));
+        }
+        worker.request("POST", &path, &headers, body.clone())
+    };
+    // None, a wrong one, and another session's (of the same account) are refused, and
+    // nothing is written.
+    for csrf in [None, Some("not-the-token"), Some(other.csrf.as_str())] {
+        assert_error(&write(csrf)?, 403, "csrf_failed")?;
+    }
+    let listed = verified.session.get(&path)?.json()?;
+    ensure!(
+        listed["items"].as_array().is_some_and(Vec::is_empty),
+        "a refused write left something: {listed}"
+    );
+    // The session's own token passes; reads need none.
+    let reply = write(Some(verified.session.csrf.as_str()))?;
+    ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
+    ensure!(verified.session.get(&path)?.status == 200);
+    Ok(())
+}
+
+fn anonymous_creations_are_rate_limited(worker: &TestWorker) -> Result<()> {
+    let address = format!("198.51.100.{}", unique() % 250 + 1);
+    let from = |address: &str, path: &str, body: &serde_json::Value, key: Option<&str>| {
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("cf-connecting-ip", address),
+        ];
+        if let Some(key) = key {
+            headers.push(("idempotency-key", key));
+        }
+        worker.request("POST", path, &headers, serde_json::to_vec(body)?)
+    };
+    let limited = |reply: &ppr_tests::Reply| -> Result<()> {
+        assert_error(reply, 429, "too_many_attempts")?;
+        let retry: i64 = reply
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        ensure!((1..=3601).contains(&retry), "Retry-After {retry}");
+        Ok(())
+    };
+
+    // Port applications: 5 an hour from one address.
+    let path = "/api/v1/port-applications";
+    let first_key = format!("limit-{}", unique());
+    let first = application("460000");
+    ensure!(from(&address, path, &first, Some(&first_key))?.status == 201);
+    for scope in ["630000", "640000", "540000", "150000"] {
+        let reply = from(&address, path, &application(scope), None)?;
+        ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
+    }
+    limited(&from(&address, path, &application("220000"), None)?)?;
+    // A retry of an application already made is answered, not refused; another
+    // address is not limited.
+    let replay = from(&address, path, &first, Some(&first_key))?;
+    ensure!(replay.status == 201 && replay.header("idempotent-replayed") == Some("true"));
+    let elsewhere = format!("203.0.113.{}", unique() % 250 + 1);
+    ensure!(from(&elsewhere, path, &application("220000"), None)?.status == 201);
+
+    // Objections without an account: 10 an hour (here against a year with no round,
+    // which each attempt still counts).
+    let path = "/api/v1/rounds/1999/objections";
+    let objection = json!({
+        "registration_number": "PR2026-35-000001-1",
+        "reason": "该产品的专利已失效。",
+        "contact": {"name": "李四", "email": "li@example.test"},
+    });
+    for _ in 0..10 {
+        let reply = from(&address, path, &objection, None)?;
+        ensure!(reply.status == 404, "{} {}", reply.status, reply.body);
+    }
+    limited(&from(&address, path, &objection, None)?)?;
+
+    // Registrations: 20 an hour.
+    for _ in 0..20 {
+        let body = enterprise_body(&uscc());
+        let reply = from(&address, "/api/v1/enterprises", &body, None)?;
+        ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
+    }
+    let body = enterprise_body(&uscc());
+    limited(&from(&address, "/api/v1/enterprises", &body, None)?)?;
+    ensure!(from(&elsewhere, "/api/v1/enterprises", &body, None)?.status == 201);
+    Ok(())
+}
