@@ -61,9 +61,18 @@ fn main() -> Result<()> {
         let mut out = std::io::BufWriter::new(stdout.lock());
         return synthetic::write_sql(count, round, &mut out);
     }
+    if let [command, count] = args.as_slice()
+        && command == "identities"
+    {
+        let count: usize = count.parse().context("N must be a number of enterprises")?;
+        for (uscc, patents) in synthetic::identities(count, 3, "350100") {
+            println!("{uscc}\t{}", patents.join(","));
+        }
+        return Ok(());
+    }
     let [command, email, name] = args.as_slice() else {
         bail!(
-            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N [ROUND]"
+            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N [ROUND]\n       ppr-admin identities N   (USCC and 3 patent numbers per line, for benchmarks)"
         );
     };
     if command != "national-admin-sql" {

@@ -229,11 +229,49 @@ pub fn write_sql(products: usize, round: i32, out: &mut impl Write) -> Result<()
     Ok(())
 }
 
+/// Identities for enterprises a benchmark registers through the API: a valid USCC in
+/// `area` and `patents` valid invention application numbers each, from ranges
+/// [`write_sql`] never uses (organisation codes from 90,000,000, patent serials from
+/// 9,000,000), so they can be added to a registry it loaded.
+#[must_use]
+pub fn identities(count: usize, patents: usize, area: &str) -> Vec<(String, Vec<String>)> {
+    (0..count)
+        .map(|e| {
+            let org = format!("{:08}", 90_000_000 + e);
+            let org_check = org_code_check_char(&org).unwrap_or('0');
+            let first17 = format!("91{area}{org}{org_check}");
+            let check = uscc_check_char(&first17).unwrap_or('0');
+            let numbers = (0..patents)
+                .map(|k| {
+                    let digits = format!("20191{:07}", 9_000_000 + e * patents + k);
+                    format!("{digits}.{}", check_char(&digits))
+                })
+                .collect();
+            (format!("{first17}{check}"), numbers)
+        })
+        .collect()
+}
+
 const PRODUCT_HEAD: &str = "INSERT INTO products (id, registration_number, recorded_year, province, sequence, enterprise_id, region_code, name, model, field, description, first_marketed_on, manufacture_region, status, opt_in_year, recorded_at, updated_at)";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identities_are_valid() {
+        let made = identities(3, 2, "350100");
+        assert_eq!(made.len(), 3);
+        for (uscc, numbers) in made {
+            assert!(ppr_core::Uscc::parse(&uscc).is_ok(), "{uscc}");
+            for number in numbers {
+                assert!(
+                    ppr_core::PatentNumber::parse(&number, 2026).is_ok(),
+                    "{number}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn small_sets_are_deterministic_and_valid() {
