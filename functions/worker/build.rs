@@ -57,11 +57,19 @@ fn query_parameters(doc: &serde_json::Value) -> String {
             let Some(item) = item.as_object() else {
                 continue;
             };
+            // Parameters of the path item apply to each of its operations.
+            let common = item.get("parameters").and_then(|p| p.as_array());
             for (method, operation) in item {
+                if !["get", "put", "post", "delete", "patch", "head", "options"]
+                    .contains(&method.as_str())
+                {
+                    continue;
+                }
                 let mut names: Vec<String> = operation["parameters"]
                     .as_array()
                     .into_iter()
                     .flatten()
+                    .chain(common.into_iter().flatten())
                     .map(|p| match p["$ref"].as_str() {
                         Some(r) => &shared[r.rsplit('/').next().unwrap_or_default()],
                         None => p,

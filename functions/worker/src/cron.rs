@@ -7,7 +7,9 @@
 //!   progress (see [`crate::round_work`]);
 //! - makes the monthly releases that are due (see [`crate::monthly`]): on the first
 //!   run of a month on the business calendar, and any month a missed run left out;
-//! - sweeps the webhook outbox (see [`crate::webhooks`]).
+//! - sweeps the webhook outbox (see [`crate::webhooks`]);
+//! - forgets rate-limit counters whose window has ended (see [`crate::ratelimit`]), so
+//!   client addresses are kept no longer than their window.
 //!
 //! A product revoked once is not found again, a chunk message sent twice runs once, a
 //! month has one release; a run that stops half-way leaves the rest for the next run.
@@ -42,6 +44,7 @@ pub async fn run(env: &Env, scheduled_ms: f64) {
     let _ = round_work::resend_stalled(env, &db).await;
     let _ = monthly::release_due(&db, now).await;
     let _ = webhooks::sweep(env, &db, now).await;
+    let _ = crate::ratelimit::forget_ended(&db, now).await;
 }
 
 async fn revoke_due(db: &worker::D1Database, now: DateTime<Utc>) -> Result<usize, ApiError> {

@@ -2,8 +2,8 @@
 //! port applications and objections filed anonymously. Each is counted per client
 //! address (`CF-Connecting-IP`, which Cloudflare sets and a client cannot) in a fixed
 //! window; past the limit the answer is 429 `too_many_attempts` with `Retry-After`.
-//! Replays of an `Idempotency-Key` are answered before the count, so a client retrying
-//! one request is never refused. (Failed sign-ins have their own limit, per account
+//! Replays of an `Idempotency-Key` whose first request committed are answered before
+//! the count, so retrying a request that succeeded costs nothing. (Failed sign-ins have their own limit, per account
 //! and per address, in [`crate::handlers::sessions`].)
 
 use chrono::Duration;
@@ -45,15 +45,47 @@ pub const ANONYMOUS_OBJECTION: Limit = Limit {
     window: Duration::hours(1),
 };
 
-/// The client's address as Cloudflare reports it.
+/// The longest window of any limit: counters older than this are forgotten.
+const LONGEST_WINDOW: Duration = Duration::hours(1);
+
+/// The client's address as Cloudflare reports it, as the limits count it: an IPv4
+/// address whole, an IPv6 address by its /64 (one subscriber's network, which a client
+/// could otherwise walk through address by address).
 #[must_use]
 pub fn client_address(ctx: &Ctx<'_>) -> String {
-    ctx.req
-        .headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".to_owned())
+    let sent = ctx.req.headers().get("cf-connecting-ip").ok().flatten();
+    sent.as_deref()
+        .map_or_else(|| "unknown".to_owned(), address_bucket)
+}
+
+/// What a limit counts `address` as (see [`client_address`]).
+#[must_use]
+pub fn address_bucket(address: &str) -> String {
+    match address.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.trim().to_owned(),
+    }
+}
+
+/// Deletes the counters whose window ended before `now` (the scheduled job).
+///
+/// # Errors
+///
+/// The database failed (logged).
+pub async fn forget_ended(
+    db: &worker::D1Database,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    rate_limits::forget_before(db, &stamp(now - LONGEST_WINDOW))
+        .await
+        .map_err(|e| ApiError::internal_cause("forget rate limits", &e))
 }
 
 impl Limit {
@@ -78,5 +110,33 @@ impl Limit {
                 self.window.num_minutes()
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_counted_by_network_for_ipv6() {
+        assert_eq!(address_bucket("203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            address_bucket("2001:db8:1:2:aaaa::1"),
+            address_bucket("2001:db8:1:2:bbbb:cccc:dddd:eeee")
+        );
+        assert_eq!(address_bucket("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(
+            address_bucket("2001:db8:1:2::1"),
+            address_bucket("2001:db8:1:3::1")
+        );
+        assert_eq!(address_bucket("::ffff:198.51.100.1"), "198.51.100.1");
+        assert_eq!(address_bucket("not an address"), "not an address");
+    }
+
+    #[test]
+    fn every_limit_fits_the_longest_window() {
+        for limit in [REGISTRATION, PORT_APPLICATION, ANONYMOUS_OBJECTION] {
+            assert!(limit.window <= LONGEST_WINDOW, "{}", limit.action);
+        }
     }
 }

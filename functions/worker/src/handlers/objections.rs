@@ -130,14 +130,6 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             .await
             .map(mark_replayed);
     }
-    if principal.is_none() {
-        crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
-    }
-    let round = round_param(ctx, &db).await?;
-    let (stage, _) = stage_and_dates(&round)?;
-    let year = i32::try_from(round.year).unwrap_or(i32::MIN);
-    check_objection_window(year, stage, notice_of(&round), business_date(ctx.now))
-        .map_err(|e| ApiError::state_conflict("objections_closed", e.to_string()))?;
     let (reason, contact) =
         check_objection(&input.reason, input.contact.as_ref(), principal.is_some()).map_err(
             |problems| {
@@ -150,6 +142,16 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
                 )
             },
         )?;
+    // Counted once the objection itself is well formed, before anything is looked
+    // up: a typo costs nothing, probing for rounds or products does.
+    if principal.is_none() {
+        crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
+    }
+    let round = round_param(ctx, &db).await?;
+    let (stage, _) = stage_and_dates(&round)?;
+    let year = i32::try_from(round.year).unwrap_or(i32::MIN);
+    check_objection_window(year, stage, notice_of(&round), business_date(ctx.now))
+        .map_err(|e| ApiError::state_conflict("objections_closed", e.to_string()))?;
     let not_found = || {
         ApiError::missing(
             "product_not_found",

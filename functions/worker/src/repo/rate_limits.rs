@@ -14,6 +14,22 @@ pub struct Counted {
     pub window_start: String,
 }
 
+/// Deletes the counters whose window began at or before `since`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn forget_before(db: &D1Database, since: &str) -> worker::Result<()> {
+    statement(
+        db,
+        "DELETE FROM rate_limits WHERE window_start <= ?1",
+        &[Param::Text(since)],
+    )?
+    .run()
+    .await
+    .map(|_| ())
+}
+
 /// Counts one attempt for `key` at `now`, starting a new window if the current one
 /// began at or before `since`, in one statement (two requests at once both count).
 ///
