@@ -24,11 +24,28 @@ fn fixture() -> Snapshot {
         .expect("fixture")
 }
 
-fn build(name: &str) -> PathBuf {
+/// A site built in a temporary folder, removed when dropped.
+struct Built(PathBuf);
+
+impl Drop for Built {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Built {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn build(name: &str) -> Built {
     let out = std::env::temp_dir().join(format!("ppr-site-test-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     ppr_site::build(fixture(), &out, false).expect("build");
-    out
+    Built(out)
 }
 
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {

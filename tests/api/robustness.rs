@@ -102,26 +102,7 @@ fn no_confidential_marker_in_any_public_response(worker: &TestWorker) -> Result<
         "/api/v1/integrity-commitment".to_owned(),
         "/api/v1/export/products".to_owned(),
     ];
-    let mut seen_product = 0;
-    for path in &public_paths {
-        let reply = worker.get(path)?;
-        ensure!(
-            reply.status == 200,
-            "{path}: {} {}",
-            reply.status,
-            reply.body
-        );
-        if reply.body.contains(&number) {
-            seen_product += 1;
-        }
-        for marker in &markers {
-            ensure!(
-                !reply.body.contains(marker.as_str()),
-                "{marker} leaked in {path}: {}",
-                reply.body
-            );
-        }
-    }
+    let seen_product = worker.scan_public(&public_paths, &markers, &number)?;
     ensure!(
         seen_product >= 8,
         "the product was missing from public answers ({seen_product})"

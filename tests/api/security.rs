@@ -7,6 +7,7 @@ use ppr_tests::TestWorker;
 use ppr_tests::fixtures::{PASSWORD, enterprise_body, unique, uscc};
 use ppr_tests::ports::application;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::support::{Case, assert_error};
 
@@ -22,6 +23,10 @@ pub const CASES: &[Case] = &[
     (
         "security::anonymous_creations_are_rate_limited",
         anonymous_creations_are_rate_limited,
+    ),
+    (
+        "security::failed_sign_ins_are_limited_per_address",
+        failed_sign_ins_are_limited_per_address,
     ),
 ];
 
@@ -54,9 +59,21 @@ fn a_session_cannot_be_fixed(worker: &TestWorker) -> Result<()> {
         ensure!(set.contains(attribute), "{attribute} missing: {set}");
     }
     ensure!(!set.contains("Domain="), "{set}");
-    // The token is not in the answer's body, only in the cookie.
+    // The token is not in the answer's body, only in the cookie; D1 keeps only its
+    // SHA-256.
     let token = issued.split_once('=').map_or("", |(_, t)| t);
     ensure!(token.len() >= 32 && !reply.body.contains(token));
+    let hash: String = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let stored = worker.query_sql(&format!(
+        "SELECT token_hash FROM sessions WHERE token_hash = '{hash}' OR token_hash = '{token}'"
+    ))?;
+    ensure!(
+        stored.len() == 1 && stored[0]["token_hash"] == hash.as_str(),
+        "stored: {stored:?}"
+    );
     // The planted value signs nobody in.
     let current = |cookie: &str| {
         worker.request(
@@ -161,6 +178,13 @@ fn anonymous_creations_are_rate_limited(worker: &TestWorker) -> Result<()> {
         "reason": "该产品的专利已失效。",
         "contact": {"name": "李四", "email": "li@example.test"},
     });
+    // A malformed one (no contact) is refused and costs nothing.
+    let mut anonymous = objection.clone();
+    anonymous["contact"] = serde_json::Value::Null;
+    for _ in 0..3 {
+        let reply = from(&address, path, &anonymous, None)?;
+        assert_error(&reply, 422, "validation_failed")?;
+    }
     for _ in 0..10 {
         let reply = from(&address, path, &objection, None)?;
         ensure!(reply.status == 404, "{} {}", reply.status, reply.body);
@@ -176,5 +200,40 @@ fn anonymous_creations_are_rate_limited(worker: &TestWorker) -> Result<()> {
     let body = enterprise_body(&uscc());
     limited(&from(&address, "/api/v1/enterprises", &body, None)?)?;
     ensure!(from(&elsewhere, "/api/v1/enterprises", &body, None)?.status == 201);
+    Ok(())
+}
+
+fn failed_sign_ins_are_limited_per_address(worker: &TestWorker) -> Result<()> {
+    // 20 failures from one address, each for another account (so no account limit
+    // is reached), lock the address for every account, the right password included.
+    let address = format!("192.0.2.{}", unique() % 250 + 1);
+    let enterprise = worker.register_enterprise()?;
+    let attempt = |email: &str, password: &str| {
+        let body = json!({"email": email, "password": password});
+        worker.request(
+            "POST",
+            "/api/v1/sessions",
+            &[
+                ("content-type", "application/json"),
+                ("cf-connecting-ip", address.as_str()),
+            ],
+            serde_json::to_vec(&body)?,
+        )
+    };
+    for i in 0..20 {
+        let email = format!("nobody{i}-{}@enterprise.test", unique());
+        assert_error(
+            &attempt(&email, "wrong password!")?,
+            401,
+            "invalid_credentials",
+        )?;
+    }
+    assert_error(
+        &attempt(&enterprise.email, PASSWORD)?,
+        429,
+        "too_many_attempts",
+    )?;
+    // From elsewhere, the account signs in.
+    worker.sign_in(&enterprise.email, PASSWORD)?;
     Ok(())
 }

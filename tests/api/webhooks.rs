@@ -120,8 +120,10 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     ensure!(secret.starts_with("whsec_"), "{secret}");
     let listed = port.get("/api/v1/port/webhooks")?;
     ensure!(!listed.body.contains(&secret), "the secret is shown once");
-    // Each delivery fails twice (503 with Retry-After: 1) before it succeeds.
-    receiver.configure("yunnan", std::slice::from_ref(&secret), 2, 503, Some("1"))?;
+    // Each delivery fails once (503 with Retry-After: 1) before it succeeds. (Once,
+    // not more: with the receiver down meanwhile, the six attempts of the tests'
+    // schedule must cover a down window stretched by a busy machine.)
+    receiver.configure("yunnan", std::slice::from_ref(&secret), 1, 503, Some("1"))?;
 
     // State changes in Jiangsu (and one outside it, which must not arrive).
     let kunming = worker.verified_enterprise_in("530102")?;
@@ -182,7 +184,7 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
             .json()?;
         let attempts = detail["attempts_log"].as_array().context("attempts")?;
         ensure!(
-            attempts.len() == seen.len() && attempts.len() >= 3,
+            attempts.len() == seen.len() && attempts.len() >= 2,
             "{id}: {} attempts logged, {} seen: {detail}",
             attempts.len(),
             seen.len()
@@ -255,6 +257,34 @@ fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
     wait_deliveries(&port, endpoint, |list| {
         list.iter().all(|d| d["state"] == "delivered")
     })?;
+
+    // A redirect is a failed attempt and is never followed: the signed payload does not
+    // reach the address it points to, however the URL checks would judge it.
+    receiver.configure_redirect("yunnan", &new_secret, &receiver.url("trap"))?;
+    let sent = port.endpoint_action(endpoint, "test")?;
+    let event = sent.json()?["event_id"]
+        .as_str()
+        .context("event")?
+        .to_owned();
+    let log = receiver.wait_for(Duration::from_secs(30), |log| {
+        log.iter()
+            .filter(|r| r.webhook_id.as_deref() == Some(&event) && r.status == Some(307))
+            .count()
+            >= 2
+    })?;
+    ensure!(
+        !log.iter().any(|r| r.endpoint == "trap"),
+        "a redirect was followed"
+    );
+    receiver.configure("yunnan", std::slice::from_ref(&new_secret), 0, 503, None)?;
+    wait_deliveries(&port, endpoint, |list| {
+        list.iter()
+            .any(|d| d["event_id"] == event.as_str() && d["state"] == "delivered")
+    })?;
+    ensure!(
+        !receiver.log()?.iter().any(|r| r.endpoint == "trap"),
+        "a redirect was followed"
+    );
 
     // Every attempt fails: exhausted after the schedule, then redelivered.
     receiver.configure(

@@ -93,6 +93,9 @@ fn every_operation_as_every_role() -> Result<()> {
     let number = worker.recorded_product(&a, "契约测试产品")?;
     let year = (ppr_tests::registry::this_year() - 1).to_string();
     let port = open_port(&worker, "350000", None)?;
+    // The port admin's run gets a port of its own, so that its generated token
+    // revocations cannot reach the token the port-token run uses.
+    let admin_port = open_port(&worker, "330000", None)?;
 
     let roles = [
         Role {
@@ -114,7 +117,7 @@ fn every_operation_as_every_role() -> Result<()> {
         },
         Role::session(
             "regional admin",
-            &worker.sign_in(&port.email, ppr_tests::fixtures::PASSWORD)?,
+            &worker.sign_in(&admin_port.email, ppr_tests::fixtures::PASSWORD)?,
         ),
         Role {
             coverage: true,
@@ -160,6 +163,8 @@ fn every_operation_as_every_role() -> Result<()> {
         if let Some(csrf) = &role.csrf {
             command.args(["--header", &format!("x-csrf-token: {csrf}")]);
         }
+        // Each role is a client of its own for the per-address rate limits.
+        command.args(["--header", &format!("cf-connecting-ip: 10.250.0.{}", i + 1)]);
         let child = command
             .spawn()
             .context("run schemathesis (.venv/bin/st; scripts/setup installs it)")?;

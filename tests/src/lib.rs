@@ -212,6 +212,24 @@ pub fn remember_secret(secret: &str) {
     }
 }
 
+/// `wrangler d1 execute` of `sql` on the local D1 in `state`, its rows as JSON if `json`.
+fn d1_execute<'a>(state: &'a str, sql: &'a str, json: bool) -> Vec<&'a str> {
+    let mut args = vec![
+        "wrangler",
+        "d1",
+        "execute",
+        "DB",
+        "--local",
+        "--persist-to",
+        state,
+    ];
+    if json {
+        args.push("--json");
+    }
+    args.extend(["--command", sql]);
+    args
+}
+
 /// A fresh client address (10.x.y.z) for a request that names none.
 fn client_address() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(1);
@@ -463,6 +481,35 @@ impl TestWorker {
         Ok((found, secrets.len()))
     }
 
+    /// GETs every one of `paths` (each must answer 200) and fails if any answer holds
+    /// one of `markers`: the confidentiality scan of public answers. Answers how many
+    /// answers hold `shown` (the marked product's number, say).
+    ///
+    /// # Errors
+    ///
+    /// A path did not answer 200, or a marker was in an answer.
+    pub fn scan_public(&self, paths: &[String], markers: &[String], shown: &str) -> Result<usize> {
+        let mut showing = 0;
+        for path in paths {
+            let reply = self.get(path)?;
+            ensure!(
+                reply.status == 200,
+                "{path}: {} {}",
+                reply.status,
+                reply.body
+            );
+            showing += usize::from(reply.body.contains(shown));
+            for marker in markers {
+                ensure!(
+                    !reply.body.contains(marker.as_str()),
+                    "{marker} leaked in {path}: {}",
+                    reply.body
+                );
+            }
+        }
+        Ok(showing)
+    }
+
     /// Where this worker's static site is.
     #[must_use]
     pub fn site_dir(&self) -> &Path {
@@ -577,20 +624,7 @@ impl TestWorker {
     pub fn execute_sql(&self, sql: &str) -> Result<()> {
         let state = self.state_dir.to_string_lossy().into_owned();
         let log = logs_dir().join("execute-sql.log");
-        run_checked(
-            &[
-                "wrangler",
-                "d1",
-                "execute",
-                "DB",
-                "--local",
-                "--persist-to",
-                &state,
-                "--command",
-                sql,
-            ],
-            &log,
-        )
+        run_checked(&d1_execute(&state, sql, false), &log)
     }
 
     /// Runs a query against the worker's local D1 from outside (`wrangler d1 execute
@@ -601,21 +635,10 @@ impl TestWorker {
     /// The command failed or its output was not the expected JSON.
     pub fn query_sql(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
         let state = self.state_dir.to_string_lossy().into_owned();
-        let output = project_command(&[
-            "wrangler",
-            "d1",
-            "execute",
-            "DB",
-            "--local",
-            "--persist-to",
-            &state,
-            "--json",
-            "--command",
-            sql,
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .context("run wrangler d1 execute")?;
+        let output = project_command(&d1_execute(&state, sql, true))
+            .stdin(Stdio::null())
+            .output()
+            .context("run wrangler d1 execute")?;
         ensure!(
             output.status.success(),
             "wrangler d1 execute failed: {}{}",

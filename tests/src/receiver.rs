@@ -167,10 +167,31 @@ impl Receiver {
             "status": status,
             "retry_after": retry_after,
         });
+        self.put_endpoint(name, &config)
+    }
+
+    /// Sets endpoint `name` to answer every delivery with a redirect (307) to
+    /// `location`. Counting starts afresh.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures or a refused configuration.
+    pub fn configure_redirect(&self, name: &str, secret: &str, location: &str) -> Result<()> {
+        crate::remember_secret(secret);
+        let config = serde_json::json!({
+            "secrets": [secret],
+            "fail_first": 1_000,
+            "status": 307,
+            "location": location,
+        });
+        self.put_endpoint(name, &config)
+    }
+
+    fn put_endpoint(&self, name: &str, config: &serde_json::Value) -> Result<()> {
         let response = self
             .agent
             .put(format!("{}/control/endpoints/{name}", self.base))
-            .send_json(&config)?;
+            .send_json(config)?;
         expect_no_content(response, "configure the endpoint")
     }
 

@@ -6,7 +6,8 @@ ours. The tests drive it over HTTP (tests/src/receiver.rs):
 
   POST   /hooks/<name>             a delivery to endpoint <name>
   PUT    /control/endpoints/<name> {"secrets": [...], "fail_first": 0, "status": 503,
-                                    "retry_after": null}; all but secrets optional
+                                    "retry_after": null, "location": null}; all but
+                                    secrets optional (location: a redirect's target)
   PUT    /control/down             {"down": true|false}: while down, every delivery's
                                    connection is closed without an answer
   GET    /control/log              every delivery received, oldest first
@@ -149,6 +150,8 @@ class Handler(BaseHTTPRequestHandler):
                     record["status"] = endpoint["status"]
                     if endpoint["retry_after"] is not None:
                         extra.append(("retry-after", str(endpoint["retry_after"])))
+                    if endpoint["location"] is not None:
+                        extra.append(("location", str(endpoint["location"])))
                 else:
                     record["status"] = 204 if record["verified"] else 400
             STATE.log.append(record)
@@ -185,6 +188,7 @@ class Handler(BaseHTTPRequestHandler):
                 "fail_first": int(config.get("fail_first") or 0),
                 "status": int(config.get("status") or 503),
                 "retry_after": config.get("retry_after"),
+                "location": config.get("location"),
             }
             with STATE.lock:
                 STATE.endpoints[name] = endpoint
