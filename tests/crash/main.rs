@@ -178,21 +178,7 @@ fn sigkill_mid_stream() -> Result<()> {
         })
         .take(3)
     {
-        let reply = login.send(
-            &worker,
-            "POST",
-            "/filings",
-            &[("idempotency-key", key)],
-            body,
-        )?;
-        ensure!(
-            reply.status == 201
-                && reply.header("idempotent-replayed") == Some("true")
-                && reply.json()?["id"].as_i64() == Some(id),
-            "the retry of committed filing {id}: {} {}",
-            reply.status,
-            reply.body
-        );
+        retry_creation(&worker, &login, key, body, Some(id))?;
     }
 
     let after = stored(&worker, &uscc)?;
@@ -464,6 +450,39 @@ fn acknowledged_are_there(sent: &[Sent], filings: &BTreeMap<i64, Stored>) -> Res
     Ok(())
 }
 
+/// Sends creation `body` again with its `key`: it must answer 201, and when the first
+/// one had committed (`committed`), with that filing, marked as a replay.
+fn retry_creation(
+    worker: &TestWorker,
+    login: &Login,
+    key: &str,
+    body: &Value,
+    committed: Option<i64>,
+) -> Result<()> {
+    let reply = login.send(
+        worker,
+        "POST",
+        "/filings",
+        &[("idempotency-key", key)],
+        body,
+    )?;
+    ensure!(
+        reply.status == 201,
+        "retried creation: {} {}",
+        reply.status,
+        reply.body
+    );
+    if let Some(id) = committed {
+        ensure!(
+            reply.json()?["id"].as_i64() == Some(id)
+                && reply.header("idempotent-replayed") == Some("true"),
+            "the retry of committed filing {id} made another one: {}",
+            reply.body
+        );
+    }
+    Ok(())
+}
+
 /// Retries every unanswered request as a client would, and checks each completes.
 fn retry_unanswered(
     worker: &TestWorker,
@@ -481,27 +500,7 @@ fn retry_unanswered(
                     .find(|(_, f)| f.name == name)
                     .map(|(id, _)| *id);
                 committed += usize::from(existing.is_some());
-                let reply = login.send(
-                    worker,
-                    "POST",
-                    "/filings",
-                    &[("idempotency-key", key)],
-                    body,
-                )?;
-                ensure!(
-                    reply.status == 201,
-                    "retried creation: {} {}",
-                    reply.status,
-                    reply.body
-                );
-                let id = reply.json()?["id"].as_i64();
-                if let Some(existing) = existing {
-                    ensure!(
-                        id == Some(existing) && reply.header("idempotent-replayed") == Some("true"),
-                        "the retry of a committed creation made another filing: {}",
-                        reply.body
-                    );
-                }
+                retry_creation(worker, login, key, body, existing)?;
             }
             Sent::Edit { id, body, .. } => {
                 let reply = login.send(worker, "PUT", &format!("/filings/{id}"), &[], body)?;
