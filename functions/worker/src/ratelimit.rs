@@ -6,6 +6,8 @@
 //! the count, so retrying a request that succeeded costs nothing. (Failed sign-ins have their own limit, per account
 //! and per address, in [`crate::handlers::sessions`].)
 
+use std::net::IpAddr;
+
 use chrono::Duration;
 
 use crate::app::Ctx;
@@ -61,15 +63,13 @@ pub fn client_address(ctx: &Ctx<'_>) -> String {
 /// What a limit counts `address` as (see [`client_address`]).
 #[must_use]
 pub fn address_bucket(address: &str) -> String {
-    match address.trim().parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+    // An IPv4-mapped IPv6 address counts as the IPv4 address it carries.
+    match address.trim().parse::<IpAddr>().map(|a| a.to_canonical()) {
+        Ok(IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Ok(std::net::IpAddr::V6(v6)) => v6
-            .to_ipv4_mapped()
-            .map_or_else(String::new, |v4| v4.to_string()),
-        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
         Err(_) => address.trim().to_owned(),
     }
 }
