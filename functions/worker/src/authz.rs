@@ -13,8 +13,8 @@
 
 use ppr_core::{RegionCode, Role, Uscc};
 
-use crate::app::Ctx;
 use crate::auth::{self, Principal};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::repo::accounts::{self, EnterpriseRow};
 use crate::repo::ports;
@@ -83,7 +83,7 @@ pub async fn log_regional_read(
     };
     let ids =
         serde_json::to_string(usccs).map_err(|e| ApiError::internal_cause("access log ids", &e))?;
-    ports::log_reads(&ctx.db()?, &reader, &ids, what, &ctx.stamp)?
+    ports::log_reads(ctx.db(), &reader, &ids, what, &ctx.stamp)?
         .run()
         .await
         .map_err(|e| ApiError::internal_cause("access log", &e))?;
@@ -104,7 +104,7 @@ pub async fn enterprise_by_param(ctx: &Ctx<'_>) -> Result<EnterpriseRow, ApiErro
         )
     };
     let uscc = Uscc::parse(&raw).map_err(|_| not_found())?;
-    accounts::enterprise_by_uscc(&ctx.db()?, uscc.as_str())
+    accounts::enterprise_by_uscc(ctx.db(), uscc.as_str())
         .await?
         .ok_or_else(not_found)
 }

@@ -2,12 +2,9 @@
 //! milliseconds (`2026-11-26T08:00:00.000Z`), which sorts as it reads.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use worker::{Env, Request};
+use worker::Request;
 
-/// The variable that lets a request set the business clock: `allow` in local
-/// development and in the tests (`wrangler dev --var PPR_DEV_CLOCK:allow`), so a test
-/// can step past a deadline or a public notice. Never set it in a deployment.
-pub const DEV_CLOCK_VAR: &str = "PPR_DEV_CLOCK";
+use crate::config::Config;
 
 /// The header that carries the instant (RFC 3339) a request runs at, when allowed.
 pub const DEV_CLOCK_HEADER: &str = "x-ppr-now";
@@ -15,11 +12,8 @@ pub const DEV_CLOCK_HEADER: &str = "x-ppr-now";
 /// The business clock of a request: now, or the instant of its `x-ppr-now` header
 /// when the dev clock is allowed. Sessions always use the real clock.
 #[must_use]
-pub fn request_now(req: &Request, env: &Env) -> DateTime<Utc> {
-    let allowed = env
-        .var(DEV_CLOCK_VAR)
-        .is_ok_and(|v| v.to_string() == "allow");
-    if allowed
+pub fn request_now(req: &Request, config: &Config) -> DateTime<Utc> {
+    if config.dev_clock
         && let Some(at) = req
             .headers()
             .get(DEV_CLOCK_HEADER)

@@ -15,13 +15,13 @@
 //! month has one release; a run that stops half-way leaves the rest for the next run.
 
 use chrono::{DateTime, Utc};
-use worker::Env;
 
 use crate::clock;
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::handlers::products::revoke_prompted;
 use crate::repo::audit::Actor;
-use crate::repo::{DB_BINDING, products};
+use crate::repo::products;
+use crate::services::revocation::revoke_prompted;
 use crate::{monthly, round_work, webhooks};
 
 /// Most products revoked per run: each is one small batch, well inside the CPU and
@@ -31,41 +31,33 @@ const MAX_PER_RUN: i64 = 200;
 /// Runs the jobs at the trigger's scheduled time (milliseconds since the epoch):
 /// the instant the cron fired, so a run that starts late still releases the month
 /// it was meant for.
-pub async fn run(env: &Env, scheduled_ms: f64) {
+pub async fn run(config: &Config, scheduled_ms: f64) {
     #[expect(clippy::cast_possible_truncation, reason = "milliseconds fit i64")]
     let now =
         DateTime::<Utc>::from_timestamp_millis(scheduled_ms as i64).unwrap_or_else(clock::now);
-    let Ok(db) = env.d1(DB_BINDING) else {
-        let _ = ApiError::internal_cause("D1 binding", &"missing in the scheduled job");
-        return;
-    };
+    let db = &config.db;
     // `internal_cause` has logged the causes already.
-    let _ = revoke_due(&db, now).await;
-    let _ = round_work::resend_stalled(env, &db).await;
-    let _ = monthly::release_due(&db, now).await;
-    let _ = webhooks::sweep(env, &db, now).await;
-    let _ = crate::ratelimit::forget_ended(&db, now).await;
+    let _ = revoke_due(config, now).await;
+    let _ = round_work::resend_stalled(config).await;
+    let _ = monthly::release_due(db, now).await;
+    let _ = webhooks::sweep(config, db, now).await;
+    let _ = crate::ratelimit::forget_ended(db, now).await;
 }
 
-async fn revoke_due(db: &worker::D1Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+async fn revoke_due(config: &Config, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let now = clock::stamp(now);
-    let due = products::due_revocations(db, &now, MAX_PER_RUN).await?;
+    let due = products::due_revocations(&config.db, &now, MAX_PER_RUN).await?;
     let mut revoked = 0;
     for product in &due {
-        let actor = Actor {
-            user_id: None,
-            role: "system",
-        };
         match revoke_prompted(
-            db,
+            config,
             product,
-            actor,
+            Actor::SYSTEM,
             "prompted revocation deadline passed",
             &now,
         )
         .await
         {
-            // The sweep at the end of the run dispatches the event.
             Ok(_) => revoked += 1,
             Err(err) if err.status == 409 => {}
             Err(err) => return Err(err),

@@ -224,6 +224,20 @@ impl ApiError {
         }
     }
 
+    /// 503: the Worker's environment lacks a binding or has a malformed variable (a
+    /// deployment error). Logs what, once; the answer says nothing internal.
+    pub fn misconfigured(cause: &dyn std::fmt::Display) -> Self {
+        log_error("configuration", cause);
+        Self {
+            cause: Some(format!("configuration: {cause}")),
+            ..Self::new(
+                503,
+                "unavailable",
+                "the service is not available right now; it has been logged, please retry later",
+            )
+        }
+    }
+
     /// What went wrong, for staff: the cause of a 500, else the message.
     #[must_use]
     pub fn detail(&self) -> &str {

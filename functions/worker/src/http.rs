@@ -160,3 +160,32 @@ pub fn options_response(allow: &str) -> worker::Result<Response> {
     headers.set("access-control-max-age", "86400")?;
     Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
+
+/// The security headers of a page (as `site/static/_headers` gives static files).
+const PAGE_HEADERS: [(&str, &str); 6] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("cache-control", "no-store"),
+];
+
+/// The security headers of a page the Worker answers.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build headers.
+pub fn page_headers() -> worker::Result<Headers> {
+    let headers = Headers::new();
+    for (name, value) in PAGE_HEADERS {
+        headers.set(name, value)?;
+    }
+    Ok(headers)
+}

@@ -18,23 +18,33 @@ pub mod auth;
 pub mod authz;
 pub mod body;
 pub mod clock;
+pub mod config;
 pub mod cron;
+pub mod ctx;
 pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
 pub mod monthly;
+pub mod operation;
 pub mod pages;
+pub mod queues;
 pub mod ratelimit;
 pub mod repo;
 pub mod round_work;
 pub mod routes;
+pub mod services;
 pub mod validation;
+pub mod views;
 pub mod webhooks;
+pub mod write;
 
 use worker::{
     Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
 };
+
+use crate::config::Config;
+use crate::error::ApiError;
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
 #[event(fetch)]
@@ -45,21 +55,31 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 /// The scheduled entry point (the cron trigger in `wrangler.toml`): see [`cron`].
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    cron::run(&env, event.schedule()).await;
+    match Config::from_env(&env) {
+        Ok(config) => cron::run(&config, event.schedule()).await,
+        Err(err) => {
+            let _ = ApiError::misconfigured(&err);
+        }
+    }
 }
 
 /// The queue entry point: webhook deliveries ([`webhooks`]) or one chunk of an
-/// identification round's work ([`round_work`]), told apart by the queue's name.
+/// identification round's work ([`round_work`]), told apart by the queue's name. A
+/// misconfigured Worker fails the batch, so the queue delivers it again later.
 #[event(queue)]
 async fn queue(
     batch: MessageBatch<serde_json::Value>,
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
-    if batch.queue() == webhooks::QUEUE_NAME {
-        webhooks::consume(batch, &env).await;
+    let config = Config::from_env(&env).map_err(|err| {
+        let _ = ApiError::misconfigured(&err);
+        worker::Error::RustError(err.to_string())
+    })?;
+    if batch.queue() == queues::WEBHOOKS_QUEUE {
+        webhooks::consume(batch, &config).await;
     } else {
-        round_work::consume(batch, &env).await;
+        round_work::consume(batch, &config).await;
     }
     Ok(())
 }

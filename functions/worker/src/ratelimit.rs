@@ -10,8 +10,8 @@ use std::net::IpAddr;
 
 use chrono::Duration;
 
-use crate::app::Ctx;
 use crate::clock::{parse_stamp, stamp};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::repo::rate_limits;
 
@@ -97,7 +97,7 @@ impl Limit {
     pub async fn admit(&self, ctx: &Ctx<'_>) -> Result<(), ApiError> {
         let key = format!("{}:{}", self.action, client_address(ctx));
         let since = stamp(ctx.now - self.window);
-        let counted = rate_limits::hit(&ctx.db()?, &key, &ctx.stamp, &since).await?;
+        let counted = rate_limits::hit(ctx.db(), &key, &ctx.stamp, &since).await?;
         let Some(counted) = counted.filter(|c| c.hits > self.max) else {
             return Ok(());
         };

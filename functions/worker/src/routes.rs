@@ -1,649 +1,121 @@
-//! The route table: every operation the API offers, and the pure matching of a method
-//! and path against it. `openapi.json` must describe exactly these routes; a unit test
-//! below and an integration test over HTTP hold the two together.
+//! The route table: the union of every resource's declared operations
+//! ([`crate::operation`]), and the pure matching of a method and path against it.
+//! The OpenAPI document must describe exactly these operations; the unit tests below
+//! and an integration test over HTTP hold the two together.
 
 use crate::error::ApiError;
+use crate::handlers::{
+    documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
+    patents, port_applications, port_data, ports, products, public, review, round_stages, rounds,
+    sessions, settings, staff, transactions, validate, verifications, webhook_deliveries,
+    webhook_endpoints,
+};
+use crate::operation::Operation;
 
-/// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// `GET /api/v1/health`.
-    Health,
-    /// `POST /api/v1/validate`.
-    Validate,
-    /// `GET /api/v1/openapi.json`.
-    OpenApi,
-    /// `POST /api/v1/enterprises`.
-    CreateEnterprise,
-    /// `POST /api/v1/sessions`.
-    CreateSession,
-    /// `GET /api/v1/sessions/current`.
-    GetSession,
-    /// `DELETE /api/v1/sessions/current`.
-    DeleteSession,
-    /// `POST /api/v1/staff`.
-    CreateStaff,
-    /// `GET /api/v1/integrity-commitment`.
-    GetCommitment,
-    /// `GET /api/v1/enterprises/{uscc}`.
-    GetEnterprise,
-    /// `GET /api/v1/enterprises/{uscc}/verifications`.
-    ListVerifications,
-    /// `POST /api/v1/enterprises/{uscc}/verifications`.
-    CreateVerification,
-    /// `POST /api/v1/verifications/{id}/decision`.
-    DecideVerification,
-    /// `GET /api/v1/enterprises/{uscc}/documents`.
-    ListDocuments,
-    /// `POST /api/v1/enterprises/{uscc}/documents`.
-    UploadDocument,
-    /// `GET /api/v1/enterprises/{uscc}/documents/{id}`.
-    GetDocument,
-    /// `GET /api/v1/enterprises/{uscc}/patents`.
-    ListPatents,
-    /// `POST /api/v1/enterprises/{uscc}/patents`.
-    CreatePatent,
-    /// `PUT /api/v1/enterprises/{uscc}/patents/{id}`.
-    UpdatePatent,
-    /// `POST /api/v1/patent-status-imports`.
-    ImportPatentStatuses,
-    /// `GET /api/v1/enterprises/{uscc}/filings`.
-    ListFilings,
-    /// `POST /api/v1/enterprises/{uscc}/filings`.
-    CreateFiling,
-    /// `GET /api/v1/enterprises/{uscc}/filings/{id}`.
-    GetFiling,
-    /// `PUT /api/v1/enterprises/{uscc}/filings/{id}`.
-    UpdateFiling,
-    /// `POST /api/v1/enterprises/{uscc}/filings/{id}/submit`.
-    SubmitFiling,
-    /// `POST /api/v1/filings/{id}/decision`.
-    DecideFiling,
-    /// `GET /api/v1/review-queue`.
-    GetReviewQueue,
-    /// `GET /api/v1/enterprises/{uscc}/products`.
-    ListOwnProducts,
-    /// `GET /api/v1/enterprises/{uscc}/products/{number}`.
-    GetOwnProduct,
-    /// `PUT /api/v1/enterprises/{uscc}/products/{number}/years/{year}`.
-    PutAnnualUpdate,
-    /// `PUT /api/v1/enterprises/{uscc}/products/{number}/opt-in`.
-    PutOptIn,
-    /// `POST /api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation`.
-    ConfirmRevocation,
-    /// `GET /api/v1/enterprises/{uscc}/transactions`.
-    ListTransactions,
-    /// `GET /api/v1/transactions`.
-    ListAllTransactions,
-    /// `GET /api/v1/products`.
-    ListProducts,
-    /// `GET /api/v1/products/{number}`.
-    GetProduct,
-    /// `GET /api/v1/patents/{number}/products`.
-    GetPatentProducts,
-    /// `GET /api/v1/settings`.
-    ListSettings,
-    /// `PUT /api/v1/settings/{key}`.
-    PutSetting,
-    /// `GET /api/v1/methodologies`.
-    ListMethodologies,
-    /// `POST /api/v1/methodologies`.
-    CreateMethodology,
-    /// `GET /api/v1/rounds`.
-    ListRounds,
-    /// `POST /api/v1/rounds`.
-    CreateRound,
-    /// `GET /api/v1/rounds/{year}`.
-    GetRound,
-    /// `PUT /api/v1/rounds/{year}`.
-    UpdateRound,
-    /// `POST /api/v1/rounds/{year}/advance`.
-    AdvanceRound,
-    /// `POST /api/v1/rounds/{year}/rerun`.
-    RerunRound,
-    /// `POST /api/v1/rounds/{year}/resume`.
-    ResumeRound,
-    /// `GET /api/v1/rounds/{year}/entries`.
-    ListRoundEntries,
-    /// `GET /api/v1/rounds/{year}/list`.
-    GetRoundList,
-    /// `GET /api/v1/rounds/{year}/benchmarks`.
-    GetRoundBenchmarks,
-    /// `GET /api/v1/rounds/{year}/objections`.
-    ListObjections,
-    /// `POST /api/v1/rounds/{year}/objections`.
-    CreateObjection,
-    /// `POST /api/v1/objections/{id}/decision`.
-    DecideObjection,
-    /// `GET /api/v1/enterprises/{uscc}/evaluations`.
-    ListEvaluations,
-    /// `POST /api/v1/evaluation/preview`.
-    PreviewEvaluation,
-    /// `GET /api/v1/certificates/{code}`.
-    GetCertificate,
-    /// `GET /api/v1/export/products`.
-    ExportProducts,
-    /// `POST /api/v1/port-applications`.
-    CreatePortApplication,
-    /// `GET /api/v1/port-applications`.
-    ListPortApplications,
-    /// `GET /api/v1/port-applications/{id}`.
-    GetPortApplication,
-    /// `POST /api/v1/port-applications/{id}/decision`.
-    DecidePortApplication,
-    /// `GET /api/v1/port`.
-    GetPort,
-    /// `POST /api/v1/port/tokens`.
-    CreatePortToken,
-    /// `DELETE /api/v1/port/tokens/{id}`.
-    RevokePortToken,
-    /// `GET /api/v1/port/enterprises`.
-    ListPortEnterprises,
-    /// `GET /api/v1/port/products`.
-    ListPortProducts,
-    /// `GET /api/v1/port/statistics`.
-    GetPortStatistics,
-    /// `GET /api/v1/port/demonstration-enterprises`.
-    GetDemonstrations,
-    /// `PUT /api/v1/port/demonstration-enterprises`.
-    PutDemonstrations,
-    /// `GET /api/v1/port/reports`.
-    ListReports,
-    /// `GET /api/v1/port/reports/{month}`.
-    GetReport,
-    /// `GET /api/v1/port/webhooks`.
-    ListWebhooks,
-    /// `POST /api/v1/port/webhooks`.
-    CreateWebhook,
-    /// `GET /api/v1/port/webhooks/{id}`.
-    GetWebhook,
-    /// `PUT /api/v1/port/webhooks/{id}`.
-    UpdateWebhook,
-    /// `DELETE /api/v1/port/webhooks/{id}`.
-    DeleteWebhook,
-    /// `POST /api/v1/port/webhooks/{id}/rotate-secret`.
-    RotateWebhookSecret,
-    /// `POST /api/v1/port/webhooks/{id}/pause`.
-    PauseWebhook,
-    /// `POST /api/v1/port/webhooks/{id}/resume`.
-    ResumeWebhook,
-    /// `POST /api/v1/port/webhooks/{id}/test`.
-    TestWebhook,
-    /// `GET /api/v1/port/webhooks/{id}/deliveries`.
-    ListWebhookDeliveries,
-    /// `GET /api/v1/port/webhook-deliveries/{id}`.
-    GetWebhookDelivery,
-    /// `POST /api/v1/port/webhook-deliveries/{id}/redeliver`.
-    RedeliverWebhook,
-    /// `GET /api/v1/enterprises/{uscc}/access-log`.
-    GetAccessLog,
-}
-
-/// One operation: method, path template (`{name}` matches one segment), route.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteSpec {
-    /// Upper-case HTTP method.
-    pub method: &'static str,
-    /// Path template, as written in the OpenAPI document.
-    pub path: &'static str,
-    /// The route.
-    pub route: Route,
-}
-
-/// Every operation of the API.
-pub const ROUTES: &[RouteSpec] = &[
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/health",
-        route: Route::Health,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/validate",
-        route: Route::Validate,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/openapi.json",
-        route: Route::OpenApi,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises",
-        route: Route::CreateEnterprise,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/sessions",
-        route: Route::CreateSession,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/sessions/current",
-        route: Route::GetSession,
-    },
-    RouteSpec {
-        method: "DELETE",
-        path: "/api/v1/sessions/current",
-        route: Route::DeleteSession,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/staff",
-        route: Route::CreateStaff,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/integrity-commitment",
-        route: Route::GetCommitment,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}",
-        route: Route::GetEnterprise,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/verifications",
-        route: Route::ListVerifications,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/verifications",
-        route: Route::CreateVerification,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/verifications/{id}/decision",
-        route: Route::DecideVerification,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/documents",
-        route: Route::ListDocuments,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/documents",
-        route: Route::UploadDocument,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/documents/{id}",
-        route: Route::GetDocument,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/patents",
-        route: Route::ListPatents,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/patents",
-        route: Route::CreatePatent,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/enterprises/{uscc}/patents/{id}",
-        route: Route::UpdatePatent,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/patent-status-imports",
-        route: Route::ImportPatentStatuses,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/filings",
-        route: Route::ListFilings,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/filings",
-        route: Route::CreateFiling,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/filings/{id}",
-        route: Route::GetFiling,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/enterprises/{uscc}/filings/{id}",
-        route: Route::UpdateFiling,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/filings/{id}/submit",
-        route: Route::SubmitFiling,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/filings/{id}/decision",
-        route: Route::DecideFiling,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/review-queue",
-        route: Route::GetReviewQueue,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/products",
-        route: Route::ListOwnProducts,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/products/{number}",
-        route: Route::GetOwnProduct,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/enterprises/{uscc}/products/{number}/years/{year}",
-        route: Route::PutAnnualUpdate,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/enterprises/{uscc}/products/{number}/opt-in",
-        route: Route::PutOptIn,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation",
-        route: Route::ConfirmRevocation,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/transactions",
-        route: Route::ListTransactions,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/transactions",
-        route: Route::ListAllTransactions,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/products",
-        route: Route::ListProducts,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/products/{number}",
-        route: Route::GetProduct,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/patents/{number}/products",
-        route: Route::GetPatentProducts,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/settings",
-        route: Route::ListSettings,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/settings/{key}",
-        route: Route::PutSetting,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/methodologies",
-        route: Route::ListMethodologies,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/methodologies",
-        route: Route::CreateMethodology,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds",
-        route: Route::ListRounds,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/rounds",
-        route: Route::CreateRound,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds/{year}",
-        route: Route::GetRound,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/rounds/{year}",
-        route: Route::UpdateRound,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/rounds/{year}/advance",
-        route: Route::AdvanceRound,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/rounds/{year}/rerun",
-        route: Route::RerunRound,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/rounds/{year}/resume",
-        route: Route::ResumeRound,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds/{year}/entries",
-        route: Route::ListRoundEntries,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds/{year}/list",
-        route: Route::GetRoundList,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds/{year}/benchmarks",
-        route: Route::GetRoundBenchmarks,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/rounds/{year}/objections",
-        route: Route::ListObjections,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/rounds/{year}/objections",
-        route: Route::CreateObjection,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/objections/{id}/decision",
-        route: Route::DecideObjection,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/evaluations",
-        route: Route::ListEvaluations,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/evaluation/preview",
-        route: Route::PreviewEvaluation,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/certificates/{code}",
-        route: Route::GetCertificate,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/export/products",
-        route: Route::ExportProducts,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port-applications",
-        route: Route::CreatePortApplication,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port-applications",
-        route: Route::ListPortApplications,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port-applications/{id}",
-        route: Route::GetPortApplication,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port-applications/{id}/decision",
-        route: Route::DecidePortApplication,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port",
-        route: Route::GetPort,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/tokens",
-        route: Route::CreatePortToken,
-    },
-    RouteSpec {
-        method: "DELETE",
-        path: "/api/v1/port/tokens/{id}",
-        route: Route::RevokePortToken,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/enterprises",
-        route: Route::ListPortEnterprises,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/products",
-        route: Route::ListPortProducts,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/statistics",
-        route: Route::GetPortStatistics,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/demonstration-enterprises",
-        route: Route::GetDemonstrations,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/port/demonstration-enterprises",
-        route: Route::PutDemonstrations,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/reports",
-        route: Route::ListReports,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/reports/{month}",
-        route: Route::GetReport,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/webhooks",
-        route: Route::ListWebhooks,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhooks",
-        route: Route::CreateWebhook,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/webhooks/{id}",
-        route: Route::GetWebhook,
-    },
-    RouteSpec {
-        method: "PUT",
-        path: "/api/v1/port/webhooks/{id}",
-        route: Route::UpdateWebhook,
-    },
-    RouteSpec {
-        method: "DELETE",
-        path: "/api/v1/port/webhooks/{id}",
-        route: Route::DeleteWebhook,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhooks/{id}/rotate-secret",
-        route: Route::RotateWebhookSecret,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhooks/{id}/pause",
-        route: Route::PauseWebhook,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhooks/{id}/resume",
-        route: Route::ResumeWebhook,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhooks/{id}/test",
-        route: Route::TestWebhook,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/webhooks/{id}/deliveries",
-        route: Route::ListWebhookDeliveries,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/port/webhook-deliveries/{id}",
-        route: Route::GetWebhookDelivery,
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/api/v1/port/webhook-deliveries/{id}/redeliver",
-        route: Route::RedeliverWebhook,
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/api/v1/enterprises/{uscc}/access-log",
-        route: Route::GetAccessLog,
-    },
+/// Every resource's operations.
+pub const RESOURCES: &[&[Operation]] = &[
+    health::OPERATIONS,
+    openapi::OPERATIONS,
+    validate::OPERATIONS,
+    enterprises::OPERATIONS,
+    sessions::OPERATIONS,
+    staff::OPERATIONS,
+    public::OPERATIONS,
+    verifications::OPERATIONS,
+    documents::OPERATIONS,
+    patents::OPERATIONS,
+    filings::OPERATIONS,
+    review::OPERATIONS,
+    products::OPERATIONS,
+    transactions::OPERATIONS,
+    settings::OPERATIONS,
+    methodologies::OPERATIONS,
+    rounds::OPERATIONS,
+    round_stages::OPERATIONS,
+    evaluations::OPERATIONS,
+    objections::OPERATIONS,
+    port_applications::OPERATIONS,
+    ports::OPERATIONS,
+    port_data::OPERATIONS,
+    webhook_endpoints::OPERATIONS,
+    webhook_deliveries::OPERATIONS,
 ];
 
-// `QUERY_PARAMETERS`, generated by build.rs from openapi.json.
-include!(concat!(env!("OUT_DIR"), "/query_parameters.rs"));
-
-/// The query parameters the operation `method` `template` takes, as documented.
-#[must_use]
-pub fn query_parameters(method: &str, template: &str) -> Option<&'static [&'static str]> {
-    QUERY_PARAMETERS
-        .iter()
-        .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
-        .map(|(_, _, names)| *names)
+/// Every operation of the API.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    RESOURCES.iter().flat_map(|ops| ops.iter())
 }
 
-/// 422 `unknown_parameter` for the first query parameter in `sent` that the operation
+/// Why a request matched no operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMiss {
+    /// No template matches the path.
+    NotFound,
+    /// The path exists, but not with this method; `allow` lists the methods it has.
+    MethodNotAllowed {
+        /// Methods the path accepts, comma-separated, for the `Allow` header.
+        allow: String,
+    },
+}
+
+/// A matched operation and its path parameters, in template order.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    /// The operation.
+    pub operation: &'static Operation,
+    /// `(name, value)` for each `{name}` in the template.
+    pub params: Vec<(&'static str, String)>,
+}
+
+/// Finds the operation for `method` and `path`.
+///
+/// # Errors
+///
+/// [`RouteMiss::NotFound`] for an unknown path, [`RouteMiss::MethodNotAllowed`] for a
+/// known path with another method.
+pub fn resolve(method: &str, path: &str) -> Result<Matched, RouteMiss> {
+    let mut allow: Vec<&str> = Vec::new();
+    for operation in operations() {
+        let Some(params) = match_template(operation.path, path) else {
+            continue;
+        };
+        if operation.method.as_str().eq_ignore_ascii_case(method) {
+            return Ok(Matched { operation, params });
+        }
+        allow.push(operation.method.as_str());
+    }
+    if allow.is_empty() {
+        return Err(RouteMiss::NotFound);
+    }
+    allow.push("OPTIONS");
+    Err(RouteMiss::MethodNotAllowed {
+        allow: allow.join(", "),
+    })
+}
+
+/// Whether a path exists under any method (for `OPTIONS`).
+#[must_use]
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let mut methods: Vec<&str> = operations()
+        .filter(|op| match_template(op.path, path).is_some())
+        .map(|op| op.method.as_str())
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    methods.push("OPTIONS");
+    Some(methods.join(", "))
+}
+
+/// 422 `unknown_parameter` for the first query parameter in `sent` that `operation`
 /// does not take, naming the ones it does: a misspelt filter must not silently list
 /// everything.
 ///
 /// # Errors
 ///
 /// As above.
-pub fn check_query(
-    method: &str,
-    template: &str,
-    sent: &[(String, String)],
-) -> Result<(), ApiError> {
-    let known = query_parameters(method, template).unwrap_or_default();
+pub fn check_query(operation: &Operation, sent: &[(String, String)]) -> Result<(), ApiError> {
+    let known = operation.query;
     let Some((name, _)) = sent
         .iter()
         .find(|(name, _)| !known.contains(&name.as_str()))
@@ -660,74 +132,6 @@ pub fn check_query(
         "unknown_parameter",
         format!("unknown query parameter {name:?}; {takes}"),
     ))
-}
-
-/// Why a request matched no operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RouteMiss {
-    /// No template matches the path.
-    NotFound,
-    /// The path exists, but not with this method; `allow` lists the methods it has.
-    MethodNotAllowed {
-        /// Methods the path accepts, comma-separated, for the `Allow` header.
-        allow: String,
-    },
-}
-
-/// A matched operation and its path parameters, in template order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matched {
-    /// The route.
-    pub route: Route,
-    /// Its path template, as in the OpenAPI document.
-    pub template: &'static str,
-    /// `(name, value)` for each `{name}` in the template.
-    pub params: Vec<(&'static str, String)>,
-}
-
-/// Finds the operation for `method` and `path`.
-///
-/// # Errors
-///
-/// [`RouteMiss::NotFound`] for an unknown path, [`RouteMiss::MethodNotAllowed`] for a
-/// known path with another method.
-pub fn resolve(method: &str, path: &str) -> Result<Matched, RouteMiss> {
-    let mut allow: Vec<&str> = Vec::new();
-    for spec in ROUTES {
-        let Some(params) = match_template(spec.path, path) else {
-            continue;
-        };
-        if spec.method.eq_ignore_ascii_case(method) {
-            return Ok(Matched {
-                route: spec.route,
-                template: spec.path,
-                params,
-            });
-        }
-        allow.push(spec.method);
-    }
-    if allow.is_empty() {
-        return Err(RouteMiss::NotFound);
-    }
-    allow.push("OPTIONS");
-    Err(RouteMiss::MethodNotAllowed {
-        allow: allow.join(", "),
-    })
-}
-
-/// Whether a path exists under any method (for `OPTIONS`).
-#[must_use]
-pub fn allowed_methods(path: &str) -> Option<String> {
-    let mut methods: Vec<&str> = ROUTES
-        .iter()
-        .filter(|spec| match_template(spec.path, path).is_some())
-        .map(|s| s.method)
-        .collect();
-    if methods.is_empty() {
-        return None;
-    }
-    methods.push("OPTIONS");
-    Some(methods.join(", "))
 }
 
 fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
@@ -755,21 +159,20 @@ fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::Roles;
+
+    fn id(method: &str, path: &str) -> Result<&'static str, RouteMiss> {
+        resolve(method, path).map(|m| m.operation.id)
+    }
 
     #[test]
     fn resolves_routes_and_misses() {
+        assert_eq!(id("GET", "/api/v1/health"), Ok("get_health"));
+        assert_eq!(id("post", "/api/v1/validate"), Ok("post_validate"));
+        assert_eq!(id("GET", "/api/v1/nope"), Err(RouteMiss::NotFound));
+        assert_eq!(id("GET", "/api/v1/health/"), Err(RouteMiss::NotFound));
         assert_eq!(
-            resolve("GET", "/api/v1/health").map(|m| m.route),
-            Ok(Route::Health)
-        );
-        assert_eq!(
-            resolve("post", "/api/v1/validate").map(|m| m.route),
-            Ok(Route::Validate)
-        );
-        assert_eq!(resolve("GET", "/api/v1/nope"), Err(RouteMiss::NotFound));
-        assert_eq!(resolve("GET", "/api/v1/health/"), Err(RouteMiss::NotFound));
-        assert_eq!(
-            resolve("DELETE", "/api/v1/validate"),
+            id("DELETE", "/api/v1/validate"),
             Err(RouteMiss::MethodNotAllowed {
                 allow: "POST, OPTIONS".into()
             })
@@ -782,22 +185,6 @@ mod tests {
     }
 
     #[test]
-    fn every_route_has_its_documented_query_parameters() {
-        for spec in ROUTES {
-            assert!(
-                query_parameters(spec.method, spec.path).is_some(),
-                "{} {} is not in openapi.json",
-                spec.method,
-                spec.path
-            );
-        }
-        assert!(
-            query_parameters("GET", "/api/v1/products")
-                .is_some_and(|names| names.contains(&"status") && names.contains(&"q"))
-        );
-    }
-
-    #[test]
     fn unknown_query_parameters_are_named() {
         let sent = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
             pairs
@@ -805,17 +192,15 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect()
         };
-        assert!(check_query("GET", "/api/v1/products", &sent(&[("status", "recorded")])).is_ok());
-        let err = check_query(
-            "GET",
-            "/api/v1/products",
-            &sent(&[("q", "x"), ("staus", "recorded")]),
-        )
-        .expect_err("misspelt");
+        let products = resolve("GET", "/api/v1/products").expect("route").operation;
+        assert!(check_query(products, &sent(&[("status", "recorded")])).is_ok());
+        let err = check_query(products, &sent(&[("q", "x"), ("staus", "recorded")]))
+            .expect_err("misspelt");
         assert_eq!(err.status, 422);
         assert_eq!(err.fields[0].field, "staus");
         assert_eq!(err.fields[0].code, "unknown_parameter");
-        let err = check_query("GET", "/api/v1/health", &sent(&[("x", "1")])).expect_err("none");
+        let health = resolve("GET", "/api/v1/health").expect("route").operation;
+        let err = check_query(health, &sent(&[("x", "1")])).expect_err("none");
         assert!(err.fields[0].message.contains("takes no query parameters"));
     }
 
@@ -835,25 +220,113 @@ mod tests {
         );
     }
 
-    /// The OpenAPI document and the route table describe the same operations.
     #[test]
-    fn openapi_document_lists_every_route_and_no_other() {
+    fn every_operation_is_declared_once() {
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for op in operations() {
+            let key = (op.method.as_str(), op.path);
+            assert!(!seen.contains(&key), "{op:?} is declared twice");
+            assert!(
+                !ids.contains(&op.id),
+                "operation id {} is used twice",
+                op.id
+            );
+            seen.push(key);
+            ids.push(op.id);
+        }
+    }
+
+    /// What the OpenAPI document says of one operation.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Documented {
+        id: String,
+        method: String,
+        path: String,
+        query: Vec<String>,
+        roles: String,
+        /// Whether it may be called without signing in.
+        anonymous: bool,
+        /// Whether a port's API token is accepted.
+        token: bool,
+    }
+
+    fn documented() -> Vec<Documented> {
         let doc: serde_json::Value =
-            serde_json::from_str(crate::handlers::openapi::DOCUMENT).expect("openapi.json parses");
-        let mut documented: Vec<(String, String)> = Vec::new();
+            serde_json::from_str(openapi::DOCUMENT).expect("openapi.json parses");
+        let shared = &doc["components"]["parameters"];
+        let mut out = Vec::new();
         for (path, item) in doc["paths"].as_object().expect("paths object") {
-            for method in item.as_object().expect("path item").keys() {
-                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                    documented.push((method.to_uppercase(), path.clone()));
+            let common = item["parameters"].as_array().cloned().unwrap_or_default();
+            for (method, op) in item.as_object().expect("path item") {
+                if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    continue;
                 }
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                let mut query: Vec<String> = params
+                    .iter()
+                    .chain(&common)
+                    .map(|p| match p["$ref"].as_str() {
+                        Some(r) => shared[r.rsplit('/').next().unwrap_or_default()].clone(),
+                        None => p.clone(),
+                    })
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                    .collect();
+                query.sort();
+                // No `security`, an empty one, or an empty requirement: anyone.
+                let security = op["security"].as_array().cloned().unwrap_or_default();
+                let anonymous = security.is_empty()
+                    || security
+                        .iter()
+                        .any(|s| s.as_object().is_some_and(|o| o.is_empty()));
+                let token = security.iter().any(|s| s.get("apiToken").is_some());
+                out.push(Documented {
+                    id: op["operationId"].as_str().unwrap_or_default().to_owned(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    query,
+                    roles: op["x-roles"].as_str().unwrap_or_default().to_owned(),
+                    anonymous,
+                    token,
+                });
             }
         }
-        documented.sort();
-        let mut implemented: Vec<(String, String)> = ROUTES
-            .iter()
-            .map(|s| (s.method.to_owned(), s.path.to_owned()))
+        out.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        out
+    }
+
+    /// The OpenAPI document and the declarations describe the same operations: the
+    /// same ids, methods, paths, query parameters and roles, and no other.
+    #[test]
+    fn openapi_document_matches_the_declarations() {
+        let mut declared: Vec<Documented> = operations()
+            .map(|op| {
+                let mut query: Vec<String> = op.query.iter().map(|q| (*q).to_owned()).collect();
+                query.sort();
+                Documented {
+                    id: op.id.to_owned(),
+                    method: op.method.as_str().to_owned(),
+                    path: op.path.to_owned(),
+                    query,
+                    roles: op.roles.code().to_owned(),
+                    anonymous: op.roles == Roles::Anyone,
+                    token: op.roles == Roles::Port,
+                }
+            })
             .collect();
-        implemented.sort();
-        assert_eq!(documented, implemented);
+        declared.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        let documented = documented();
+        for (d, o) in declared.iter().zip(&documented) {
+            assert_eq!(
+                d, o,
+                "the declaration (left) and openapi.json (right) differ"
+            );
+        }
+        assert_eq!(
+            declared.len(),
+            documented.len(),
+            "operations missing on one side"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt::Display;
 
 use crate::error::{ApiError, FieldIssue};
+use ppr_core::product::Problem;
 
 /// A core error with a stable rule code.
 pub trait Rule: Display {
@@ -72,3 +73,55 @@ impl Issues {
         Err(ApiError::validation(message, self.0))
     }
 }
+
+/// 422 from the core's problems.
+#[must_use]
+pub fn problems_error(problems: Vec<Problem>, prefix: &str) -> ApiError {
+    let fields: Vec<FieldIssue> = problems
+        .into_iter()
+        .map(|p| FieldIssue::new(format!("{prefix}{}", p.field), p.code, p.message))
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    let message = format!("check these fields: {}", names.join(", "));
+    ApiError::validation(message, fields)
+}
+
+/// An approve-or-reject decision as sent (`approve` or `reject`, and a reason that a
+/// rejection must give, `why` saying so when it is missing): whether it approves, and
+/// the reason cleaned.
+///
+/// # Errors
+///
+/// 422 `unknown_decision`, or a missing or bad reason.
+pub fn approve_or_reject(
+    decision: &str,
+    reason: Option<&str>,
+    why: &str,
+) -> Result<(bool, Option<String>), crate::error::ApiError> {
+    use crate::error::ApiError;
+    let approve = match decision {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "decision",
+                "unknown_decision",
+                "decision is approve or reject",
+            ));
+        }
+    };
+    let reason = reason
+        .map(|r| ppr_core::account::required_text(r, ppr_core::product::MAX_REASON_CHARS))
+        .transpose()
+        .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?;
+    if !approve && reason.is_none() {
+        return Err(ApiError::invalid_field("reason", "required", why));
+    }
+    Ok((approve, reason))
+}
+
+/// Longest enterprise name: the longest registered names run to about 60 characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Longest person name.
+pub const MAX_PERSON_CHARS: usize = 50;

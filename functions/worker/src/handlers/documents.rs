@@ -11,19 +11,25 @@ use ppr_core::document::{DocumentPurpose, DocumentType, MAX_DOCUMENT_BYTES, clea
 use serde::Serialize;
 use worker::HttpMetadata;
 
-use crate::app::Ctx;
 use crate::auth::{hex, random_bytes, sha256_hex};
 use crate::authz::{Access, enterprise_access, require_verified};
 use crate::body::read_limited;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::documents::{self, DocumentRow, NewDocument};
 
-/// The R2 binding of uploaded documents in `wrangler.toml`.
-pub const BUCKET_BINDING: &str = "DOCUMENTS";
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}/documents", list_documents(ctx), Roles::EnterpriseRead),
+    operation!(POST "/api/v1/enterprises/{uscc}/documents", upload_document(ctx), Roles::EnterpriseWrite,
+        query: ["purpose", "filename"]),
+    operation!(GET "/api/v1/enterprises/{uscc}/documents/{id}", get_document(ctx), Roles::EnterpriseRead),
+];
 
 /// A document as returned.
 #[derive(Debug, Serialize)]
@@ -93,7 +99,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::invalid_field("body", e.code(), e.to_string()))?;
     let filename = clean_filename(&ctx.query_param("filename").unwrap_or_default());
 
-    let db = ctx.db()?;
+    let db = ctx.db();
     let sha256 = sha256_hex(&bytes);
     // The key fingerprints the file and its purpose, so a retried upload is the same.
     let fingerprint = format!("{}:{}:{sha256}", purpose.code(), filename);
@@ -103,8 +109,8 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         "document",
         fingerprint.as_bytes(),
     )?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return document_reply(&db, enterprise.id, id)
+    if let Some(id) = creation.replayed(db).await? {
+        return document_reply(db, enterprise.id, id)
             .await
             .map(mark_replayed);
     }
@@ -114,10 +120,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         hex(&random_bytes::<16>()?)
     );
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let bucket = ctx
-        .env
-        .bucket(BUCKET_BINDING)
-        .map_err(|e| ApiError::internal_cause("R2 binding", &e))?;
+    let bucket = &ctx.config.documents;
     bucket
         .put(&r2_key, bytes)
         .http_metadata(HttpMetadata {
@@ -151,18 +154,18 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         reason: None,
     };
     let mut batch = vec![
-        documents::insert(&db, &new, &ctx.stamp)?,
-        audit::record_created(&db, &change)?,
+        documents::insert(db, &new, &ctx.stamp)?,
+        audit::record_created(db, &change)?,
     ];
-    batch.extend(creation.record(&db, &ctx.stamp)?);
+    batch.extend(creation.record(db, &ctx.stamp)?);
     let results = match db.batch(batch).await {
         Ok(results) => results,
         Err(err) => {
             // Nothing in D1 points at the object: remove it (best effort; an orphan
             // object is invisible and costs only storage).
             let _ = bucket.delete(&r2_key).await;
-            if let Some(id) = creation.replayed(&db).await? {
-                return document_reply(&db, enterprise.id, id)
+            if let Some(id) = creation.replayed(db).await? {
+                return document_reply(db, enterprise.id, id)
                     .await
                     .map(mark_replayed);
             }
@@ -170,7 +173,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
     };
     let id = repo::returned_id(&results, "upload document")?;
-    document_reply(&db, enterprise.id, id).await
+    document_reply(db, enterprise.id, id).await
 }
 
 async fn document_reply(
@@ -191,7 +194,7 @@ async fn document_reply(
 /// As [`enterprise_access`].
 pub async fn list_documents(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let rows = documents::list(&ctx.db()?, enterprise.id, None).await?;
+    let rows = documents::list(ctx.db(), enterprise.id, None).await?;
     let items: Vec<DocumentOut> = rows.into_iter().map(DocumentOut::from).collect();
     Reply::json(
         200,
@@ -208,13 +211,10 @@ pub async fn list_documents(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn get_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
     let id = ctx.id_param("id", "document_not_found")?;
-    let row = documents::by_id(&ctx.db()?, enterprise.id, id)
+    let row = documents::by_id(ctx.db(), enterprise.id, id)
         .await?
         .ok_or_else(|| ApiError::missing("document_not_found", format!("no document {id} here")))?;
-    let bucket = ctx
-        .env
-        .bucket(BUCKET_BINDING)
-        .map_err(|e| ApiError::internal_cause("R2 binding", &e))?;
+    let bucket = &ctx.config.documents;
     let object = bucket
         .get(&row.r2_key)
         .execute()

@@ -9,21 +9,21 @@ use ppr_core::{Email, Phone, RegionCode, Uscc};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::auth::{random_bytes, sha256_hex};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency;
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, EnterpriseRow, NewEnterprise, NewUser};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::{self, idempotency as keys};
 use crate::validation::Issues;
+use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
 
-/// Longest enterprise name: the longest registered names run to about 60 characters.
-pub const MAX_NAME_CHARS: usize = 100;
-
-/// Longest person name.
-pub const MAX_PERSON_CHARS: usize = 50;
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] =
+    &[operation!(POST "/api/v1/enterprises", create_enterprise(ctx, body), Roles::Anyone)];
 
 /// Scope of Idempotency-Keys of anonymous registrations.
 const REGISTER_SCOPE: &str = "enterprise.register";
@@ -181,10 +181,10 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let key = idempotency::key(ctx.req)?;
     let input: EnterpriseIn = crate::body::decode_json(body)?;
     let valid = validate_enterprise(input)?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let request_hash = sha256_hex(body);
     if let Some(key) = &key
-        && let Some(reply) = replay(&db, key, &request_hash).await?
+        && let Some(reply) = replay(db, key, &request_hash).await?
     {
         return Ok(reply);
     }
@@ -226,13 +226,13 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         reason: None,
     };
     let mut batch = vec![
-        accounts::insert_enterprise(&db, &enterprise, &ctx.stamp)?,
-        accounts::insert_enterprise_user(&db, &user, uscc, &ctx.stamp)?,
-        audit::record_for_uscc(&db, &change, uscc)?,
+        accounts::insert_enterprise(db, &enterprise, &ctx.stamp)?,
+        accounts::insert_enterprise_user(db, &user, uscc, &ctx.stamp)?,
+        audit::record_for_uscc(db, &change, uscc)?,
     ];
     if let Some(key) = &key {
         batch.push(keys::insert_for_enterprise(
-            &db,
+            db,
             REGISTER_SCOPE,
             key,
             &request_hash,
@@ -243,7 +243,7 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     if let Err(err) = db.batch(batch).await {
         // A concurrent request with the same key may have won the race.
         if let Some(key) = &key
-            && let Some(reply) = replay(&db, key, &request_hash).await?
+            && let Some(reply) = replay(db, key, &request_hash).await?
         {
             return Ok(reply);
         }
@@ -266,7 +266,7 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             _ => ApiError::internal_cause("register enterprise", &err),
         });
     }
-    let row = accounts::enterprise_by_uscc(&db, uscc)
+    let row = accounts::enterprise_by_uscc(db, uscc)
         .await?
         .ok_or_else(|| {
             ApiError::internal_cause("register enterprise", &"row missing after insert")

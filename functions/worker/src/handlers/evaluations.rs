@@ -17,15 +17,28 @@ use ppr_core::{ProductField, RegionCode, RegionScope};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz::{self, Access, enterprise_access};
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
-use crate::handlers::methodologies::load_methodology;
-use crate::handlers::rounds::{round_param, stage_and_dates};
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::round_entries::{self, EntryFilter, EntryRow};
 use crate::repo::rounds::{self, RoundRow};
 use crate::round_work::RoundContext;
+use crate::services::methodology::load_methodology;
+use crate::services::rounds::{round_param, stage_and_dates};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/rounds/{year}/entries", list_round_entries(ctx), Roles::Staff,
+        query: ["outcome", "field", "region", "cursor", "limit"]),
+    operation!(GET "/api/v1/rounds/{year}/list", get_round_list(ctx), Roles::Anyone,
+        query: ["field", "region", "cursor", "limit"]),
+    operation!(GET "/api/v1/rounds/{year}/benchmarks", get_round_benchmarks(ctx), Roles::SignedIn),
+    operation!(GET "/api/v1/enterprises/{uscc}/evaluations", list_evaluations(ctx), Roles::EnterpriseRead),
+    operation!(POST "/api/v1/evaluation/preview", preview_evaluation(ctx, body), Roles::SignedIn),
+    operation!(GET "/api/v1/certificates/{code}", get_certificate(ctx), Roles::Anyone),
+];
 
 /// Default and largest page of entries.
 const DEFAULT_PAGE: i64 = 50;
@@ -151,11 +164,11 @@ fn listing_filter(ctx: &Ctx<'_>, limit: i64) -> Result<EntryFilter, ApiError> {
 /// # Errors
 ///
 /// 401; 403 `not_staff`; 404; 422 a bad filter.
-pub async fn list_entries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_round_entries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     let scope = authz::staff_scope(&principal, "/api/v1/enterprises/{uscc}/evaluations")?;
-    let db = ctx.db()?;
-    let round = round_param(ctx, &db).await?;
+    let db = ctx.db();
+    let round = round_param(ctx, db).await?;
     let limit = ctx.page_limit(DEFAULT_PAGE, MAX_PAGE)?;
     let mut filter = listing_filter(ctx, limit)?;
     if let Some(outcome) = ctx.query_param("outcome") {
@@ -191,11 +204,11 @@ pub async fn list_entries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             None => Some(prefix),
         };
     }
-    let rows = round_entries::entries(&db, round.year, &filter).await?;
+    let rows = round_entries::entries(db, round.year, &filter).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.product_id.to_string()))
         .flatten();
-    let explainer = Explainer::load(&db, round.year).await?;
+    let explainer = Explainer::load(db, round.year).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         if !in_scope(scope.as_ref(), &row.region_code) {
@@ -228,14 +241,14 @@ fn in_scope(scope: Option<&RegionScope>, region_code: &str) -> bool {
 /// # Errors
 ///
 /// As [`enterprise_access`].
-pub async fn list_enterprise_evaluations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_evaluations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let db = ctx.db()?;
-    let rows = round_entries::of_enterprise(&db, enterprise.id).await?;
+    let db = ctx.db();
+    let rows = round_entries::of_enterprise(db, enterprise.id).await?;
     let years: BTreeSet<i64> = rows.iter().map(|r| r.year).collect();
     let mut explainers: BTreeMap<i64, Explainer> = BTreeMap::new();
     for year in years {
-        explainers.insert(year, Explainer::load(&db, year).await?);
+        explainers.insert(year, Explainer::load(db, year).await?);
     }
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
@@ -279,8 +292,8 @@ pub struct ListedOut {
 ///
 /// 404; 409 `list_not_public` before the notice; 422 a bad filter.
 pub async fn get_round_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let db = ctx.db()?;
-    let round = round_param(ctx, &db).await?;
+    let db = ctx.db();
+    let round = round_param(ctx, db).await?;
     let (stage, _) = stage_and_dates(&round)?;
     if stage < Stage::PublicNotice {
         return Err(ApiError::state_conflict(
@@ -294,7 +307,7 @@ pub async fn get_round_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let limit = ctx.page_limit(DEFAULT_PAGE, MAX_PAGE)?;
     let mut filter = listing_filter(ctx, limit)?;
     filter.outcome = Some("identified".to_owned());
-    let rows = round_entries::entries(&db, round.year, &filter).await?;
+    let rows = round_entries::entries(db, round.year, &filter).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.product_id.to_string()))
         .flatten();
@@ -325,9 +338,9 @@ pub async fn get_round_list(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// 401; 404; 409 `benchmarks_not_ready`.
 pub async fn get_round_benchmarks(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     ctx.principal().await?;
-    let db = ctx.db()?;
-    let round = round_param(ctx, &db).await?;
-    let set = benchmark_set_of(&db, &round).await?;
+    let db = ctx.db();
+    let round = round_param(ctx, db).await?;
+    let set = benchmark_set_of(db, &round).await?;
     Reply::json(
         200,
         &serde_json::json!({"year": round.year, "benchmark_set_id": round.benchmark_set_id, "set": set}),
@@ -381,8 +394,8 @@ pub struct PreviewIn {
 pub async fn preview_evaluation(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     ctx.principal().await?;
     let input: PreviewIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = rounds::current_benchmark_set(&db).await?.ok_or_else(|| {
+    let db = ctx.db();
+    let row = rounds::current_benchmark_set(db).await?.ok_or_else(|| {
         ApiError::state_conflict(
             "benchmarks_not_ready",
             "no round has computed benchmarks yet",
@@ -440,7 +453,7 @@ pub async fn preview_evaluation(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let Some(field) = field.filter(|_| fields.is_empty()) else {
         return Err(ApiError::validation("check the figures", fields));
     };
-    let methodology = load_methodology(&db, &set.methodology, &set.version).await?;
+    let methodology = load_methodology(db, &set.methodology, &set.version).await?;
     let inputs = ProductYear {
         sales: input.sales,
         exports: input.exports,
@@ -483,7 +496,7 @@ pub async fn get_certificate(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             format!("not a genuine certificate: {e}"),
         )
     })?;
-    let row = round_entries::certificate(&ctx.db()?, &code.to_string())
+    let row = round_entries::certificate(ctx.db(), &code.to_string())
         .await?
         .ok_or_else(|| {
             ApiError::missing(

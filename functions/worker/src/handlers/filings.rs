@@ -3,29 +3,36 @@
 //! Reviewers decide in [`crate::handlers::review`].
 
 use crate::webhooks;
-use ppr_core::PatentNumber;
 use ppr_core::account::required_text;
 use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
-use ppr_core::holding::LegalStatus;
-use ppr_core::product::{
-    Completeness, EconomicsIn, FilingContext, FilingData, LinkedPatentIn, MAX_REASON_CHARS,
-    Problem, check_filing, economics_year,
-};
+use ppr_core::product::{Completeness, FilingData, MAX_REASON_CHARS, check_filing};
 use ppr_core::webhook::EventType;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz::{Access, enterprise_access};
-use crate::error::{ApiError, FieldIssue};
+use crate::ctx::Ctx;
+use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::EnterpriseRow;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, FilingRow, NewFiling};
-use crate::repo::products::{self, ProductRow};
-use crate::repo::{self, documents, patents};
+use crate::repo::{self};
+use crate::services::products::{Holdings, current_data, own_product};
+use crate::validation::problems_error;
+use crate::views::filings::FilingOut;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}/filings", list_filings(ctx), Roles::EnterpriseRead),
+    operation!(POST "/api/v1/enterprises/{uscc}/filings", create_filing(ctx, body), Roles::EnterpriseWrite),
+    operation!(GET "/api/v1/enterprises/{uscc}/filings/{id}", get_filing(ctx), Roles::EnterpriseRead),
+    operation!(PUT "/api/v1/enterprises/{uscc}/filings/{id}", update_filing(ctx, body), Roles::EnterpriseWrite),
+    operation!(POST "/api/v1/enterprises/{uscc}/filings/{id}/submit", submit_filing(ctx), Roles::EnterpriseWrite),
+];
 
 /// A new filing.
 #[derive(Debug, Deserialize)]
@@ -61,121 +68,6 @@ pub struct FilingUpdateIn {
     pub version: Option<i64>,
 }
 
-/// A filing as the enterprise and staff see it (confidential data included).
-#[derive(Debug, Serialize)]
-pub struct FilingOut {
-    /// Id.
-    pub id: i64,
-    /// Kind.
-    pub kind: String,
-    /// Status.
-    pub status: String,
-    /// The enterprise.
-    pub enterprise: serde_json::Value,
-    /// The product's registration number, once there is one.
-    pub product: Option<String>,
-    /// Content.
-    pub data: FilingData,
-    /// Reason (revocation request, or a rejection).
-    pub reason: Option<String>,
-    /// Reasons per field of the last return.
-    pub return_reasons: serde_json::Value,
-    /// First submission.
-    pub first_submitted_at: Option<String>,
-    /// Latest submission.
-    pub submitted_at: Option<String>,
-    /// Decision.
-    pub decided_at: Option<String>,
-    /// Creation.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-    /// Row version.
-    pub version: i64,
-}
-
-impl FilingOut {
-    /// From a row.
-    #[must_use]
-    pub fn from_row(row: FilingRow) -> Self {
-        Self {
-            id: row.id,
-            kind: row.kind,
-            status: row.status,
-            enterprise: serde_json::json!({"uscc": row.uscc, "name": row.enterprise_name}),
-            product: row.registration_number,
-            data: serde_json::from_str(&row.data).unwrap_or_default(),
-            reason: row.decision_reason,
-            return_reasons: row
-                .return_reasons
-                .and_then(|r| serde_json::from_str(&r).ok())
-                .unwrap_or_else(|| serde_json::json!([])),
-            first_submitted_at: row.first_submitted_at,
-            submitted_at: row.submitted_at,
-            decided_at: row.decided_at,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
-        }
-    }
-}
-
-/// 422 from the core's problems.
-#[must_use]
-pub fn problems_error(problems: Vec<Problem>, prefix: &str) -> ApiError {
-    let fields: Vec<FieldIssue> = problems
-        .into_iter()
-        .map(|p| FieldIssue::new(format!("{prefix}{}", p.field), p.code, p.message))
-        .collect();
-    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-    let message = format!("check these fields: {}", names.join(", "));
-    ApiError::validation(message, fields)
-}
-
-/// What the filing rules need to know about the enterprise: its patents' statuses and
-/// its evidence documents.
-#[derive(Debug)]
-pub struct Holdings {
-    /// Patents and statuses.
-    pub patents: Vec<(PatentNumber, LegalStatus)>,
-    /// Evidence document ids.
-    pub evidence: Vec<i64>,
-}
-
-impl Holdings {
-    /// Loads them.
-    ///
-    /// # Errors
-    ///
-    /// The database failed.
-    pub async fn load(db: &D1Database, enterprise_id: i64) -> Result<Self, ApiError> {
-        let patents = patents::list(db, enterprise_id)
-            .await?
-            .into_iter()
-            .filter_map(|p| {
-                let number: PatentNumber = p.number.parse().ok()?;
-                Some((number, LegalStatus::from_code(&p.legal_status)?))
-            })
-            .collect();
-        let evidence = documents::list(db, enterprise_id, Some("evidence"))
-            .await?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-        Ok(Self { patents, evidence })
-    }
-
-    /// The rules' context for `today`.
-    #[must_use]
-    pub fn context(&self, today: chrono::NaiveDate) -> FilingContext<'_> {
-        FilingContext {
-            today,
-            patents: &self.patents,
-            evidence: &self.evidence,
-        }
-    }
-}
-
 fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, ApiError> {
     match reason {
         Some(text) => required_text(text, MAX_REASON_CHARS)
@@ -190,75 +82,6 @@ fn check_reason(reason: Option<&str>, required: bool) -> Result<Option<String>, 
     }
 }
 
-/// The product an enterprise names by registration number, which must be its own.
-///
-/// # Errors
-///
-/// 404 for an unknown number or another enterprise's product.
-pub async fn own_product(
-    db: &D1Database,
-    enterprise: &EnterpriseRow,
-    number: &str,
-) -> Result<ProductRow, ApiError> {
-    let not_found = || {
-        ApiError::missing(
-            "product_not_found",
-            format!("no product {number} of this enterprise"),
-        )
-    };
-    let parsed = ppr_core::regnum::RegistrationNumber::parse(number).map_err(|_| not_found())?;
-    products::by_number(db, &parsed.to_string())
-        .await?
-        .filter(|p| p.enterprise_id == enterprise.id)
-        .ok_or_else(not_found)
-}
-
-/// The current data of a recorded product, as a filing's content: where a
-/// modification starts.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn current_data(
-    db: &D1Database,
-    product: &ProductRow,
-    today: chrono::NaiveDate,
-) -> Result<FilingData, ApiError> {
-    let ids = format!("[{}]", product.id);
-    let linked = products::linked_patents(db, &ids).await?;
-    let year = economics_year(today);
-    let economics = products::years(db, &ids)
-        .await?
-        .into_iter()
-        .find(|y| y.year == i64::from(year))
-        .map(|y| EconomicsIn {
-            year,
-            sales: y.sales,
-            exports: y.exports,
-            profit: y.profit,
-            ip_investment: y.ip_investment,
-        });
-    Ok(FilingData {
-        name: Some(product.name.clone()),
-        model: Some(product.model.clone()),
-        field: Some(product.field.clone()),
-        description: Some(product.description.clone()),
-        first_marketed_on: Some(product.first_marketed_on.clone()),
-        manufacture_region: Some(product.manufacture_region.clone()),
-        patents: linked
-            .into_iter()
-            .map(|l| LinkedPatentIn {
-                number: l.number,
-                core: l.is_core == 1,
-                contribution_pct: l.contribution_pct,
-            })
-            .collect(),
-        economics,
-        opt_in: product.opt_in_year.is_some(),
-        evidence: Vec::new(),
-    })
-}
-
 /// `POST /api/v1/enterprises/{uscc}/filings`: 201 with the draft.
 ///
 /// # Errors
@@ -268,10 +91,10 @@ pub async fn current_data(
 pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let input: FilingIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let creation = Creation::begin(ctx.req, principal.user_id, "filing", body)?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return filing_reply(&db, id, 201).await.map(mark_replayed);
+    if let Some(id) = creation.replayed(db).await? {
+        return filing_reply(db, id, 201).await.map(mark_replayed);
     }
     let kind = match input.kind.as_deref() {
         None => FilingKind::Initial,
@@ -303,7 +126,7 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
                     "name the product by its registration number",
                 )
             })?;
-            let product = own_product(&db, &enterprise, number).await?;
+            let product = own_product(db, &enterprise, number).await?;
             if product.status != "recorded" {
                 return Err(ApiError::state_conflict(
                     "product_revoked",
@@ -316,7 +139,7 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
             let (data, reason) = if kind == FilingKind::Modification {
                 let data = match input.data {
                     Some(data) => data,
-                    None => current_data(&db, &product, today).await?,
+                    None => current_data(db, &product, today).await?,
                 };
                 (data, None)
             } else {
@@ -329,7 +152,7 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         }
     };
     if kind != FilingKind::Revocation {
-        let holdings = Holdings::load(&db, enterprise.id).await?;
+        let holdings = Holdings::load(db, enterprise.id).await?;
         let problems = check_filing(&data, Completeness::Draft, &holdings.context(today));
         if !problems.is_empty() {
             return Err(problems_error(problems, "data."));
@@ -358,11 +181,11 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         reason: None,
     };
     let batch = vec![
-        filings::insert(&db, &new, &ctx.stamp)?,
-        audit::record_created(&db, &change)?,
+        filings::insert(db, &new, &ctx.stamp)?,
+        audit::record_created(db, &change)?,
     ];
     let committed = creation
-        .commit(&db, batch, &ctx.stamp, |err| {
+        .commit(db, batch, &ctx.stamp, |err| {
             if repo::unique_violation(err).is_some() {
                 ApiError::state_conflict(
                     "filing_open",
@@ -375,12 +198,12 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         .await?;
     let results = match committed {
         Committed::Created(results) => results,
-        Committed::Replayed(id) => return filing_reply(&db, id, 201).await.map(mark_replayed),
+        Committed::Replayed(id) => return filing_reply(db, id, 201).await.map(mark_replayed),
     };
     // The insert returns its id, so a concurrent filing of the same enterprise
     // cannot be mistaken for this one.
     let id = repo::returned_id(&results, "create filing")?;
-    filing_reply(&db, id, 201).await
+    filing_reply(db, id, 201).await
 }
 
 async fn filing_reply(db: &D1Database, id: i64, status: u16) -> Result<Reply, ApiError> {
@@ -415,7 +238,7 @@ async fn own_filing(
 /// As [`enterprise_access`].
 pub async fn list_filings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let rows = filings::list(&ctx.db()?, enterprise.id).await?;
+    let rows = filings::list(ctx.db(), enterprise.id).await?;
     let items: Vec<FilingOut> = rows.into_iter().map(FilingOut::from_row).collect();
     Reply::json(
         200,
@@ -431,8 +254,8 @@ pub async fn list_filings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// As [`enterprise_access`]; 404.
 pub async fn get_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let db = ctx.db()?;
-    let row = own_filing(ctx, &db, &enterprise).await?;
+    let db = ctx.db();
+    let row = own_filing(ctx, db, &enterprise).await?;
     Reply::json(200, &FilingOut::from_row(row), CachePolicy::NoStore)
 }
 
@@ -453,8 +276,8 @@ fn transition(row: &FilingRow, event: FilingEvent) -> Result<FilingStatus, ApiEr
 pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let input: FilingUpdateIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = own_filing(ctx, &db, &enterprise).await?;
+    let db = ctx.db();
+    let row = own_filing(ctx, db, &enterprise).await?;
     let version = ctx.required_version(input.version)?;
     transition(&row, FilingEvent::Edit)?;
     let kind = FilingKind::from_code(&row.kind)
@@ -473,7 +296,7 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         )
     } else {
         let data = input.data.unwrap_or_default();
-        let holdings = Holdings::load(&db, enterprise.id).await?;
+        let holdings = Holdings::load(db, enterprise.id).await?;
         let problems = check_filing(
             &data,
             Completeness::Draft,
@@ -500,19 +323,19 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     };
     let batch = vec![
         filings::update_data(
-            &db,
+            db,
             row.id,
             version,
             &data_json,
             reason.as_deref(),
             &ctx.stamp,
         )?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
-        repo::guard_end(&db)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "update filing").await?;
-    filing_reply(&db, row.id, 200).await
+    repo::commit_guarded(db, batch, "update filing").await?;
+    filing_reply(db, row.id, 200).await
 }
 
 /// `POST /api/v1/enterprises/{uscc}/filings/{id}/submit`: sends a complete draft or
@@ -523,8 +346,8 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
 /// As [`enterprise_access`]; 404; 409 not submittable or stale; 422 incomplete.
 pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
-    let db = ctx.db()?;
-    let row = own_filing(ctx, &db, &enterprise).await?;
+    let db = ctx.db();
+    let row = own_filing(ctx, db, &enterprise).await?;
     let version = ctx.if_match()?.unwrap_or(row.version);
     transition(&row, FilingEvent::Submit)?;
     if row.kind == FilingKind::Revocation.code() {
@@ -532,7 +355,7 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     } else {
         let data: FilingData = serde_json::from_str(&row.data)
             .map_err(|e| ApiError::internal_cause("stored filing data", &e))?;
-        let holdings = Holdings::load(&db, enterprise.id).await?;
+        let holdings = Holdings::load(db, enterprise.id).await?;
         let problems = check_filing(
             &data,
             Completeness::Complete,
@@ -556,15 +379,15 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         reason: None,
     };
     let (event, event_row) =
-        webhooks::filing_event(&db, EventType::FilingSubmitted, &row, &ctx.stamp)?;
+        webhooks::filing_event(db, EventType::FilingSubmitted, &row, &ctx.stamp)?;
     let batch = vec![
-        filings::submit(&db, row.id, version, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
+        filings::submit(db, row.id, version, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
         event_row,
-        repo::guard_end(&db)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "submit filing").await?;
-    webhooks::notify(ctx.env, vec![event]).await;
-    filing_reply(&db, row.id, 200).await
+    repo::commit_guarded(db, batch, "submit filing").await?;
+    crate::queues::notify(ctx.config, vec![event]).await;
+    filing_reply(db, row.id, 200).await
 }

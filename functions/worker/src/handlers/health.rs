@@ -2,11 +2,16 @@
 //! this build expects.
 
 use serde::Serialize;
-use worker::Env;
 
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::{self, SchemaState};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] =
+    &[operation!(GET "/api/v1/health", get_health(ctx), Roles::Anyone)];
 
 /// How many migrations this build expects (the files in `d1-migrations/`).
 pub const EXPECTED_SCHEMA_VERSION: &str = env!("PPR_SCHEMA_VERSION");
@@ -68,11 +73,8 @@ pub fn health_report(state: Option<SchemaState>) -> HealthOut {
 /// # Errors
 ///
 /// Only a failure to serialise the report.
-pub async fn get_health(env: &Env) -> Result<Reply, ApiError> {
-    let state = match env.d1(repo::DB_BINDING) {
-        Ok(db) => repo::schema_state(&db).await.ok(),
-        Err(_) => None,
-    };
+pub async fn get_health(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let state = repo::schema_state(ctx.db()).await.ok();
     let report = health_report(state);
     let status = if report.status == "ok" { 200 } else { 503 };
     Reply::json(status, &report, CachePolicy::NoStore)

@@ -3,16 +3,23 @@
 //! admin loads others. A loaded `(id, version)` never changes, so every result that
 //! names it can be reproduced.
 
-use ppr_core::methodology::{DEFAULT_DOCUMENT, Methodology, MethodologyDoc};
+use ppr_core::methodology::{Methodology, MethodologyDoc};
 use serde::Serialize;
-use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz;
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::rounds::{self, MethodologyRow};
+use crate::services::methodology::{canonical, default_doc};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/methodologies", list_methodologies(ctx), Roles::Anyone),
+    operation!(POST "/api/v1/methodologies", create_methodology(ctx, body), Roles::NationalAdmins),
+];
 
 /// A methodology as answered.
 #[derive(Debug, Serialize)]
@@ -48,81 +55,13 @@ impl MethodologyOut {
     }
 }
 
-/// The shipped default's document.
-fn default_doc() -> Option<MethodologyDoc> {
-    Methodology::default_methodology()
-        .ok()
-        .map(|m| m.doc().clone())
-}
-
-/// The canonical stored form of a document: its fields re-serialised, so that two
-/// texts of the same document compare equal.
-///
-/// # Errors
-///
-/// 500 if it cannot be serialised (a bug, logged).
-pub fn canonical(doc: &MethodologyDoc) -> Result<String, ApiError> {
-    serde_json::to_string(doc).map_err(|e| ApiError::internal_cause("methodology json", &e))
-}
-
-/// The row that stores the shipped default, for a batch that first uses it.
-///
-/// # Errors
-///
-/// 500 if the shipped document does not parse (a test holds it).
-pub fn default_row(now: &str) -> Result<MethodologyRow, ApiError> {
-    let doc =
-        default_doc().ok_or_else(|| ApiError::internal_cause("default methodology", &"invalid"))?;
-    Ok(MethodologyRow {
-        id: doc.id.clone(),
-        version: doc.version.clone(),
-        document: canonical(&doc)?,
-        loaded_at: now.to_owned(),
-    })
-}
-
-/// Methodology `id@version` from the registry (or the shipped default), parsed.
-///
-/// # Errors
-///
-/// 500 when it is not there or does not parse (stored documents were checked when
-/// loaded, so either is a bug, logged); the database failed.
-pub async fn load_methodology(
-    db: &D1Database,
-    id: &str,
-    version: &str,
-) -> Result<Methodology, ApiError> {
-    let text = match rounds::methodology(db, id, version).await? {
-        Some(row) => row.document,
-        None if default_doc().is_some_and(|d| d.id == id && d.version == version) => {
-            DEFAULT_DOCUMENT.to_owned()
-        }
-        None => {
-            return Err(ApiError::internal_cause(
-                "methodology",
-                &format!("{id}@{version} is not loaded"),
-            ));
-        }
-    };
-    Methodology::parse(&text).map_err(|errors| {
-        ApiError::internal_cause(
-            "stored methodology",
-            &errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })
-}
-
 /// `GET /api/v1/methodologies`: the shipped default and every loaded document.
 ///
 /// # Errors
 ///
 /// The database failed.
 pub async fn list_methodologies(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let rows = rounds::methodologies(&ctx.db()?).await?;
+    let rows = rounds::methodologies(ctx.db()).await?;
     let mut items = Vec::with_capacity(rows.len() + 1);
     for row in rows {
         let doc: MethodologyDoc = serde_json::from_str(&row.document)
@@ -166,8 +105,8 @@ pub async fn create_methodology(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     })?;
     let doc = methodology.doc();
     let document = canonical(doc)?;
-    let db = ctx.db()?;
-    let existing = rounds::methodology(&db, &doc.id, &doc.version).await?;
+    let db = ctx.db();
+    let existing = rounds::methodology(db, &doc.id, &doc.version).await?;
     let taken_by_default = default_doc()
         .filter(|d| d.id == doc.id && d.version == doc.version)
         .map(|d| canonical(&d))
@@ -214,8 +153,8 @@ pub async fn create_methodology(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         reason: None,
     };
     db.batch(vec![
-        rounds::insert_methodology(&db, &row, Some(principal.user_id))?,
-        audit::record(&db, &change)?,
+        rounds::insert_methodology(db, &row, Some(principal.user_id))?,
+        audit::record(db, &change)?,
     ])
     .await
     .map_err(|e| ApiError::internal_cause("load methodology", &e))?;

@@ -10,16 +10,25 @@ use ppr_core::round::{check_objection_window, may_decide_objections};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::auth;
 use crate::authz;
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
-use crate::handlers::rounds::{notice_of, round_param, stage_and_dates};
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::objections::{self, NewObjection, ObjectionRow};
 use crate::repo::{self, round_entries};
+use crate::services::rounds::{notice_of, round_param, stage_and_dates};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/rounds/{year}/objections", list_objections(ctx), Roles::NationalAdmins,
+        query: ["status", "cursor", "limit"]),
+    operation!(POST "/api/v1/rounds/{year}/objections", create_objection(ctx, body), Roles::Anyone),
+    operation!(POST "/api/v1/objections/{id}/decision", decide_objection(ctx, body), Roles::NationalAdmins),
+];
 
 /// Largest page of objections.
 const MAX_PAGE: i64 = 200;
@@ -113,7 +122,7 @@ async fn objection_reply(
 /// 404 round or product; 409 `objections_closed` outside the notice, `not_listed`
 /// for a product not on the list; 422 reason or contact.
 pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
-    let db = ctx.db()?;
+    let db = ctx.db();
     let principal = ctx.optional_principal().await?;
     if let Some(principal) = &principal {
         auth::check_csrf(ctx.req, principal)?;
@@ -125,10 +134,8 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         "objection",
         body,
     )?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return objection_reply(&db, id, 201, false)
-            .await
-            .map(mark_replayed);
+    if let Some(id) = creation.replayed(db).await? {
+        return objection_reply(db, id, 201, false).await.map(mark_replayed);
     }
     let (reason, contact) =
         check_objection(&input.reason, input.contact.as_ref(), principal.is_some()).map_err(
@@ -147,7 +154,7 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
     if principal.is_none() {
         crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
     }
-    let round = round_param(ctx, &db).await?;
+    let round = round_param(ctx, db).await?;
     let (stage, _) = stage_and_dates(&round)?;
     let year = i32::try_from(round.year).unwrap_or(i32::MIN);
     check_objection_window(year, stage, notice_of(&round), business_date(ctx.now))
@@ -161,7 +168,7 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
     let number = RegistrationNumber::parse(&input.registration_number)
         .map_err(|_| not_found())?
         .to_string();
-    let entry = round_entries::entry_by_number(&db, round.year, &number)
+    let entry = round_entries::entry_by_number(db, round.year, &number)
         .await?
         .ok_or_else(not_found)?;
     if entry.outcome.as_deref() != Some("identified") {
@@ -204,24 +211,22 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         reason: Some(&reason),
     };
     let batch = vec![
-        objections::insert(&db, &new, &ctx.stamp)?,
-        audit::record_created(&db, &change)?,
+        objections::insert(db, &new, &ctx.stamp)?,
+        audit::record_created(db, &change)?,
     ];
     let committed = creation
-        .commit(&db, batch, &ctx.stamp, |err| {
+        .commit(db, batch, &ctx.stamp, |err| {
             ApiError::internal_cause("file objection", err)
         })
         .await?;
     let results = match committed {
         Committed::Created(results) => results,
         Committed::Replayed(id) => {
-            return objection_reply(&db, id, 201, false)
-                .await
-                .map(mark_replayed);
+            return objection_reply(db, id, 201, false).await.map(mark_replayed);
         }
     };
     let id = repo::returned_id(&results, "file objection")?;
-    objection_reply(&db, id, 201, false).await
+    objection_reply(db, id, 201, false).await
 }
 
 /// `GET /api/v1/rounds/{year}/objections?status=&cursor=&limit=`: a round's
@@ -233,8 +238,8 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
 pub async fn list_objections(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     authz::require_national_admin(&principal)?;
-    let db = ctx.db()?;
-    let round = round_param(ctx, &db).await?;
+    let db = ctx.db();
+    let round = round_param(ctx, db).await?;
     let status = ctx.query_param("status");
     if let Some(s) = status.as_deref()
         && !["open", "upheld", "dismissed"].contains(&s)
@@ -247,7 +252,7 @@ pub async fn list_objections(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let after = ctx.id_cursor()?.unwrap_or(0);
     let limit = ctx.page_limit(50, MAX_PAGE)?;
-    let rows = objections::list(&db, round.year, status.as_deref(), after, limit).await?;
+    let rows = objections::list(db, round.year, status.as_deref(), after, limit).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -288,8 +293,8 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
     let reason =
         ppr_core::product::check_text_block(&input.reason, ppr_core::objection::MAX_REASON_CHARS)
             .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?;
-    let db = ctx.db()?;
-    let row = objections::by_id(&db, id)
+    let db = ctx.db();
+    let row = objections::by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::missing("objection_not_found", format!("no objection {id}")))?;
     if row.status != "open" {
@@ -298,7 +303,7 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             format!("objection {id} was {} already", row.status),
         ));
     }
-    let round = crate::repo::rounds::round(&db, row.year)
+    let round = crate::repo::rounds::round(db, row.year)
         .await?
         .ok_or_else(|| ApiError::internal_cause("objection round", &row.year))?;
     let (stage, _) = stage_and_dates(&round)?;
@@ -336,7 +341,7 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
     };
     let mut batch = vec![
         objections::decide(
-            &db,
+            db,
             id,
             version,
             status,
@@ -344,18 +349,18 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             principal.user_id,
             &ctx.stamp,
         )?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
     ];
     if input.decision == Verdict::Uphold {
         batch.push(round_entries::remove_listed(
-            &db,
+            db,
             row.year,
             row.product_id,
             id,
         )?);
     }
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "decide objection").await?;
-    objection_reply(&db, id, 200, true).await
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, "decide objection").await?;
+    objection_reply(db, id, 200, true).await
 }

@@ -8,17 +8,26 @@ use ppr_core::status_import::parse_status_csv;
 use ppr_core::{PatentKind, PatentNumber};
 use serde::{Deserialize, Serialize};
 
-use crate::app::Ctx;
 use crate::auth;
 use crate::authz::{self, Access, enterprise_access};
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
-use crate::handlers::settings;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::patents::{self, PatentFields, PatentRow};
 use crate::repo::{self, product_writes};
+use crate::services::settings;
 use crate::validation::Issues;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}/patents", list_patents(ctx), Roles::EnterpriseRead),
+    operation!(POST "/api/v1/enterprises/{uscc}/patents", create_patent(ctx, body), Roles::EnterpriseWrite),
+    operation!(PUT "/api/v1/enterprises/{uscc}/patents/{id}", update_patent(ctx, body), Roles::EnterpriseWrite),
+    operation!(POST "/api/v1/patent-status-imports", import_patent_statuses(ctx), Roles::NationalAdmins),
+];
 
 /// Longest patent title (CNIPA titles are at most 40 characters; room for licences).
 const MAX_TITLE_CHARS: usize = 200;
@@ -218,7 +227,7 @@ pub fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent
 /// As [`enterprise_access`].
 pub async fn list_patents(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let rows = patents::list(&ctx.db()?, enterprise.id).await?;
+    let rows = patents::list(ctx.db(), enterprise.id).await?;
     let items: Vec<PatentOut> = rows.into_iter().map(PatentOut::from).collect();
     Reply::json(
         200,
@@ -236,10 +245,10 @@ pub async fn list_patents(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let input: PatentIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let creation = Creation::begin(ctx.req, principal.user_id, "patent", body)?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return patent_reply(&db, enterprise.id, id, 201)
+    if let Some(id) = creation.replayed(db).await? {
+        return patent_reply(db, enterprise.id, id, 201)
             .await
             .map(mark_replayed);
     }
@@ -258,11 +267,11 @@ pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         Some(&after),
     );
     let batch = vec![
-        patents::insert(&db, enterprise.id, &fields, &ctx.stamp)?,
-        audit::record_created(&db, &change)?,
+        patents::insert(db, enterprise.id, &fields, &ctx.stamp)?,
+        audit::record_created(db, &change)?,
     ];
     let committed = creation
-        .commit(&db, batch, &ctx.stamp, |err| {
+        .commit(db, batch, &ctx.stamp, |err| {
             if repo::unique_violation(err).is_some() {
                 ApiError::conflict(
                     "patent_registered",
@@ -277,13 +286,13 @@ pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let results = match committed {
         Committed::Created(results) => results,
         Committed::Replayed(id) => {
-            return patent_reply(&db, enterprise.id, id, 201)
+            return patent_reply(db, enterprise.id, id, 201)
                 .await
                 .map(mark_replayed);
         }
     };
     let id = repo::returned_id(&results, "create patent")?;
-    patent_reply(&db, enterprise.id, id, 201).await
+    patent_reply(db, enterprise.id, id, 201).await
 }
 
 fn fields_of<'a>(valid: &'a ValidPatent, number: &'a str) -> PatentFields<'a> {
@@ -343,8 +352,8 @@ pub async fn update_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let id = ctx.id_param("id", "patent_not_found")?;
     let input: PatentIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let current = patents::by_id(&db, enterprise.id, id)
+    let db = ctx.db();
+    let current = patents::by_id(db, enterprise.id, id)
         .await?
         .ok_or_else(|| ApiError::missing("patent_not_found", format!("no patent {id} here")))?;
     let version = ctx.required_version(input.version)?;
@@ -372,13 +381,13 @@ pub async fn update_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         Some(&after),
     );
     let batch = vec![
-        patents::update(&db, id, version, &fields, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
-        repo::guard_end(&db)?,
+        patents::update(db, id, version, &fields, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "update patent").await?;
-    patent_reply(&db, enterprise.id, id, 200).await
+    repo::commit_guarded(db, batch, "update patent").await?;
+    patent_reply(db, enterprise.id, id, 200).await
 }
 
 /// What an import did.
@@ -432,8 +441,8 @@ pub async fn import_patent_statuses(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         serde_json::to_string(&rows).map_err(|e| ApiError::internal_cause("import json", &e))?;
     let numbers_json =
         serde_json::to_string(&numbers).map_err(|e| ApiError::internal_cause("import json", &e))?;
-    let db = ctx.db()?;
-    let deadline = settings::revocation_deadline(&db, ctx.now).await?;
+    let db = ctx.db();
+    let deadline = settings::revocation_deadline(db, ctx.now).await?;
     let after = serde_json::json!({"rows": updates.len()}).to_string();
     let change = Change {
         entity_type: "patent_status_import",
@@ -451,13 +460,13 @@ pub async fn import_patent_statuses(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         enterprise_id: None,
         ..change
     };
-    let mut batch = vec![patents::import_statuses(&db, &rows_json, &ctx.stamp)?];
-    batch.extend(product_writes::refresh_prompts(&db, &ctx.stamp, &deadline)?);
-    batch.push(audit::record(&db, &change)?);
+    let mut batch = vec![patents::import_statuses(db, &rows_json, &ctx.stamp)?];
+    batch.extend(product_writes::refresh_prompts(db, &ctx.stamp, &deadline)?);
+    batch.push(audit::record(db, &change)?);
     db.batch(batch)
         .await
         .map_err(|e| ApiError::internal_cause("import statuses", &e))?;
-    let known = patents::count_known(&db, &numbers_json).await?;
+    let known = patents::count_known(db, &numbers_json).await?;
     let distinct = {
         let mut n = numbers.clone();
         n.sort();

@@ -9,21 +9,31 @@ use ppr_core::{Email, Phone, RegionScope, Role};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::auth::{random_bytes, sha256_hex};
 use crate::authz;
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
-use crate::handlers::approve_or_reject;
-use crate::handlers::enterprises::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
-use crate::handlers::ports::{new_token, port_out, token_prefix};
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, NewUser};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::port_applications::{self as applications, ApplicationRow, NewApplication};
 use crate::repo::ports;
 use crate::repo::{self};
+use crate::services::ports::{new_token, port_out, token_prefix};
 use crate::validation::Issues;
+use crate::validation::approve_or_reject;
+use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(POST "/api/v1/port-applications", create_port_application(ctx, body), Roles::Anyone),
+    operation!(GET "/api/v1/port-applications", list_port_applications(ctx), Roles::NationalAdmins,
+        query: ["status", "cursor", "limit"]),
+    operation!(GET "/api/v1/port-applications/{id}", get_port_application(ctx), Roles::NationalAdmins),
+    operation!(POST "/api/v1/port-applications/{id}/decision", decide_port_application(ctx, body), Roles::NationalAdmins),
+];
 
 /// Most contact persons on one application.
 const MAX_CONTACTS: usize = 10;
@@ -122,12 +132,12 @@ fn port_scope(text: &str) -> Result<RegionScope, FieldIssue> {
 ///
 /// 422 invalid fields; 409 `port_exists` when the region has a port already,
 /// `email_registered` when the account's e-mail has an account.
-pub async fn create_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+pub async fn create_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let input: ApplicationIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let creation = Creation::begin(ctx.req, 0, "port_application", body)?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return application_reply(&db, id, 201, false)
+    if let Some(id) = creation.replayed(db).await? {
+        return application_reply(db, id, 201, false)
             .await
             .map(mark_replayed);
     }
@@ -189,10 +199,10 @@ pub async fn create_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         ));
     };
     let scope_code = scope.code();
-    if ports::port_by_scope(&db, &scope_code).await?.is_some() {
+    if ports::port_by_scope(db, &scope_code).await?.is_some() {
         return Err(port_exists(&scope_code));
     }
-    if accounts::user_by_email(&db, account.as_str())
+    if accounts::user_by_email(db, account.as_str())
         .await?
         .is_some()
     {
@@ -227,23 +237,23 @@ pub async fn create_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         reason: None,
     };
     let batch = vec![
-        applications::insert_application(&db, &new, &ctx.stamp)?,
-        audit::record_created(&db, &change)?,
+        applications::insert_application(db, &new, &ctx.stamp)?,
+        audit::record_created(db, &change)?,
     ];
     let committed = creation
-        .commit(&db, batch, &ctx.stamp, |err| {
+        .commit(db, batch, &ctx.stamp, |err| {
             ApiError::internal_cause("port application", err)
         })
         .await?;
     let id = match committed {
         Committed::Created(results) => repo::returned_id(&results, "port application")?,
         Committed::Replayed(id) => {
-            return application_reply(&db, id, 201, false)
+            return application_reply(db, id, 201, false)
                 .await
                 .map(mark_replayed);
         }
     };
-    application_reply(&db, id, 201, false).await
+    application_reply(db, id, 201, false).await
 }
 
 fn port_exists(scope: &str) -> ApiError {
@@ -283,7 +293,7 @@ async fn application_reply(
 /// # Errors
 ///
 /// 401; 403 `not_national_admin`; 422 a bad filter or paging.
-pub async fn list_applications(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_port_applications(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     authz::require_national_admin(&principal)?;
     let status = ctx.query_param("status");
@@ -298,7 +308,7 @@ pub async fn list_applications(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let limit = ctx.page_limit(50, 200)?;
     let rows =
-        applications::applications(&ctx.db()?, status.as_deref(), ctx.id_cursor()?, limit).await?;
+        applications::applications(ctx.db(), status.as_deref(), ctx.id_cursor()?, limit).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -315,15 +325,15 @@ pub async fn list_applications(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// 401; 403; 404.
-pub async fn get_application(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn get_port_application(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     authz::require_national_admin(&principal)?;
     let id = ctx.id_param("id", "application_not_found")?;
-    let db = ctx.db()?;
-    if applications::application(&db, id).await?.is_none() {
+    let db = ctx.db();
+    if applications::application(db, id).await?.is_none() {
         return Err(application_not_found(id));
     }
-    application_reply(&db, id, 200, true).await
+    application_reply(db, id, 200, true).await
 }
 
 fn application_not_found(id: i64) -> ApiError {
@@ -352,12 +362,12 @@ pub struct ApplicationDecisionIn {
 ///
 /// 401; 403; 404; 409 decided already, stale, `port_exists`, `email_registered`;
 /// 422 a bad decision or a missing reason.
-pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+pub async fn decide_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let principal = authz::national_admin_write(ctx).await?;
     let id = ctx.id_param("id", "application_not_found")?;
     let input: ApplicationDecisionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = applications::application(&db, id)
+    let db = ctx.db();
+    let row = applications::application(db, id)
         .await?
         .ok_or_else(|| application_not_found(id))?;
     let (approve, reason) = approve_or_reject(
@@ -393,7 +403,7 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     };
     let mut batch = vec![
         applications::decide_application(
-            &db,
+            db,
             id,
             version,
             status,
@@ -401,7 +411,7 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
             principal.user_id,
             &ctx.stamp,
         )?,
-        repo::guard(&db)?,
+        repo::guard(db)?,
     ];
     let token = if approve {
         let user = NewUser {
@@ -412,10 +422,10 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
             region_scope: Some(&row.scope),
         };
         let token = new_token()?;
-        batch.push(accounts::insert_staff_user(&db, &user, &ctx.stamp)?);
-        batch.push(ports::insert_port(&db, &row, &ctx.stamp)?);
+        batch.push(accounts::insert_staff_user(db, &user, &ctx.stamp)?);
+        batch.push(ports::insert_port(db, &row, &ctx.stamp)?);
         batch.push(ports::insert_token(
-            &db,
+            db,
             &row.scope,
             &sha256_hex(token.as_bytes()),
             &token_prefix(&token),
@@ -427,8 +437,8 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     } else {
         None
     };
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
+    batch.push(audit::record(db, &change)?);
+    batch.push(repo::guard_end(db)?);
     if let Err(err) = db.batch(batch).await {
         return Err(if repo::is_stale(&err) {
             ApiError::stale_version()
@@ -440,10 +450,10 @@ pub async fn decide_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
             }
         });
     }
-    let row = applications::application(&db, id)
+    let row = applications::application(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("port application", &"row missing"))?;
-    let port = ports::port_by_scope(&db, &row.scope)
+    let port = ports::port_by_scope(db, &row.scope)
         .await?
         .filter(|p| p.application_id == id);
     Reply::json(

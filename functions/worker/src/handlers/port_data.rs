@@ -9,15 +9,28 @@ use ppr_core::calendar::BUSINESS_UTC_OFFSET_SECONDS;
 use ppr_core::report::{Month, MonthlyReport};
 use ppr_core::{RegionCode, RegionScope};
 
-use crate::app::Ctx;
 use crate::authz;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::ports::own_port;
 use crate::http::{CachePolicy, Reply};
 use crate::monthly::scope_codes;
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::monthly_reports as store;
 use crate::repo::port_data::{self, Filter};
 use crate::repo::ports::{self, PortRow};
+use crate::services::ports::own_port;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/port/enterprises", list_port_enterprises(ctx), Roles::Port,
+        query: ["q", "verification", "city", "format", "cursor", "limit"]),
+    operation!(GET "/api/v1/port/products", list_port_products(ctx), Roles::Port,
+        query: ["q", "field", "status", "year", "city", "format", "cursor", "limit"]),
+    operation!(GET "/api/v1/port/statistics", get_port_statistics(ctx), Roles::Port),
+    operation!(GET "/api/v1/port/reports", list_monthly_reports(ctx), Roles::Port),
+    operation!(GET "/api/v1/port/reports/{month}", get_monthly_report(ctx), Roles::Port,
+        query: ["format"]),
+];
 
 /// Rows per JSON page, by default and at most.
 const PAGE: i64 = 100;
@@ -40,8 +53,8 @@ fn wants_csv(ctx: &Ctx<'_>) -> Result<bool, ApiError> {
 
 /// The filters every listing shares: scope, city, text, cursor and page size.
 async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiError> {
-    let db = ctx.db()?;
-    let codes = ports::enterprise_region_codes(&db).await?;
+    let db = ctx.db();
+    let codes = ports::enterprise_region_codes(db).await?;
     let scope = RegionScope::parse(&port.scope)
         .map_err(|e| ApiError::internal_cause("stored scope", &e))?;
     let city_codes = match ctx.query_param("city").filter(|c| !c.trim().is_empty()) {
@@ -130,7 +143,7 @@ fn csv_reply(header: &[&str], rows: &[Vec<String>], name: &str, cursor: Option<S
 /// # Errors
 ///
 /// As [`own_port`]; 403 a city outside the scope; 422 a bad filter.
-pub async fn list_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_port_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port(ctx).await?;
     let csv = wants_csv(ctx)?;
     let mut f = filter(ctx, &port, csv).await?;
@@ -144,7 +157,7 @@ pub async fn list_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "verification is unverified, pending, verified or rejected",
         ));
     }
-    let rows = port_data::enterprises(&ctx.db()?, &f).await?;
+    let rows = port_data::enterprises(ctx.db(), &f).await?;
     let usccs: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
     authz::log_regional_read(ctx, &principal, &usccs, "port: enterprises and contacts").await?;
     let cursor = next_cursor(&rows.iter().map(|r| r.id).collect::<Vec<_>>(), f.limit);
@@ -195,7 +208,7 @@ pub async fn list_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`list_enterprises`].
-pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_port_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port(ctx).await?;
     let csv = wants_csv(ctx)?;
     let mut f = filter(ctx, &port, csv).await?;
@@ -224,7 +237,7 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             ApiError::invalid_field("year", "invalid_year", "year is a year, such as 2026")
         })?),
     };
-    let rows = port_data::products(&ctx.db()?, &f).await?;
+    let rows = port_data::products(ctx.db(), &f).await?;
     let usccs: BTreeSet<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
     let usccs: Vec<&str> = usccs.into_iter().collect();
     authz::log_regional_read(
@@ -310,12 +323,12 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port`].
-pub async fn get_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn get_port_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let db = ctx.db()?;
-    let codes = crate::monthly::codes_in_scope(&db, &port.scope).await?;
+    let db = ctx.db();
+    let codes = crate::monthly::codes_in_scope(db, &port.scope).await?;
     let shift = format!("{BUSINESS_UTC_OFFSET_SECONDS:+} seconds");
-    let rows = port_data::statistics(&db, &codes, &shift).await?;
+    let rows = port_data::statistics(db, &codes, &shift).await?;
     let mut by_status = BTreeMap::new();
     let mut by_field: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     let mut by_city: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
@@ -380,9 +393,9 @@ pub async fn get_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port`].
-pub async fn list_reports(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_monthly_reports(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let months = store::report_months(&ctx.db()?, port.id).await?;
+    let months = store::report_months(ctx.db(), port.id).await?;
     let items: Vec<serde_json::Value> = months
         .iter()
         .map(|m| {
@@ -405,7 +418,7 @@ pub async fn list_reports(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port`]; 404 no release for that month.
-pub async fn get_report(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn get_monthly_report(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
     let csv = wants_csv(ctx)?;
     let raw = ctx.param("month")?;
@@ -418,7 +431,7 @@ pub async fn get_report(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     };
     let month = Month::parse(&raw).ok_or_else(not_found)?;
-    let data = store::report(&ctx.db()?, port.id, &month.to_string())
+    let data = store::report(ctx.db(), port.id, &month.to_string())
         .await?
         .ok_or_else(not_found)?;
     let report: MonthlyReport =

@@ -3,82 +3,37 @@
 //! with their coverage, and the access log in which an enterprise sees each read of
 //! its confidential data by a region. Nothing outside the port's scope.
 
+use ppr_core::Uscc;
 use ppr_core::account::required_text;
-use ppr_core::{Role, Uscc};
 use serde::Deserialize;
 use worker::D1Database;
 
-use crate::app::Ctx;
-use crate::auth::{self, Principal, TOKEN_PREFIX, random_token, sha256_hex};
+use crate::auth::{Principal, sha256_hex};
 use crate::authz::{self, Access};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::enterprises::MAX_PERSON_CHARS;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::ports::{self, PortRow};
 use crate::repo::{self};
+use crate::services::ports::{new_token, own_port, own_port_write, port_out, token_prefix};
 use crate::validation::Issues;
+use crate::validation::MAX_PERSON_CHARS;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/port", get_port(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/tokens", create_port_token(ctx, body), Roles::PortSignedIn),
+    operation!(DELETE "/api/v1/port/tokens/{id}", revoke_port_token(ctx), Roles::PortSignedIn),
+    operation!(GET "/api/v1/port/demonstration-enterprises", get_demonstrations(ctx), Roles::Port),
+    operation!(PUT "/api/v1/port/demonstration-enterprises", put_demonstrations(ctx, body), Roles::Port),
+    operation!(GET "/api/v1/enterprises/{uscc}/access-log", get_access_log(ctx), Roles::EnterpriseRead,
+        query: ["cursor", "limit"]),
+];
 
 /// Most demonstration enterprises one port lists.
 pub const MAX_DEMONSTRATIONS: usize = 5_000;
-
-/// A fresh API token: `ppr_` and 64 hex characters (256 random bits).
-pub(crate) fn new_token() -> Result<String, ApiError> {
-    Ok(format!("{TOKEN_PREFIX}{}", random_token()?))
-}
-
-/// What a token list shows of a token: its first 12 characters.
-pub(crate) fn token_prefix(token: &str) -> String {
-    token.chars().take(12).collect()
-}
-
-/// A port as answered.
-pub(crate) fn port_out(port: &PortRow) -> serde_json::Value {
-    serde_json::json!({
-        "id": port.id,
-        "region_scope": port.scope,
-        "office_name": port.office_name,
-        "created_at": port.created_at,
-    })
-}
-
-/// The port of the signed-in regional admin (by session or token).
-///
-/// # Errors
-///
-/// 401; 403 `not_regional_admin`; 404 `no_port` when the admin's region has no port.
-pub async fn own_port(ctx: &Ctx<'_>) -> Result<(Principal, PortRow), ApiError> {
-    let principal = ctx.principal().await?;
-    let scope = match (&principal.role, &principal.region_scope) {
-        (Role::RegionalAdmin, Some(scope)) => scope.code(),
-        _ => {
-            return Err(ApiError::forbidden(
-                "not_regional_admin",
-                "the management port is for regional admins; a region applies at POST /api/v1/port-applications",
-            ));
-        }
-    };
-    let port = ports::port_by_scope(&ctx.db()?, &scope)
-        .await?
-        .ok_or_else(|| {
-            ApiError::missing(
-                "no_port",
-                format!("{scope} has no management port yet; its office applies first"),
-            )
-        })?;
-    Ok((principal, port))
-}
-
-/// A write to the port: [`own_port`] and the CSRF token (a session's writes only).
-///
-/// # Errors
-///
-/// As [`own_port`]; 403 `csrf_failed`.
-pub async fn own_port_write(ctx: &Ctx<'_>) -> Result<(Principal, PortRow), ApiError> {
-    let (principal, port) = own_port(ctx).await?;
-    auth::check_csrf(ctx.req, &principal)?;
-    Ok((principal, port))
-}
 
 /// `GET /api/v1/port`: the port and its tokens (never the tokens themselves).
 ///
@@ -87,7 +42,7 @@ pub async fn own_port_write(ctx: &Ctx<'_>) -> Result<(Principal, PortRow), ApiEr
 /// As [`own_port`].
 pub async fn get_port(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let tokens = ports::tokens(&ctx.db()?, port.id).await?;
+    let tokens = ports::tokens(ctx.db(), port.id).await?;
     let mut out = port_out(&port);
     if let Some(map) = out.as_object_mut() {
         map.insert("tokens".into(), serde_json::json!(tokens));
@@ -124,13 +79,13 @@ pub struct TokenIn {
 /// # Errors
 ///
 /// As [`own_port_write`]; 422 a missing label.
-pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+pub async fn create_port_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     require_session(&principal)?;
     let input: TokenIn = crate::body::decode_json(body)?;
     let label = required_text(&input.label, MAX_PERSON_CHARS)
         .map_err(|e| ApiError::invalid_field("label", e.code(), e.to_string()))?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let token = new_token()?;
     let prefix = token_prefix(&token);
     let after = serde_json::json!({"label": label, "prefix": prefix}).to_string();
@@ -148,7 +103,7 @@ pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     let results = db
         .batch(vec![
             ports::insert_token(
-                &db,
+                db,
                 &port.scope,
                 &sha256_hex(token.as_bytes()),
                 &prefix,
@@ -156,7 +111,7 @@ pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
                 principal.user_id,
                 &ctx.stamp,
             )?,
-            audit::record(&db, &change)?,
+            audit::record(db, &change)?,
         ])
         .await
         .map_err(|e| ApiError::internal_cause("create token", &e))?;
@@ -173,11 +128,11 @@ pub async fn create_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
 /// # Errors
 ///
 /// As [`own_port_write`]; 404 no live token of the port with that id.
-pub async fn revoke_token(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn revoke_port_token(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     require_session(&principal)?;
     let id = ctx.id_param("id", "token_not_found")?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let id_text = id.to_string();
     let change = Change {
         at: &ctx.stamp,
@@ -191,10 +146,10 @@ pub async fn revoke_token(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         reason: None,
     };
     let batch = vec![
-        ports::revoke_token(&db, port.id, id, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
-        repo::guard_end(&db)?,
+        ports::revoke_token(db, port.id, id, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
+        repo::guard_end(db)?,
     ];
     match db.batch(batch).await {
         Ok(_) => Ok(Reply::no_content()),
@@ -269,7 +224,7 @@ pub async fn put_demonstrations(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let entries: Vec<[String; 2]> = seen.into_iter().map(|(u, l)| [u, l]).collect();
     let entries_json =
         serde_json::to_string(&entries).map_err(|e| ApiError::internal_cause("list", &e))?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let after = serde_json::json!({"count": entries.len()}).to_string();
     let port_text = port.id.to_string();
     let change = Change {
@@ -284,16 +239,16 @@ pub async fn put_demonstrations(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         reason: None,
     };
     let mut batch = Vec::from(ports::replace_demonstrations(
-        &db,
+        db,
         port.id,
         &entries_json,
         &ctx.stamp,
     )?);
-    batch.push(audit::record(&db, &change)?);
+    batch.push(audit::record(db, &change)?);
     db.batch(batch)
         .await
         .map_err(|e| ApiError::internal_cause("demonstration list", &e))?;
-    coverage_reply(ctx, &db, &port).await
+    coverage_reply(ctx, db, &port).await
 }
 
 /// `GET /api/v1/port/demonstration-enterprises`: the list with coverage: which have
@@ -304,7 +259,7 @@ pub async fn put_demonstrations(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
 /// As [`own_port`].
 pub async fn get_demonstrations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    coverage_reply(ctx, &ctx.db()?, &port).await
+    coverage_reply(ctx, ctx.db(), &port).await
 }
 
 async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Result<Reply, ApiError> {
@@ -339,7 +294,7 @@ async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Resul
 pub async fn get_access_log(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = authz::enterprise_access(ctx, Access::Read).await?;
     let limit = ctx.page_limit(50, 200)?;
-    let rows = ports::access_log(&ctx.db()?, enterprise.id, ctx.id_cursor()?, limit).await?;
+    let rows = ports::access_log(ctx.db(), enterprise.id, ctx.id_cursor()?, limit).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();

@@ -10,17 +10,29 @@ use ppr_core::webhook::EventType;
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz::{Access, enterprise_access};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::filings::{own_product, problems_error};
-use crate::handlers::rounds::opt_in_window;
-use crate::handlers::settings;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo;
 use crate::repo::audit::Actor;
 use crate::repo::product_writes::{self, Figures, Transaction};
 use crate::repo::products::{self, LinkedPatentRow, ProductRow, YearRow};
+use crate::services::products::own_product;
+use crate::services::revocation::revoke_prompted;
+use crate::services::rounds::opt_in_window;
+use crate::services::settings;
+use crate::validation::problems_error;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}/products", list_own_products(ctx), Roles::EnterpriseRead),
+    operation!(GET "/api/v1/enterprises/{uscc}/products/{number}", get_own_product(ctx), Roles::EnterpriseRead),
+    operation!(PUT "/api/v1/enterprises/{uscc}/products/{number}/years/{year}", put_annual_update(ctx, body), Roles::EnterpriseWrite),
+    operation!(PUT "/api/v1/enterprises/{uscc}/products/{number}/opt-in", put_opt_in(ctx, body), Roles::EnterpriseWrite),
+    operation!(POST "/api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation", confirm_revocation(ctx), Roles::EnterpriseWrite),
+];
 
 /// A product with its confidential data.
 #[derive(Debug, Serialize)]
@@ -123,9 +135,9 @@ async fn with_details(
 /// As [`enterprise_access`].
 pub async fn list_own_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let db = ctx.db()?;
-    let rows = products::list_for_enterprise(&db, enterprise.id).await?;
-    let items = with_details(&db, rows).await?;
+    let db = ctx.db();
+    let rows = products::list_for_enterprise(db, enterprise.id).await?;
+    let items = with_details(db, rows).await?;
     Reply::json(
         200,
         &serde_json::json!({ "items": items }),
@@ -140,9 +152,9 @@ pub async fn list_own_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// As [`enterprise_access`]; 404.
 pub async fn get_own_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let db = ctx.db()?;
-    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
-    let mut items = with_details(&db, vec![product]).await?;
+    let db = ctx.db();
+    let product = own_product(db, &enterprise, &ctx.param("number")?).await?;
+    let mut items = with_details(db, vec![product]).await?;
     let item = items
         .pop()
         .ok_or_else(|| ApiError::internal_cause("product", &"missing"))?;
@@ -200,8 +212,8 @@ pub struct AnnualUpdateIn {
 pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let input: AnnualUpdateIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    let db = ctx.db();
+    let product = own_product(db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
     let version = ctx.required_version(input.version)?;
     let today = business_date(ctx.now);
@@ -214,7 +226,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             format!("the annual update now is for {wanted}; {year_text} cannot be updated"),
         ));
     }
-    let window = settings::annual_update_window(&db, business_year(ctx.now)).await?;
+    let window = settings::annual_update_window(db, business_year(ctx.now)).await?;
     if !window.contains(ctx.now) {
         return Err(ApiError::state_conflict(
             "outside_update_window",
@@ -238,7 +250,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         return Err(problems_error(problems, ""));
     }
     let number = product.registration_number.clone();
-    let before: Option<YearRow> = products::years(&db, &format!("[{}]", product.id))
+    let before: Option<YearRow> = products::years(db, &format!("[{}]", product.id))
         .await?
         .into_iter()
         .find(|y| y.year == i64::from(wanted));
@@ -246,17 +258,17 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let after_json =
         serde_json::to_string(&figures).map_err(|e| ApiError::internal_cause("after", &e))?;
     let (event, event_row) = webhooks::product_event(
-        &db,
+        db,
         EventType::ProductUpdated,
         &product,
         "recorded",
         &ctx.stamp,
     )?;
     let batch = vec![
-        product_writes::touch(&db, &number, version, &ctx.stamp)?,
-        repo::guard(&db)?,
+        product_writes::touch(db, &number, version, &ctx.stamp)?,
+        repo::guard(db)?,
         product_writes::upsert_year(
-            &db,
+            db,
             &number,
             &Figures {
                 year: i64::from(wanted),
@@ -268,7 +280,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             &ctx.stamp,
         )?,
         product_writes::record(
-            &db,
+            db,
             &Transaction {
                 registration_number: &number,
                 enterprise_id: enterprise.id,
@@ -282,11 +294,11 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
             &ctx.stamp,
         )?,
         event_row,
-        repo::guard_end(&db)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "annual update").await?;
-    webhooks::notify(ctx.env, vec![event]).await;
-    product_reply(&db, &number).await
+    repo::commit_guarded(db, batch, "annual update").await?;
+    crate::queues::notify(ctx.config, vec![event]).await;
+    product_reply(db, &number).await
 }
 
 /// Opt-in or out.
@@ -309,22 +321,22 @@ pub struct OptInIn {
 pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
     let input: OptInIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    let db = ctx.db();
+    let product = own_product(db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
     let version = ctx.required_version(input.version)?;
-    let (round, window) = opt_in_window(&db, ctx.now).await?;
+    let (round, window) = opt_in_window(db, ctx.now).await?;
     window.map_err(|e| ApiError::state_conflict("opt_in_closed", e.to_string()))?;
     let year = input.opt_in.then_some(i64::from(round));
     let number = product.registration_number.clone();
     let before = serde_json::json!({"opt_in_year": product.opt_in_year}).to_string();
     let after = serde_json::json!({"opt_in_year": year}).to_string();
     let batch = vec![
-        product_writes::touch(&db, &number, version, &ctx.stamp)?,
-        repo::guard(&db)?,
-        product_writes::set_opt_in(&db, &number, year)?,
+        product_writes::touch(db, &number, version, &ctx.stamp)?,
+        repo::guard(db)?,
+        product_writes::set_opt_in(db, &number, year)?,
         product_writes::record(
-            &db,
+            db,
             &Transaction {
                 registration_number: &number,
                 enterprise_id: enterprise.id,
@@ -337,10 +349,10 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
             },
             &ctx.stamp,
         )?,
-        repo::guard_end(&db)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "opt in").await?;
-    product_reply(&db, &number).await
+    repo::commit_guarded(db, batch, "opt in").await?;
+    product_reply(db, &number).await
 }
 
 /// `POST /api/v1/enterprises/{uscc}/products/{number}/revocation-confirmation`: the
@@ -351,8 +363,8 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
 /// As [`enterprise_access`]; 404; 409 `no_revocation_prompt` or revoked.
 pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::WriteVerified).await?;
-    let db = ctx.db()?;
-    let product = own_product(&db, &enterprise, &ctx.param("number")?).await?;
+    let db = ctx.db();
+    let product = own_product(db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
     if product.revocation_prompted_at.is_none() {
         return Err(ApiError::state_conflict(
@@ -360,61 +372,13 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "this product was not prompted for revocation; to withdraw it, file a revocation request",
         ));
     }
-    let event = revoke_prompted(
-        &db,
+    revoke_prompted(
+        ctx.config,
         &product,
         Actor::of(&principal),
         "confirmed by the enterprise",
         &ctx.stamp,
     )
     .await?;
-    webhooks::notify(ctx.env, vec![event]).await;
-    product_reply(&db, &product.registration_number).await
-}
-
-/// Revokes a prompted product in one batch with its transaction (used by the
-/// enterprise's confirmation and by the scheduled job at the deadline), with its
-/// `product.revoked` event, whose id it answers.
-///
-/// # Errors
-///
-/// 409 if it was revoked meanwhile; the database failed.
-pub async fn revoke_prompted(
-    db: &D1Database,
-    product: &ProductRow,
-    actor: Actor<'_>,
-    reason: &str,
-    now: &str,
-) -> Result<String, ApiError> {
-    let number = &product.registration_number;
-    let (event, event_row) =
-        webhooks::product_event(db, EventType::ProductRevoked, product, "revoked", now)?;
-    let batch = vec![
-        product_writes::revoke(db, number, now)?,
-        repo::guard(db)?,
-        product_writes::record(
-            db,
-            &Transaction {
-                registration_number: number,
-                enterprise_id: product.enterprise_id,
-                filing_id: None,
-                kind: "revocation",
-                actor,
-                reason: Some(reason),
-                before: Some(r#"{"status":"recorded"}"#),
-                after: Some(r#"{"status":"revoked"}"#),
-            },
-            now,
-        )?,
-        event_row,
-        repo::guard_end(db)?,
-    ];
-    match db.batch(batch).await {
-        Ok(_) => Ok(event),
-        Err(err) if repo::is_stale(&err) => Err(ApiError::state_conflict(
-            "product_revoked",
-            format!("{number} was revoked meanwhile"),
-        )),
-        Err(err) => Err(ApiError::internal_cause("revoke", &err)),
-    }
+    product_reply(db, &product.registration_number).await
 }

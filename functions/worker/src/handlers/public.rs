@@ -10,11 +10,23 @@ use ppr_core::search::match_query;
 use ppr_core::{PatentNumber, ProductField, RegionCode, Uscc};
 use serde::Serialize;
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts;
 use crate::repo::public::{self, ListFilter, PublicDetailRow, PublicProductRow};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}", get_enterprise(ctx), Roles::Anyone),
+    operation!(GET "/api/v1/products", list_products(ctx), Roles::Anyone,
+        query: ["field", "region", "year", "status", "q", "cursor", "limit"]),
+    operation!(GET "/api/v1/products/{number}", get_product(ctx), Roles::Anyone),
+    operation!(GET "/api/v1/patents/{number}/products", get_patent_products(ctx), Roles::Anyone),
+    operation!(GET "/api/v1/export/products", export_products(ctx), Roles::Anyone,
+        query: ["cursor", "limit"]),
+];
 
 /// Default and largest page.
 const DEFAULT_PAGE: i64 = 20;
@@ -173,8 +185,8 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
             })?;
     }
-    let db = ctx.db()?;
-    let rows = public::list(&db, &filter).await?;
+    let db = ctx.db();
+    let rows = public::list(db, &filter).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -201,8 +213,8 @@ pub async fn get_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     };
     let number = ppr_core::regnum::RegistrationNumber::parse(&raw).map_err(|_| not_found())?;
-    let db = ctx.db()?;
-    let detail = public::by_number(&db, &number.to_string())
+    let db = ctx.db();
+    let detail = public::by_number(db, &number.to_string())
         .await?
         .ok_or_else(not_found)?;
     Reply::json(200, &detail_out(detail), CachePolicy::NoStore)
@@ -228,7 +240,7 @@ const MAX_EXPORT_PAGE: i64 = 1000;
 pub async fn export_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let after = ctx.id_cursor()?.unwrap_or(0);
     let limit = ctx.page_limit(MAX_EXPORT_PAGE, MAX_EXPORT_PAGE)?;
-    let rows = public::export(&ctx.db()?, after, limit).await?;
+    let rows = public::export(ctx.db(), after, limit).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.product.id.to_string()))
         .flatten();
@@ -252,8 +264,8 @@ pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .parse::<PatentNumber>()
         .map_err(|e| ApiError::invalid_field("number", e.code(), e.to_string()))?;
     let canonical = number.to_string();
-    let db = ctx.db()?;
-    let rows = public::using_patent(&db, &canonical).await?;
+    let db = ctx.db();
+    let rows = public::using_patent(db, &canonical).await?;
     let flags: Vec<(bool, String)> = rows
         .iter()
         .map(|r| (r.is_core == 1, r.title.clone()))
@@ -289,11 +301,11 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     };
     let uscc = Uscc::parse(&raw).map_err(|_| not_found())?;
-    let db = ctx.db()?;
-    let enterprise = accounts::enterprise_by_uscc(&db, uscc.as_str())
+    let db = ctx.db();
+    let enterprise = accounts::enterprise_by_uscc(db, uscc.as_str())
         .await?
         .ok_or_else(not_found)?;
-    let rows = public::of_enterprise(&db, enterprise.id).await?;
+    let rows = public::of_enterprise(db, enterprise.id).await?;
     let items = outs(rows);
     Reply::json(
         200,

@@ -9,17 +9,25 @@ use ppr_core::webhook::EventType;
 use ppr_core::workdays::{ReviewKind, service_level};
 use serde::{Deserialize, Serialize};
 
-use crate::app::Ctx;
 use crate::auth;
 use crate::authz;
 use crate::clock::parse_stamp;
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
-use crate::handlers::filings::FilingOut;
-use crate::handlers::{recording, settings};
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, Decision};
 use crate::repo::{self, Param};
+use crate::services::{recording, settings};
+use crate::views::filings::FilingOut;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(POST "/api/v1/filings/{id}/decision", decide_filing(ctx, body), Roles::Reviewers),
+    operation!(GET "/api/v1/review-queue", get_review_queue(ctx), Roles::Reviewers,
+        query: ["kind", "status", "cursor", "limit"]),
+];
 
 /// Largest page of the queue.
 const MAX_PAGE: i64 = 200;
@@ -97,10 +105,10 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         Some(text) => Some(parse_cursor(text)?),
     };
     let after = cursor.as_ref().map(|(at, id)| (at.as_str(), *id));
-    let db = ctx.db()?;
+    let db = ctx.db();
     let today = business_date(ctx.now);
     let year = chrono::Datelike::year(&today);
-    let calendar = settings::work_calendar(&db, &[year - 1, year]).await?;
+    let calendar = settings::work_calendar(db, &[year - 1, year]).await?;
     let level = |submitted: &str| {
         let date = parse_stamp(submitted).map_or(today, business_date);
         service_level(&calendar, kind, date, today)
@@ -114,7 +122,7 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 "a filing status: draft, submitted, returned, approved, rejected",
             ));
         }
-        filings::queue(&db, status, after, limit)
+        filings::queue(db, status, after, limit)
             .await?
             .into_iter()
             .map(|f| {
@@ -142,7 +150,7 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }
         let (at, id) = after.unwrap_or(("", 0));
         let rows: Vec<VerificationQueueRow> = repo::all(
-            &db,
+            db,
             "SELECT v.id, v.status, v.submitted_at, e.uscc, e.name
              FROM verifications v JOIN enterprises e ON e.id = v.enterprise_id
              WHERE v.status = ?1 AND (v.submitted_at > ?2 OR (v.submitted_at = ?2 AND v.id > ?3))
@@ -230,8 +238,8 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     auth::check_csrf(ctx.req, &principal)?;
     let id = ctx.id_param("id", "filing_not_found")?;
     let input: FilingDecisionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = filings::by_id(&db, id)
+    let db = ctx.db();
+    let row = filings::by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::missing("filing_not_found", format!("no filing {id}")))?;
     authz::require_not_own(&principal, row.enterprise_id)?;
@@ -256,9 +264,9 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let kind = FilingKind::from_code(&row.kind)
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;
     if event == FilingEvent::Approve {
-        let event = recording::approve(ctx, &db, &principal, &row, kind, version).await?;
-        webhooks::notify(ctx.env, vec![event]).await;
-        let row = filings::by_id(&db, id)
+        let event = recording::approve(ctx, db, &principal, &row, kind, version).await?;
+        crate::queues::notify(ctx.config, vec![event]).await;
+        let row = filings::by_id(db, id)
             .await?
             .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
         return Reply::json(200, &FilingOut::from_row(row), CachePolicy::NoStore);
@@ -302,23 +310,23 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         reason: reason.as_deref(),
     };
     let mut batch = vec![
-        filings::decide(&db, id, version, &decision, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
+        filings::decide(db, id, version, &decision, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
     ];
     let mut events = Vec::new();
     if event == FilingEvent::Return {
         let (id, event_row) =
-            webhooks::filing_event(&db, EventType::FilingReturned, &row, &ctx.stamp)?;
+            webhooks::filing_event(db, EventType::FilingReturned, &row, &ctx.stamp)?;
         batch.push(event_row);
         events.push(id);
     }
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "decide filing").await?;
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, "decide filing").await?;
     if !events.is_empty() {
-        webhooks::notify(ctx.env, events).await;
+        crate::queues::notify(ctx.config, events).await;
     }
-    let row = filings::by_id(&db, id)
+    let row = filings::by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
     Reply::json(200, &FilingOut::from_row(row), CachePolicy::NoStore)

@@ -7,18 +7,27 @@ use ppr_core::round::{RoundState, Stage, Step, check_advance};
 use serde::Deserialize;
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::rounds::{notice_of, round_change, round_param, round_reply, stage_and_dates};
+use crate::handlers::rounds::round_change;
 use crate::http::Reply;
+use crate::operation::{Operation, Roles, operation};
 use crate::repo;
 use crate::repo::audit;
 use crate::repo::objections;
 use crate::repo::round_entries;
 use crate::repo::rounds::{self, RoundRow, TaskRow};
 use crate::round_work;
+use crate::services::rounds::{notice_of, round_param, round_reply, stage_and_dates};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(POST "/api/v1/rounds/{year}/advance", advance_round(ctx, body), Roles::NationalAdmins),
+    operation!(POST "/api/v1/rounds/{year}/rerun", rerun_round(ctx, body), Roles::NationalAdmins),
+    operation!(POST "/api/v1/rounds/{year}/resume", resume_round(ctx, body), Roles::NationalAdmins),
+];
 
 /// Moving a round on.
 #[derive(Debug, Deserialize)]
@@ -84,8 +93,8 @@ pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
             "a stage: formal_check, evaluation, public_notice, objection_handling, final",
         )
     })?;
-    let db = ctx.db()?;
-    let (row, version, current, _) = round_at_version(ctx, &db, input.version).await?;
+    let db = ctx.db();
+    let (row, version, current, _) = round_at_version(ctx, db, input.version).await?;
     let today = business_date(ctx.now);
     check_advance(&current, to, today)
         .map_err(|e| ApiError::state_conflict(e.code(), e.to_string()))?;
@@ -106,26 +115,26 @@ pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     );
     let mut batch = vec![
         rounds::set_stage(
-            &db,
+            db,
             row.year,
             version,
             to.code(),
             notice_text.as_ref().map(|(s, e)| (s.as_str(), e.as_str())),
             &ctx.stamp,
         )?,
-        repo::guard(&db)?,
-        audit::record(&db, &change)?,
+        repo::guard(db)?,
+        audit::record(db, &change)?,
     ];
     let first = to.steps().first().copied();
     if let Some(step) = first {
-        batch.push(round_work::start_step(&db, row.year, step, &wall)?);
+        batch.push(round_work::start_step(db, row.year, step, &wall)?);
     }
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "advance round").await?;
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, "advance round").await?;
     if let Some(step) = first {
-        round_work::kick_off(ctx.env, &db, row.year, step).await?;
+        round_work::kick_off(ctx.config, row.year, step).await?;
     }
-    round_reply(&db, row.year, 200, true).await
+    round_reply(db, row.year, 200, true).await
 }
 
 /// A re-run or a resume: the round version read.
@@ -147,8 +156,8 @@ pub struct RoundActionIn {
 pub async fn rerun_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let principal = authz::national_admin_write(ctx).await?;
     let input: RoundActionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let (row, version, current, tasks) = round_at_version(ctx, &db, input.version).await?;
+    let db = ctx.db();
+    let (row, version, current, tasks) = round_at_version(ctx, db, input.version).await?;
     let stage = current.stage;
     if !stage.may_rerun() {
         return Err(ApiError::state_conflict(
@@ -170,20 +179,20 @@ pub async fn rerun_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     let before = serde_json::json!({"stage": row.stage}).to_string();
     let change = round_change(ctx, &principal, "round.rerun", &year_text, &before, &before);
     let mut batch = vec![
-        rounds::touch(&db, row.year, version, &ctx.stamp)?,
-        repo::guard(&db)?,
+        rounds::touch(db, row.year, version, &ctx.stamp)?,
+        repo::guard(db)?,
     ];
     batch.extend(if first == Step::FormalCheck {
-        round_entries::clear_formal_check(&db, row.year)?
+        round_entries::clear_formal_check(db, row.year)?
     } else {
-        round_entries::clear_evaluation(&db, row.year)?
+        round_entries::clear_evaluation(db, row.year)?
     });
-    batch.push(round_work::start_step(&db, row.year, first, &wall)?);
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "rerun round").await?;
-    round_work::kick_off(ctx.env, &db, row.year, first).await?;
-    round_reply(&db, row.year, 200, true).await
+    batch.push(round_work::start_step(db, row.year, first, &wall)?);
+    batch.push(audit::record(db, &change)?);
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, "rerun round").await?;
+    round_work::kick_off(ctx.config, row.year, first).await?;
+    round_reply(db, row.year, 200, true).await
 }
 
 fn running(tasks: &[TaskRow], stage: Stage) -> bool {
@@ -201,8 +210,8 @@ fn running(tasks: &[TaskRow], stage: Stage) -> bool {
 pub async fn resume_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let principal = authz::national_admin_write(ctx).await?;
     let input: RoundActionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let (row, version, current, tasks) = round_at_version(ctx, &db, input.version).await?;
+    let db = ctx.db();
+    let (row, version, current, tasks) = round_at_version(ctx, db, input.version).await?;
     let stopped: Vec<&TaskRow> = tasks
         .iter()
         .filter(|t| t.status != "done" && current.stage.steps().iter().any(|s| s.code() == t.step))
@@ -225,19 +234,19 @@ pub async fn resume_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         &before,
     );
     let mut batch = vec![
-        rounds::touch(&db, row.year, version, &ctx.stamp)?,
-        repo::guard(&db)?,
+        rounds::touch(db, row.year, version, &ctx.stamp)?,
+        repo::guard(db)?,
     ];
     for task in &stopped {
-        batch.push(rounds::resume_task(&db, row.year, &task.step, &wall)?);
+        batch.push(rounds::resume_task(db, row.year, &task.step, &wall)?);
     }
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, "resume round").await?;
+    batch.push(audit::record(db, &change)?);
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, "resume round").await?;
     for task in &stopped {
         if let Some(step) = Step::from_code(&task.step) {
-            round_work::kick_off(ctx.env, &db, row.year, step).await?;
+            round_work::kick_off(ctx.config, row.year, step).await?;
         }
     }
-    round_reply(&db, row.year, 200, true).await
+    round_reply(db, row.year, 200, true).await
 }

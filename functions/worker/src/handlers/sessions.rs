@@ -9,15 +9,23 @@ use ppr_core::password::{DUMMY_HASH, hash_password, needs_rehash, verify_passwor
 use ppr_core::{Email, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::app::Ctx;
 use crate::auth::{self, Principal, random_bytes, random_token, sha256_hex};
 use crate::clock::{parse_stamp, stamp};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, UserRow};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::sessions::{self, ABSOLUTE_TIMEOUT};
 use crate::validation::Issues;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(POST "/api/v1/sessions", create_session(ctx, body), Roles::Anyone),
+    operation!(GET "/api/v1/sessions/current", get_session(ctx), Roles::SignedIn),
+    operation!(DELETE "/api/v1/sessions/current", delete_session(ctx), Roles::SignedIn),
+];
 
 /// Failures counted together within this window.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
@@ -105,12 +113,12 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     let Some(email) = email else {
         return Err(ApiError::invalid_credentials());
     };
-    let db = ctx.db()?;
+    let db = ctx.db();
 
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", crate::ratelimit::client_address(ctx));
     let since = stamp(ctx.now - FAILURE_WINDOW);
-    for row in sessions::failures(&db, [&account_key, &address_key], &since).await? {
+    for row in sessions::failures(db, [&account_key, &address_key], &since).await? {
         let limit = if row.key == account_key {
             MAX_ACCOUNT_FAILURES
         } else {
@@ -126,15 +134,15 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
         }
     }
 
-    let user = accounts::user_by_email(&db, email.as_str()).await?;
+    let user = accounts::user_by_email(db, email.as_str()).await?;
     let stored = user
         .as_ref()
         .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
     let matches = verify_password(&input.password, stored);
     let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
         db.batch(vec![
-            sessions::count_failure(&db, &account_key, &ctx.stamp, &since)?,
-            sessions::count_failure(&db, &address_key, &ctx.stamp, &since)?,
+            sessions::count_failure(db, &account_key, &ctx.stamp, &since)?,
+            sessions::count_failure(db, &address_key, &ctx.stamp, &since)?,
         ])
         .await?;
         return Err(ApiError::invalid_credentials());
@@ -161,14 +169,14 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
         reason: None,
     };
     let mut batch = vec![
-        sessions::insert(&db, &key, user.id, &csrf_token, &ctx.stamp, &expires)?,
-        sessions::clear_failures(&db, &account_key)?,
-        audit::record(&db, &change)?,
+        sessions::insert(db, &key, user.id, &csrf_token, &ctx.stamp, &expires)?,
+        sessions::clear_failures(db, &account_key)?,
+        audit::record(db, &change)?,
     ];
     if needs_rehash(&user.password_hash) {
         let fresh = hash_password(&input.password, &random_bytes()?)
             .map_err(|e| ApiError::internal_cause("rehash password", &e))?;
-        batch.push(accounts::update_password_hash(&db, user.id, &fresh)?);
+        batch.push(accounts::update_password_hash(db, user.id, &fresh)?);
     }
     db.batch(batch).await?;
 
@@ -202,7 +210,7 @@ pub async fn get_session(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn delete_session(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     auth::check_csrf(ctx.req, &principal)?;
-    let db = ctx.db()?;
-    sessions::delete(&db, &principal.session_key).await?;
+    let db = ctx.db();
+    sessions::delete(db, &principal.session_key).await?;
     Ok(Reply::no_content().with_header("set-cookie", auth::cleared_cookie()))
 }

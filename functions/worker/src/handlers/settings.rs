@@ -9,93 +9,30 @@
 //! Dates are Asia/Shanghai business days, both ends included. A prompted revocation
 //! with 0 days happens at the next run of the scheduled job (every five minutes).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::Datelike;
 use ppr_core::DateWindow;
-use ppr_core::workdays::WorkCalendar;
 use serde::{Deserialize, Serialize};
-use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::authz;
-use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::settings;
+use crate::services::settings::{
+    CALENDAR_PREFIX, CalendarYear, DEFAULT_PROMPTED_REVOCATION_DAYS, MAX_PROMPTED_REVOCATION_DAYS,
+    REVOCATION_DAYS, WINDOW_PREFIX,
+};
 
-/// Default days between a revocation prompt and the revocation.
-pub const DEFAULT_PROMPTED_REVOCATION_DAYS: i64 = 30;
-
-/// Longest configurable prompt period.
-pub const MAX_PROMPTED_REVOCATION_DAYS: i64 = 365;
-
-const WINDOW_PREFIX: &str = "annual_update_window.";
-const CALENDAR_PREFIX: &str = "work_calendar.";
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/settings", list_settings(ctx), Roles::NationalAdmins),
+    operation!(PUT "/api/v1/settings/{key}", put_setting(ctx, body), Roles::NationalAdmins),
+];
 
 /// Most dates in one list of a year's work calendar.
 const MAX_CALENDAR_DATES: usize = 60;
-
-/// A year's public holidays and make-up working days, as the State Council publishes
-/// them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarYear {
-    /// Days off on weekdays.
-    #[serde(default)]
-    pub holidays: Vec<NaiveDate>,
-    /// Weekend days worked.
-    #[serde(default)]
-    pub workdays: Vec<NaiveDate>,
-}
-
-/// The working-day calendar over `years` (holidays and make-up days as configured).
-///
-/// # Errors
-///
-/// The database failed, or a stored value is corrupt (logged).
-pub async fn work_calendar(db: &D1Database, years: &[i32]) -> Result<WorkCalendar, ApiError> {
-    let mut holidays = Vec::new();
-    let mut workdays = Vec::new();
-    for year in years {
-        if let Some(value) = settings::get(db, &format!("{CALENDAR_PREFIX}{year}")).await? {
-            let stored: CalendarYear = serde_json::from_str(&value)
-                .map_err(|e| ApiError::internal_cause("stored work calendar", &e))?;
-            holidays.extend(stored.holidays);
-            workdays.extend(stored.workdays);
-        }
-    }
-    Ok(WorkCalendar::new(holidays, workdays))
-}
-const REVOCATION_DAYS: &str = "prompted_revocation_days";
-
-/// The annual update window of `year`.
-///
-/// # Errors
-///
-/// The database failed, or a stored value is corrupt (logged).
-pub async fn annual_update_window(db: &D1Database, year: i32) -> Result<DateWindow, ApiError> {
-    if let Some(value) = settings::get(db, &format!("{WINDOW_PREFIX}{year}")).await? {
-        return serde_json::from_str(&value)
-            .map_err(|e| ApiError::internal_cause("stored annual update window", &e));
-    }
-    DateWindow::default_annual_update(year)
-        .ok_or_else(|| ApiError::internal_cause("default window", &year))
-}
-
-/// The revocation deadline for a product prompted now.
-///
-/// # Errors
-///
-/// The database failed, or a stored value is corrupt (logged).
-pub async fn revocation_deadline(db: &D1Database, now: DateTime<Utc>) -> Result<String, ApiError> {
-    let days = match settings::get(db, REVOCATION_DAYS).await? {
-        Some(value) => value
-            .parse::<i64>()
-            .map_err(|e| ApiError::internal_cause("stored prompted_revocation_days", &e))?,
-        None => DEFAULT_PROMPTED_REVOCATION_DAYS,
-    };
-    Ok(clock::stamp(now + Duration::days(days)))
-}
 
 /// A setting as returned.
 #[derive(Debug, Serialize)]
@@ -118,7 +55,7 @@ pub struct SettingOut {
 pub async fn list_settings(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     authz::require_national_admin(&principal)?;
-    let rows = settings::list(&ctx.db()?).await?;
+    let rows = settings::list(ctx.db()).await?;
     let items: Vec<SettingOut> = rows
         .into_iter()
         .map(|r| SettingOut {
@@ -229,8 +166,8 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     } else {
         return Err(unknown_setting(&key));
     };
-    let db = ctx.db()?;
-    let before = settings::get(&db, &key).await?;
+    let db = ctx.db();
+    let before = settings::get(db, &key).await?;
     let change = Change {
         at: &ctx.stamp,
         actor: Actor::of(&principal),
@@ -243,8 +180,8 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
         reason: None,
     };
     db.batch(vec![
-        settings::put(&db, &key, &value, &principal.email, &ctx.stamp)?,
-        audit::record(&db, &change)?,
+        settings::put(db, &key, &value, &principal.email, &ctx.stamp)?,
+        audit::record(db, &change)?,
     ])
     .await
     .map_err(|e| ApiError::internal_cause("put setting", &e))?;

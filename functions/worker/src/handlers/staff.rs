@@ -6,15 +6,20 @@ use ppr_core::account::{check_password_policy, required_text};
 use ppr_core::{Email, RegionScope, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::app::Ctx;
 use crate::auth::{self, Principal, random_bytes};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::enterprises::MAX_PERSON_CHARS;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo;
 use crate::repo::accounts::{self, NewUser};
 use crate::repo::audit::{self, Actor, Change};
 use crate::validation::Issues;
+use crate::validation::MAX_PERSON_CHARS;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] =
+    &[operation!(POST "/api/v1/staff", create_staff(ctx, body), Roles::NationalAdmins)];
 
 /// The request.
 #[derive(Debug, Deserialize)]
@@ -120,7 +125,7 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         ));
     };
 
-    let db = ctx.db()?;
+    let db = ctx.db();
     let hash = ppr_core::password::hash_password(&input.password, &random_bytes()?)
         .map_err(|e| ApiError::internal_cause("hash password", &e))?;
     let scope_code = scope.as_ref().map(RegionScope::code);
@@ -145,8 +150,8 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         reason: None,
     };
     let batch = vec![
-        accounts::insert_staff_user(&db, &user, &ctx.stamp)?,
-        audit::record(&db, &change)?,
+        accounts::insert_staff_user(db, &user, &ctx.stamp)?,
+        audit::record(db, &change)?,
     ];
     if let Err(err) = db.batch(batch).await {
         return Err(match repo::unique_violation(&err).as_deref() {
@@ -158,7 +163,7 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
             _ => ApiError::internal_cause("create staff", &err),
         });
     }
-    let row = accounts::user_by_email(&db, email.as_str())
+    let row = accounts::user_by_email(db, email.as_str())
         .await?
         .ok_or_else(|| ApiError::internal_cause("create staff", &"row missing after insert"))?;
     let out = StaffOut {

@@ -7,11 +7,20 @@ use std::collections::BTreeMap;
 
 use ppr_core::{RegionCode, RegionScope};
 
-use crate::app::Ctx;
 use crate::authz::{self, Access, enterprise_access};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::products::{self, TransactionRow};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/enterprises/{uscc}/transactions", list_transactions(ctx), Roles::EnterpriseRead,
+        query: ["before", "limit"]),
+    operation!(GET "/api/v1/transactions", list_all_transactions(ctx), Roles::Staff,
+        query: ["before", "limit"]),
+];
 
 /// Default and largest page.
 const DEFAULT_PAGE: i64 = 50;
@@ -81,7 +90,7 @@ fn page(
 pub async fn list_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
     let (before, limit) = paging(ctx)?;
-    let rows = products::transactions(&ctx.db()?, enterprise.id, before, limit).await?;
+    let rows = products::transactions(ctx.db(), enterprise.id, before, limit).await?;
     page(rows, |_| true, limit)
 }
 
@@ -99,7 +108,7 @@ pub async fn list_all_transactions(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     // scope leaves out the XPCC's cities, which share its prefix).
     let prefix = scope.as_ref().map(RegionScope::code_prefix);
     let (before, limit) = paging(ctx)?;
-    let rows = products::transactions_in(&ctx.db()?, prefix.as_deref(), before, limit).await?;
+    let rows = products::transactions_in(ctx.db(), prefix.as_deref(), before, limit).await?;
     let keep = |t: &TransactionRow| match &scope {
         None => true,
         Some(scope) => RegionCode::parse(&t.region_code).is_ok_and(|code| scope.contains(code)),

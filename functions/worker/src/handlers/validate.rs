@@ -8,8 +8,14 @@ use ppr_core::patent::NumberFormat;
 use ppr_core::{PatentNumber, Uscc};
 use serde::{Deserialize, Serialize};
 
+use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] =
+    &[operation!(POST "/api/v1/validate", post_validate(ctx, body), Roles::Anyone)];
 
 /// Patent numbers one call may check. A product links a handful of patents and a large
 /// portfolio a few hundred; 1,000 covers any filing while keeping a call's CPU time
@@ -273,10 +279,9 @@ fn check_patent(input: String, current_year: i32) -> ValueOut<PatentParts> {
 /// # Errors
 ///
 /// As [`crate::body::decode_json`] and [`validate`].
-pub fn post_validate(body: &[u8], now_millis: i64) -> Result<Reply, ApiError> {
+pub async fn post_validate(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let input: ValidateIn = crate::body::decode_json(body)?;
-    let now = chrono::DateTime::from_timestamp_millis(now_millis).unwrap_or_default();
-    let out = validate(input, ppr_core::calendar::business_year(now))?;
+    let out = validate(input, ppr_core::calendar::business_year(ctx.now))?;
     Reply::json(200, &out, CachePolicy::NoStore)
 }
 

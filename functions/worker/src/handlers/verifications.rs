@@ -6,17 +6,26 @@ use ppr_core::account::required_text;
 use ppr_core::commitment::{COMMITMENT_TEXT_EN, COMMITMENT_TEXT_ZH, COMMITMENT_VERSION};
 use serde::{Deserialize, Serialize};
 
-use crate::app::Ctx;
 use crate::auth;
 use crate::authz::{self, Access, enterprise_access};
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::documents;
 use crate::repo::verifications::{self, NewVerification, VerificationRow};
 use crate::validation::Issues;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/integrity-commitment", get_commitment(ctx), Roles::Anyone),
+    operation!(GET "/api/v1/enterprises/{uscc}/verifications", list_verifications(ctx), Roles::EnterpriseRead),
+    operation!(POST "/api/v1/enterprises/{uscc}/verifications", create_verification(ctx, body), Roles::EnterpriseWrite),
+    operation!(POST "/api/v1/verifications/{id}/decision", decide_verification(ctx, body), Roles::Reviewers),
+];
 
 /// Longest name or address.
 const MAX_TEXT_CHARS: usize = 200;
@@ -28,7 +37,7 @@ const MAX_DOCUMENTS: usize = 10;
 /// # Errors
 ///
 /// Never in practice (serialising constants).
-pub fn get_commitment() -> Result<Reply, ApiError> {
+pub async fn get_commitment(_ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     Reply::json(
         200,
         &serde_json::json!({
@@ -115,10 +124,10 @@ impl From<VerificationRow> for VerificationOut {
 pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::Write).await?;
     let input: VerificationIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
+    let db = ctx.db();
     let creation = Creation::begin(ctx.req, principal.user_id, "verification", body)?;
-    if let Some(id) = creation.replayed(&db).await? {
-        return verification_reply(&db, id, 201).await.map(mark_replayed);
+    if let Some(id) = creation.replayed(db).await? {
+        return verification_reply(db, id, 201).await.map(mark_replayed);
     }
     match enterprise.verification_status.as_str() {
         "pending" => {
@@ -144,7 +153,7 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         "registered_address",
         required_text(&input.registered_address, MAX_TEXT_CHARS),
     );
-    let known: Vec<i64> = documents::list(&db, enterprise.id, Some("verification"))
+    let known: Vec<i64> = documents::list(db, enterprise.id, Some("verification"))
         .await?
         .into_iter()
         .map(|d| d.id)
@@ -215,13 +224,13 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         after: Some(&after),
         reason: None,
     };
-    let mut batch = Vec::from(verifications::submit(&db, &new, &ctx.stamp)?);
-    batch.push(audit::record_created(&db, &change)?);
-    batch.extend(creation.record(&db, &ctx.stamp)?);
-    batch.push(repo::guard_end(&db)?);
+    let mut batch = Vec::from(verifications::submit(db, &new, &ctx.stamp)?);
+    batch.push(audit::record_created(db, &change)?);
+    batch.extend(creation.record(db, &ctx.stamp)?);
+    batch.push(repo::guard_end(db)?);
     if let Err(err) = db.batch(batch).await {
-        if let Some(id) = creation.replayed(&db).await? {
-            return verification_reply(&db, id, 201).await.map(mark_replayed);
+        if let Some(id) = creation.replayed(db).await? {
+            return verification_reply(db, id, 201).await.map(mark_replayed);
         }
         if repo::is_stale(&err) || repo::unique_violation(&err).is_some() {
             return Err(ApiError::state_conflict(
@@ -231,7 +240,7 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         }
         return Err(ApiError::internal_cause("submit verification", &err));
     }
-    let latest = verifications::list(&db, enterprise.id)
+    let latest = verifications::list(db, enterprise.id)
         .await?
         .into_iter()
         .next()
@@ -257,7 +266,7 @@ async fn verification_reply(
 /// As [`enterprise_access`].
 pub async fn list_verifications(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = enterprise_access(ctx, Access::Read).await?;
-    let rows = verifications::list(&ctx.db()?, enterprise.id).await?;
+    let rows = verifications::list(ctx.db(), enterprise.id).await?;
     let items: Vec<VerificationOut> = rows.into_iter().map(VerificationOut::from).collect();
     Reply::json(
         200,
@@ -289,12 +298,12 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
     auth::check_csrf(ctx.req, &principal)?;
     let id = ctx.id_param("id", "verification_not_found")?;
     let input: VerificationDecisionIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = verifications::by_id(&db, id).await?.ok_or_else(|| {
+    let db = ctx.db();
+    let row = verifications::by_id(db, id).await?.ok_or_else(|| {
         ApiError::missing("verification_not_found", format!("no verification {id}"))
     })?;
     authz::require_not_own(&principal, row.enterprise_id)?;
-    let (approve, reason) = crate::handlers::approve_or_reject(
+    let (approve, reason) = crate::validation::approve_or_reject(
         &input.decision,
         input.reason.as_deref(),
         "say why the verification is rejected, so the enterprise can fix it",
@@ -324,15 +333,15 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         reason: reason.as_deref(),
     };
     let mut batch = Vec::from(verifications::decide(
-        &db,
+        db,
         &row,
         approve,
         reason.as_deref(),
         principal.user_id,
         &ctx.stamp,
     )?);
-    batch.push(audit::record(&db, &change)?);
-    batch.push(repo::guard_end(&db)?);
+    batch.push(audit::record(db, &change)?);
+    batch.push(repo::guard_end(db)?);
     if let Err(err) = db.batch(batch).await {
         if repo::is_stale(&err) {
             return Err(ApiError::state_conflict(
@@ -342,5 +351,5 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         }
         return Err(ApiError::internal_cause("decide verification", &err));
     }
-    verification_reply(&db, id, 200).await
+    verification_reply(db, id, 200).await
 }

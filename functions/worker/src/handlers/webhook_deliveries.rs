@@ -3,26 +3,35 @@
 
 use worker::D1Database;
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::ports::{own_port, own_port_write};
-use crate::handlers::webhook_endpoints::{change, port_endpoint};
 use crate::http::{CachePolicy, Reply};
+use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit;
 use crate::repo::ports::PortRow;
 use crate::repo::webhooks as store;
 use crate::repo::{self};
+use crate::services::ports::{change, port_endpoint};
+use crate::services::ports::{own_port, own_port_write};
 use crate::webhooks;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/port/webhooks/{id}/deliveries", list_webhook_deliveries(ctx), Roles::Port,
+        query: ["state", "cursor", "limit"]),
+    operation!(GET "/api/v1/port/webhook-deliveries/{id}", get_webhook_delivery(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhook-deliveries/{id}/redeliver", redeliver_webhook(ctx), Roles::Port),
+];
 
 /// `GET /api/v1/port/webhooks/{id}/deliveries`: newest first; `?state=` filters.
 ///
 /// # Errors
 ///
 /// As [`own_port`]; 404; 422 bad filter or paging.
-pub async fn list_deliveries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_webhook_deliveries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_endpoint(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_endpoint(ctx, db, &port).await?;
     let state = ctx.query_param("state");
     if let Some(s) = &state
         && !["pending", "held", "delivered", "exhausted"].contains(&s.as_str())
@@ -34,7 +43,7 @@ pub async fn list_deliveries(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     let limit = ctx.page_limit(50, 500)?;
-    let rows = store::deliveries(&db, row.id, state.as_deref(), ctx.id_cursor()?, limit).await?;
+    let rows = store::deliveries(db, row.id, state.as_deref(), ctx.id_cursor()?, limit).await?;
     let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -69,11 +78,11 @@ async fn port_delivery(
 /// # Errors
 ///
 /// As [`own_port`]; 404.
-pub async fn get_delivery(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn get_webhook_delivery(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_delivery(ctx, &db, &port).await?;
-    let attempts = store::attempts(&db, row.id).await?;
+    let db = ctx.db();
+    let row = port_delivery(ctx, db, &port).await?;
+    let attempts = store::attempts(db, row.id).await?;
     let mut out =
         serde_json::to_value(&row).map_err(|e| ApiError::internal_cause("delivery", &e))?;
     if let Some(map) = out.as_object_mut() {
@@ -88,18 +97,18 @@ pub async fn get_delivery(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404; 409 `delivery_in_progress` while it is pending or held.
-pub async fn redeliver(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn redeliver_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_delivery(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_delivery(ctx, db, &port).await?;
     let id = row.id.to_string();
     let mut audit_row = change(ctx, &principal, "webhook.redeliver", &id, None);
     audit_row.entity_type = "webhook_delivery";
     let batch = vec![
-        store::redeliver(&db, row.id, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &audit_row)?,
-        repo::guard_end(&db)?,
+        store::redeliver(db, row.id, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &audit_row)?,
+        repo::guard_end(db)?,
     ];
     match db.batch(batch).await {
         Ok(_) => {}
@@ -115,7 +124,7 @@ pub async fn redeliver(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         Err(err) => return Err(ApiError::internal_cause("redeliver", &err)),
     }
     webhooks::queue(
-        ctx.env,
+        ctx.config,
         &[store::DueRow {
             id: row.id,
             attempts: row.attempts,

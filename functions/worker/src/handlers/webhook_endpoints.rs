@@ -10,17 +10,31 @@ use ppr_core::webhook::{self, EventType, Secret};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::app::Ctx;
 use crate::auth::random_bytes;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::ports::{own_port, own_port_write};
 use crate::http::{CachePolicy, Reply};
-use crate::repo::audit::{self, Actor, Change};
-use crate::repo::ports::PortRow;
+use crate::operation::{Operation, Roles, operation};
+use crate::repo::audit::{self};
 use crate::repo::webhook_endpoints::{self as store, EndpointRow, EndpointUpdate};
 use crate::repo::{self};
+use crate::services::ports::{change, port_endpoint};
+use crate::services::ports::{own_port, own_port_write};
 use crate::validation::Issues;
 use crate::webhooks;
+
+/// The operations of this resource (see [`crate::operation`]).
+pub const OPERATIONS: &[Operation] = &[
+    operation!(GET "/api/v1/port/webhooks", list_webhooks(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhooks", create_webhook(ctx, body), Roles::Port),
+    operation!(GET "/api/v1/port/webhooks/{id}", get_webhook(ctx), Roles::Port),
+    operation!(PUT "/api/v1/port/webhooks/{id}", update_webhook(ctx, body), Roles::Port),
+    operation!(DELETE "/api/v1/port/webhooks/{id}", delete_webhook(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhooks/{id}/rotate-secret", rotate_webhook_secret(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhooks/{id}/pause", pause_webhook(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhooks/{id}/resume", resume_webhook(ctx), Roles::Port),
+    operation!(POST "/api/v1/port/webhooks/{id}/test", test_webhook(ctx), Roles::Port),
+];
 
 /// Most endpoints one port registers.
 const MAX_ENDPOINTS: usize = 20;
@@ -99,7 +113,7 @@ async fn check(ctx: &Ctx<'_>, input: &EndpointIn) -> Result<(String, String, Str
     let mut issues = Issues::default();
     let url = issues.take(
         "url",
-        webhook::check_endpoint_url(&input.url, webhooks::local_http_allowed(ctx.env)),
+        webhook::check_endpoint_url(&input.url, ctx.config.allow_local_http),
     );
     let types = issues.take(
         "event_types",
@@ -121,7 +135,7 @@ async fn check(ctx: &Ctx<'_>, input: &EndpointIn) -> Result<(String, String, Str
         ));
     };
     // Where the name leads now (every attempt checks again).
-    webhooks::resolve::check(ctx.env, &url)
+    webhooks::resolve::check(ctx.config, &url)
         .await
         .map_err(|e| ApiError::invalid_field("url", e.code(), e.to_string()))?;
     let codes: Vec<&str> = types.iter().map(|t| t.code()).collect();
@@ -133,52 +147,14 @@ fn new_secret() -> Result<String, ApiError> {
     Ok(Secret::from_random(random_bytes()?).encode())
 }
 
-/// The endpoint `{id}` of the caller's port.
-pub(crate) async fn port_endpoint(
-    ctx: &Ctx<'_>,
-    db: &D1Database,
-    port: &PortRow,
-) -> Result<EndpointRow, ApiError> {
-    let id = ctx.id_param("id", "endpoint_not_found")?;
-    store::endpoint(db, id)
-        .await?
-        .filter(|e| e.port_id == port.id && e.status != "deleted")
-        .ok_or_else(|| {
-            ApiError::missing(
-                "endpoint_not_found",
-                format!("your port has no webhook endpoint {id}"),
-            )
-        })
-}
-
-pub(crate) fn change<'a>(
-    ctx: &'a Ctx<'_>,
-    principal: &'a crate::auth::Principal,
-    action: &'a str,
-    id: &'a str,
-    after: Option<&'a str>,
-) -> Change<'a> {
-    Change {
-        at: &ctx.stamp,
-        actor: Actor::of(principal),
-        action,
-        entity_type: "webhook_endpoint",
-        entity_id: id,
-        enterprise_id: None,
-        before: None,
-        after,
-        reason: None,
-    }
-}
-
 /// `GET /api/v1/port/webhooks`: the port's endpoints.
 ///
 /// # Errors
 ///
 /// As [`own_port`].
-pub async fn list_endpoints(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn list_webhooks(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let rows = store::endpoints_of(&ctx.db()?, port.id).await?;
+    let rows = store::endpoints_of(ctx.db(), port.id).await?;
     let items: Vec<EndpointOut> = rows.into_iter().map(|r| endpoint_out(r, false)).collect();
     Reply::json(
         200,
@@ -193,12 +169,12 @@ pub async fn list_endpoints(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 ///
 /// As [`own_port_write`]; 422 a refused URL (not https, a private address, …), an
 /// unknown type; 409 `too_many_endpoints`.
-pub async fn create_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+pub async fn create_webhook(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     let input: EndpointIn = crate::body::decode_json(body)?;
     let (url, types, description) = check(ctx, &input).await?;
-    let db = ctx.db()?;
-    if store::endpoints_of(&db, port.id).await?.len() >= MAX_ENDPOINTS {
+    let db = ctx.db();
+    if store::endpoints_of(db, port.id).await?.len() >= MAX_ENDPOINTS {
         return Err(ApiError::state_conflict(
             "too_many_endpoints",
             format!("a port has at most {MAX_ENDPOINTS} endpoints; delete one first"),
@@ -208,24 +184,16 @@ pub async fn create_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErr
     let after = serde_json::json!({"url": url, "event_types": types}).to_string();
     let results = db
         .batch(vec![
-            store::insert_endpoint(
-                &db,
-                port.id,
-                &url,
-                &description,
-                &types,
-                &secret,
-                &ctx.stamp,
-            )?,
+            store::insert_endpoint(db, port.id, &url, &description, &types, &secret, &ctx.stamp)?,
             audit::record(
-                &db,
+                db,
                 &change(ctx, &principal, "webhook.create", &url, Some(&after)),
             )?,
         ])
         .await
         .map_err(|e| ApiError::internal_cause("create endpoint", &e))?;
     let id = repo::returned_id(&results, "create endpoint")?;
-    endpoint_reply(&db, id, 201, true).await
+    endpoint_reply(db, id, 201, true).await
 }
 
 async fn endpoint_reply(
@@ -249,9 +217,9 @@ async fn endpoint_reply(
 /// # Errors
 ///
 /// As [`own_port`]; 404.
-pub async fn get_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn get_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
-    let row = port_endpoint(ctx, &ctx.db()?, &port).await?;
+    let row = port_endpoint(ctx, ctx.db(), &port).await?;
     Reply::json(200, &endpoint_out(row, false), CachePolicy::NoStore)
 }
 
@@ -261,11 +229,11 @@ pub async fn get_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`create_endpoint`]; 404; 409 stale.
-pub async fn update_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
+pub async fn update_webhook(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     let input: EndpointIn = crate::body::decode_json(body)?;
-    let db = ctx.db()?;
-    let row = port_endpoint(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_endpoint(ctx, db, &port).await?;
     let version = ctx.required_version(input.version)?;
     let (url, types, description) = check(ctx, &input).await?;
     let update = EndpointUpdate {
@@ -276,16 +244,16 @@ pub async fn update_endpoint(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErr
     let id = row.id.to_string();
     let after = serde_json::json!({"url": url, "event_types": types}).to_string();
     let batch = vec![
-        store::update_endpoint(&db, row.id, version, &update, &ctx.stamp)?,
-        repo::guard(&db)?,
+        store::update_endpoint(db, row.id, version, &update, &ctx.stamp)?,
+        repo::guard(db)?,
         audit::record(
-            &db,
+            db,
             &change(ctx, &principal, "webhook.update", &id, Some(&after)),
         )?,
-        repo::guard_end(&db)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "update endpoint").await?;
-    endpoint_reply(&db, row.id, 200, false).await
+    repo::commit_guarded(db, batch, "update endpoint").await?;
+    endpoint_reply(db, row.id, 200, false).await
 }
 
 /// What a status change is called, where it may start, and where it ends.
@@ -298,8 +266,8 @@ enum Move {
 
 async fn move_endpoint(ctx: &Ctx<'_>, how: Move) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_endpoint(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_endpoint(ctx, db, &port).await?;
     let (action, from, to): (&str, &[&str], &str) = match how {
         Move::Pause => ("webhook.pause", &["active", "paused"], "paused"),
         Move::Resume => (
@@ -315,24 +283,24 @@ async fn move_endpoint(ctx: &Ctx<'_>, how: Move) -> Result<Reply, ApiError> {
     };
     let id = row.id.to_string();
     let mut batch = vec![
-        store::set_status(&db, row.id, from, to, &ctx.stamp)?,
-        repo::guard(&db)?,
-        audit::record(&db, &change(ctx, &principal, action, &id, None))?,
+        store::set_status(db, row.id, from, to, &ctx.stamp)?,
+        repo::guard(db)?,
+        audit::record(db, &change(ctx, &principal, action, &id, None))?,
     ];
     if matches!(how, Move::Resume) {
-        batch.push(store::release_held(&db, row.id, &ctx.stamp)?);
+        batch.push(store::release_held(db, row.id, &ctx.stamp)?);
     }
-    batch.push(repo::guard_end(&db)?);
-    repo::commit_guarded(&db, batch, action).await?;
+    batch.push(repo::guard_end(db)?);
+    repo::commit_guarded(db, batch, action).await?;
     if matches!(how, Move::Resume) {
         // Held deliveries are due now (more than a message batch waits for the sweep).
-        let due = crate::repo::webhooks::pending_of_endpoint(&db, row.id, 5_000).await?;
-        webhooks::queue(ctx.env, &due).await?;
+        let due = crate::repo::webhooks::pending_of_endpoint(db, row.id, 5_000).await?;
+        webhooks::queue(ctx.config, &due).await?;
     }
     if matches!(how, Move::Delete) {
         return Ok(Reply::no_content());
     }
-    endpoint_reply(&db, row.id, 200, false).await
+    endpoint_reply(db, row.id, 200, false).await
 }
 
 /// `POST /api/v1/port/webhooks/{id}/pause`: deliveries are held until resumed.
@@ -340,7 +308,7 @@ async fn move_endpoint(ctx: &Ctx<'_>, how: Move) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404.
-pub async fn pause_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn pause_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     move_endpoint(ctx, Move::Pause).await
 }
 
@@ -350,7 +318,7 @@ pub async fn pause_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404.
-pub async fn resume_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn resume_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     move_endpoint(ctx, Move::Resume).await
 }
 
@@ -359,7 +327,7 @@ pub async fn resume_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404.
-pub async fn delete_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn delete_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     move_endpoint(ctx, Move::Delete).await
 }
 
@@ -369,24 +337,24 @@ pub async fn delete_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404.
-pub async fn rotate_secret(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn rotate_webhook_secret(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_endpoint(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_endpoint(ctx, db, &port).await?;
     let secret = new_secret()?;
     let until = crate::clock::stamp(ctx.now + chrono::Duration::hours(ROTATION_OVERLAP_HOURS));
     let id = row.id.to_string();
     let batch = vec![
-        store::rotate_secret(&db, row.id, &secret, &until, &ctx.stamp)?,
-        repo::guard(&db)?,
+        store::rotate_secret(db, row.id, &secret, &until, &ctx.stamp)?,
+        repo::guard(db)?,
         audit::record(
-            &db,
+            db,
             &change(ctx, &principal, "webhook.rotate_secret", &id, None),
         )?,
-        repo::guard_end(&db)?,
+        repo::guard_end(db)?,
     ];
-    repo::commit_guarded(&db, batch, "rotate secret").await?;
-    endpoint_reply(&db, row.id, 200, true).await
+    repo::commit_guarded(db, batch, "rotate secret").await?;
+    endpoint_reply(db, row.id, 200, true).await
 }
 
 /// `POST /api/v1/port/webhooks/{id}/test`: sends a `webhook.test` event to this
@@ -395,12 +363,12 @@ pub async fn rotate_secret(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// # Errors
 ///
 /// As [`own_port_write`]; 404.
-pub async fn test_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn test_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port_write(ctx).await?;
-    let db = ctx.db()?;
-    let row = port_endpoint(ctx, &db, &port).await?;
+    let db = ctx.db();
+    let row = port_endpoint(ctx, db, &port).await?;
     let (event_id, statement) = webhooks::port_event(
-        &db,
+        db,
         EventType::Test,
         port.id,
         Some(row.id),
@@ -411,7 +379,7 @@ pub async fn test_endpoint(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .run()
         .await
         .map_err(|e| ApiError::internal_cause("test event", &e))?;
-    webhooks::notify(ctx.env, vec![event_id.clone()]).await;
+    crate::queues::notify(ctx.config, vec![event_id.clone()]).await;
     Reply::json(
         202,
         &serde_json::json!({"event_id": event_id}),

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 use super::{Caller, Lang, render};
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// Answers the certificate page.
@@ -16,14 +17,14 @@ use crate::error::ApiError;
 /// A failure other than an unknown code.
 pub async fn handle(
     req: &Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
     code: &str,
 ) -> Result<Response, ApiError> {
     let caller = Caller {
         req,
-        env,
+        config,
         now,
         principal: None,
     };

@@ -15,15 +15,16 @@ use ppr_core::ProductField;
 use ppr_core::calendar::business_date;
 use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
-use worker::{Env, FormEntry, Method, Request, Response};
+use worker::{FormEntry, Method, Request, Response};
 
 use super::{
     Body, Caller, Lang, enterprise_user, errors_of, render, script_json, see_other, strings,
 };
 use crate::auth::{self, Principal};
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::handlers::methodologies::load_methodology;
-use crate::repo::{DB_BINDING, accounts, rounds};
+use crate::repo::{accounts, rounds};
+use crate::services::methodology::load_methodology;
 
 /// Patent rows on the form.
 const PATENT_ROWS: usize = 3;
@@ -131,7 +132,7 @@ struct FormPage<'a> {
 
 async fn render_form(
     req: &Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
     page: FormPage<'_>,
@@ -140,7 +141,7 @@ async fn render_form(
     let (uscc, name) = &page.enterprise;
     let caller = Caller {
         req,
-        env,
+        config,
         now,
         principal: Some(page.principal),
     };
@@ -179,7 +180,7 @@ async fn render_form(
             documents => Value::from_serialize(&documents),
             patent_rows => PATENT_ROWS,
             economics_year => economics_year(business_date(now)),
-            preview_context => script_json(&preview_context(env).await.unwrap_or_default()),
+            preview_context => script_json(&preview_context(config).await.unwrap_or_default()),
             form_strings => script_json(&form_strings(lang)?),
         },
     )
@@ -199,11 +200,9 @@ pub(super) fn form_strings(lang: Lang) -> Result<serde_json::Value, ApiError> {
 
 /// The newest benchmark set with its methodology document, for the wasm client's
 /// what-if preview; null before any round computed one.
-pub(super) async fn preview_context(env: &Env) -> Result<serde_json::Value, ApiError> {
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
-    let Some(row) = rounds::current_benchmark_set(&db).await? else {
+pub(super) async fn preview_context(config: &Config) -> Result<serde_json::Value, ApiError> {
+    let db = &config.db;
+    let Some(row) = rounds::current_benchmark_set(db).await? else {
         return Ok(serde_json::Value::Null);
     };
     let set: serde_json::Value = serde_json::from_str(&row.content)
@@ -216,21 +215,19 @@ pub(super) async fn preview_context(env: &Env) -> Result<serde_json::Value, ApiE
         .get("version")
         .and_then(|v| v.as_str())
         .unwrap_or_default();
-    let methodology = load_methodology(&db, id, version).await?;
+    let methodology = load_methodology(db, id, version).await?;
     Ok(serde_json::json!({"round": row.year, "methodology": methodology.doc(), "set": set}))
 }
 
 pub(super) async fn enterprise_of(
-    env: &Env,
+    config: &Config,
     principal: &Principal,
 ) -> Result<(String, String), ApiError> {
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
+    let db = &config.db;
     let id = principal
         .enterprise_id
         .ok_or_else(|| ApiError::internal_cause("enterprise user", &"no enterprise"))?;
-    let e = accounts::enterprise_by_id(&db, id)
+    let e = accounts::enterprise_by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("enterprise", &id))?;
     Ok((e.uscc, e.name))
@@ -243,15 +240,15 @@ pub(super) async fn enterprise_of(
 /// A failure other than a refusal of what was typed.
 pub async fn handle(
     mut req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Response, ApiError> {
-    let principal = match enterprise_user(&req, env, lang, "/enterprise/filing/").await? {
+    let principal = match enterprise_user(&req, config, lang, "/enterprise/filing/").await? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
     };
-    let enterprise = enterprise_of(env, &principal).await?;
+    let enterprise = enterprise_of(config, &principal).await?;
     if req.method() != Method::Post {
         let page = FormPage {
             principal: &principal,
@@ -261,7 +258,7 @@ pub async fn handle(
             idempotency_key: auth::random_token()?,
             filing_id: String::new(),
         };
-        return render_form(&req, env, lang, now, page, 200).await;
+        return render_form(&req, config, lang, now, page, 200).await;
     }
     let declared = req
         .headers()
@@ -310,7 +307,7 @@ pub async fn handle(
             .collect();
         let caller = Caller {
             req: &req,
-            env,
+            config,
             now,
             principal: Some(&principal),
         };
@@ -341,11 +338,11 @@ pub async fn handle(
     let (data, parse_errors) = content(&page.values, economics_year(business_date(now)));
     page.errors.extend(parse_errors);
     if !page.errors.is_empty() {
-        return render_form(&req, env, lang, now, page, 422).await;
+        return render_form(&req, config, lang, now, page, 422).await;
     }
     let caller = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: Some(&principal),
     };
@@ -365,7 +362,7 @@ pub async fn handle(
         Err(err) if err.status < 500 => {
             errors_of(&err, &mut page.errors);
             let status = err.status;
-            render_form(&req, env, lang, now, page, status).await
+            render_form(&req, config, lang, now, page, status).await
         }
         Err(err) => Err(err),
     }
@@ -428,18 +425,18 @@ async fn save_and_submit(
 /// The API failed.
 pub async fn list(
     req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Response, ApiError> {
-    let principal = match enterprise_user(&req, env, lang, "/enterprise/filings/").await? {
+    let principal = match enterprise_user(&req, config, lang, "/enterprise/filings/").await? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
     };
-    let (uscc, name) = enterprise_of(env, &principal).await?;
+    let (uscc, name) = enterprise_of(config, &principal).await?;
     let caller = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: Some(&principal),
     };

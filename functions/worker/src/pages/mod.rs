@@ -18,20 +18,20 @@ mod filing;
 mod port_application;
 mod register;
 mod signin;
+mod site;
 mod update;
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use ppr_core::text::escape_html;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Headers, Method, Request, RequestInit, Response};
 
-use crate::app::{self, Ctx};
 use crate::auth::{self, Principal};
 use crate::clock;
+use crate::config::Config;
+use crate::ctx::{Ctx, percent_decode};
 use crate::error::ApiError;
-use crate::handlers::site::page_headers;
-use crate::http::Reply;
-use crate::repo::DB_BINDING;
+use crate::http::{Reply, page_headers};
 use crate::routes;
 
 /// The site's interface strings, converted from `site/content/i18n.toml` at build time.
@@ -116,9 +116,9 @@ pub fn resolve(path: &str) -> Option<(Page, Lang)> {
         ["enterprise", "filing"] => Page::Filing,
         ["enterprise", "filings"] => Page::Filings,
         ["enterprise", "products", number, "update"] if !number.is_empty() => {
-            Page::AnnualUpdate(app::percent_decode(number))
+            Page::AnnualUpdate(percent_decode(number))
         }
-        ["certificates", code] if !code.is_empty() => Page::Certificate(app::percent_decode(code)),
+        ["certificates", code] if !code.is_empty() => Page::Certificate(percent_decode(code)),
         ["port", "apply"] => Page::PortApplication,
         _ => return None,
     };
@@ -131,26 +131,36 @@ pub fn root(lang: Lang) -> &'static str {
     if lang == 0 { "/" } else { "/en/" }
 }
 
-/// Answers a page request.
+/// Answers a request outside the API: a page, the site's lookup, or the site's 404
+/// page.
 ///
 /// # Errors
 ///
 /// Only if the runtime cannot build a response; failures are pages.
 pub async fn handle(
     req: Request,
-    env: &Env,
-    page: Page,
-    lang: Lang,
-    now: DateTime<Utc>,
+    config: &Config,
+    path: &str,
+    method: &str,
 ) -> worker::Result<Response> {
+    let Some((page, lang)) = resolve(path) else {
+        if path == "/lookup" && method == "GET" {
+            return match site::lookup(&Ctx::new(&req, config)).await {
+                Ok(response) => Ok(response),
+                Err(err) => crate::http::error_response(&err),
+            };
+        }
+        return site::not_found_page(config).await;
+    };
+    let now = clock::request_now(&req, config);
     let result = match page {
-        Page::SignIn => signin::handle(req, env, lang, now).await,
-        Page::Register => register::handle(req, env, lang, now).await,
-        Page::Filing => filing::handle(req, env, lang, now).await,
-        Page::Filings => filing::list(req, env, lang, now).await,
-        Page::AnnualUpdate(number) => update::handle(req, env, lang, now, &number).await,
-        Page::Certificate(code) => certificate::handle(&req, env, lang, now, &code).await,
-        Page::PortApplication => port_application::handle(req, env, lang, now).await,
+        Page::SignIn => signin::handle(req, config, lang, now).await,
+        Page::Register => register::handle(req, config, lang, now).await,
+        Page::Filing => filing::handle(req, config, lang, now).await,
+        Page::Filings => filing::list(req, config, lang, now).await,
+        Page::AnnualUpdate(number) => update::handle(req, config, lang, now, &number).await,
+        Page::Certificate(code) => certificate::handle(&req, config, lang, now, &code).await,
+        Page::PortApplication => port_application::handle(req, config, lang, now).await,
     };
     match result {
         Ok(response) => Ok(response),
@@ -159,11 +169,11 @@ pub async fn handle(
 }
 
 fn environment() -> Result<Environment<'static>, ApiError> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    let mut config = Environment::new();
+    config.set_undefined_behavior(UndefinedBehavior::Strict);
+    config.set_auto_escape_callback(|_| AutoEscape::Html);
     // The site's escaping (no `&#x2f;` in every URL), so both render the same bytes.
-    env.set_formatter(|out, state, value| {
+    config.set_formatter(|out, state, value| {
         if state.auto_escape() == AutoEscape::Html
             && !value.is_safe()
             && let Some(text) = value.as_str()
@@ -174,13 +184,14 @@ fn environment() -> Result<Environment<'static>, ApiError> {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
+    config.set_trim_blocks(true);
+    config.set_lstrip_blocks(true);
     for (name, source) in TEMPLATES {
-        env.add_template(name, source)
+        config
+            .add_template(name, source)
             .map_err(|e| ApiError::internal_cause("page template", &e))?;
     }
-    Ok(env)
+    Ok(config)
 }
 
 /// The interface strings of `lang`.
@@ -202,7 +213,7 @@ fn render(
     now: DateTime<Utc>,
     extra: Value,
 ) -> Result<Response, ApiError> {
-    let env = environment()?;
+    let config = environment()?;
     let other = 1 - lang.min(1);
     let taken_at = clock::stamp(now);
     let base = context! {
@@ -218,7 +229,7 @@ fn render(
         date_as_of => taken_at.get(0..10).unwrap_or_default(),
         taken_at => taken_at,
     };
-    let html = env
+    let html = config
         .get_template(template)
         .and_then(|t| t.render(context! { ..base, ..extra }))
         .map_err(|e| ApiError::internal_cause("render page", &format!("{e:#}")))?;
@@ -260,14 +271,11 @@ fn see_other(location: &str, extra: &[(&str, String)]) -> Result<Response, ApiEr
 /// The signed-in enterprise user of a page request, or a redirect to sign in.
 async fn enterprise_user(
     req: &Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     back_to: &str,
 ) -> Result<Result<Principal, Response>, ApiError> {
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
-    let principal = auth::authenticate(req, &db, &clock::stamp(clock::now())).await?;
+    let principal = auth::authenticate(req, &config.db, &clock::stamp(clock::now())).await?;
     match principal {
         Some(p) if p.role == ppr_core::Role::Enterprise => Ok(Ok(p)),
         Some(_) => Err(ApiError::forbidden(
@@ -311,8 +319,8 @@ pub enum Body {
 pub struct Caller<'a> {
     /// The page request.
     pub req: &'a Request,
-    /// The bindings.
-    pub env: &'a Env,
+    /// The Worker's configuration.
+    pub config: &'a Config,
     /// The request's business clock.
     pub now: DateTime<Utc>,
     /// The signed-in user.
@@ -365,12 +373,12 @@ impl Caller<'_> {
             .map_err(|_| ApiError::internal_cause("page call", &route_path))?;
         let ctx = Ctx {
             req: &req,
-            env: self.env,
+            config: self.config,
             now: self.now,
             stamp: clock::stamp(self.now),
             params: matched.params,
         };
-        app::dispatch(&ctx, matched.route).await
+        (matched.operation.run)(&ctx).await
     }
 
     /// [`Self::call`], its JSON answer.

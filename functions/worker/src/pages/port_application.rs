@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 use super::{Body, Caller, Lang, errors_of, render};
 use crate::auth;
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// Contact persons the form offers; the API takes up to ten.
@@ -36,7 +37,7 @@ fn field_names() -> Vec<String> {
 /// A failure other than a refusal of what was typed.
 pub async fn handle(
     mut req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Response, ApiError> {
@@ -86,7 +87,7 @@ pub async fn handle(
     .to_string();
     let caller = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: None,
     };

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 use super::{Body, Caller, Lang, errors_of, render, root, see_other};
 use crate::auth;
+use crate::config::Config;
 use crate::error::ApiError;
 
 const FIELDS: [&str; 6] = [
@@ -28,7 +29,7 @@ const FIELDS: [&str; 6] = [
 /// A failure other than a refusal of what was typed.
 pub async fn handle(
     mut req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Response, ApiError> {
@@ -62,7 +63,7 @@ pub async fn handle(
     .to_string();
     let caller = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: None,
     };

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 use super::{Body, Caller, Lang, render, root, see_other};
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// The page to go on to: a path of this site only (no `//host` or scheme), else the
@@ -23,7 +24,7 @@ fn next_path(next: Option<String>, lang: Lang) -> String {
 /// A failure other than wrong credentials.
 pub async fn handle(
     mut req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Response, ApiError> {
@@ -58,7 +59,7 @@ pub async fn handle(
     let body = serde_json::json!({"email": email, "password": field("password")}).to_string();
     let caller = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: None,
     };

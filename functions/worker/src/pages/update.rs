@@ -11,10 +11,11 @@ use minijinja::context;
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, script_json, see_other};
 use crate::auth;
+use crate::config::Config;
 use crate::error::ApiError;
 
 use super::filing::ECONOMICS as FIGURES;
@@ -26,7 +27,7 @@ use super::filing::ECONOMICS as FIGURES;
 /// A failure other than a refusal of what was typed.
 pub async fn handle(
     mut req: Request,
-    env: &Env,
+    config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
     number: &str,
@@ -36,17 +37,17 @@ pub async fn handle(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let back = format!("/enterprise/products/{number}/update/");
-    let principal = match enterprise_user(&req, env, lang, &back).await? {
+    let principal = match enterprise_user(&req, config, lang, &back).await? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
     };
-    let (uscc, enterprise_name) = super::filing::enterprise_of(env, &principal).await?;
+    let (uscc, enterprise_name) = super::filing::enterprise_of(config, &principal).await?;
     let product_path = format!("/api/v1/enterprises/{uscc}/products/{number}");
     let year = economics_year(business_date(now));
     let round = business_year(now);
     let product = Caller {
         req: &req,
-        env,
+        config,
         now,
         principal: Some(&principal),
     }
@@ -116,7 +117,7 @@ pub async fn handle(
         if errors.is_empty() {
             let caller = Caller {
                 req: &req,
-                env,
+                config,
                 now,
                 principal: Some(&principal),
             };
@@ -180,7 +181,7 @@ pub async fn handle(
             values => values,
             errors => errors,
             csrf_token => principal.csrf_token,
-            preview_context => script_json(&super::filing::preview_context(env).await.unwrap_or_default()),
+            preview_context => script_json(&super::filing::preview_context(config).await.unwrap_or_default()),
             preview_product => script_json(&recorded),
             form_strings => script_json(&super::filing::form_strings(lang)?),
         },

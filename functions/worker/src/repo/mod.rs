@@ -141,6 +141,10 @@ pub fn guard_end(db: &D1Database) -> worker::Result<D1PreparedStatement> {
     statement(db, "DELETE FROM batch_guards", &[])
 }
 
+/// The name of the guard's CHECK constraint (`batch_guards` in the migrations), which
+/// D1 reports in the text of a batch stopped by a [`guard`].
+pub const STALE_CONSTRAINT: &str = "stale_state";
+
 /// Whether a failed batch was stopped by a [`guard`].
 #[must_use]
 pub fn is_stale(err: &worker::Error) -> bool {

@@ -26,19 +26,15 @@ mod formal_check;
 use chrono::Duration;
 use ppr_core::methodology::{BenchmarkSet, Methodology};
 use ppr_core::round::Step;
-use serde::{Deserialize, Serialize};
-use worker::{
-    D1Database, D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder,
-};
+use worker::{D1Database, D1PreparedStatement, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::clock;
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::handlers::methodologies::load_methodology;
-use crate::repo::rounds::{self, Progress, RoundRow, TaskRow};
-use crate::repo::{self, DB_BINDING};
-
-/// The queue binding in `wrangler.toml`.
-pub const QUEUE_BINDING: &str = "ROUND_STEPS";
+use crate::queues::{ChunkMessage, send_chunk};
+use crate::repo;
+use crate::repo::rounds::{self, Progress, RoundRow};
+use crate::services::methodology::load_methodology;
 
 /// Attempts at one chunk before its task stops as `failed`.
 pub const MAX_FAILURES: i64 = 3;
@@ -48,32 +44,6 @@ const RETRY_DELAY_SECONDS: u32 = 2;
 
 /// A task that made no progress for this long has lost its message.
 const STALLED_AFTER_MINUTES: i64 = 10;
-
-/// Asks for one chunk of a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChunkMessage {
-    /// Round year.
-    pub year: i64,
-    /// Step code.
-    pub step: String,
-    /// The task's run the chunk belongs to.
-    pub run: i64,
-    /// The cursor the chunk starts after.
-    pub after: i64,
-}
-
-impl ChunkMessage {
-    /// The message that continues `task` from where it stands.
-    #[must_use]
-    pub fn resume(task: &TaskRow) -> Self {
-        Self {
-            year: task.year,
-            step: task.step.clone(),
-            run: task.run,
-            after: task.cursor,
-        }
-    }
-}
 
 /// What one chunk did: its statements (committed with the task's progress) and
 /// where it leaves the task.
@@ -135,7 +105,7 @@ impl RoundContext {
 
 /// The queue consumer: runs each message's chunk; on failure counts the attempt and
 /// has the message delivered again, until the task stops as failed.
-pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
+pub async fn consume(batch: MessageBatch<serde_json::Value>, config: &Config) {
     let messages = match batch.messages() {
         Ok(messages) => messages,
         Err(err) => {
@@ -154,16 +124,16 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
                 continue;
             }
         };
-        match run_chunk(env, &body).await {
+        match run_chunk(config, &body).await {
             Ok(next) => {
                 message.ack();
                 if let Some(next) = next {
                     // A lost send is found again by `resend_stalled`.
-                    let _ = send(env, &next).await;
+                    let _ = send_chunk(config, &next).await;
                 }
             }
             Err(err) => {
-                if failed_for_good(env, &body, &err).await {
+                if failed_for_good(config, &body, &err).await {
                     message.ack();
                 } else {
                     message.retry_with_options(
@@ -179,45 +149,22 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
 
 /// Counts a failed attempt; whether the task has now stopped (so the message is
 /// done with).
-async fn failed_for_good(env: &Env, msg: &ChunkMessage, err: &ApiError) -> bool {
-    let Ok(db) = env.d1(DB_BINDING) else {
-        return false;
-    };
+async fn failed_for_good(config: &Config, msg: &ChunkMessage, err: &ApiError) -> bool {
+    let db = &config.db;
     let now = clock::stamp(clock::now());
     let error = format!("chunk after {} failed: {}", msg.after, err.detail());
-    let Ok(statement) = rounds::record_failure(
-        &db,
-        msg.year,
-        &msg.step,
-        msg.run,
-        MAX_FAILURES,
-        &error,
-        &now,
-    ) else {
+    let Ok(statement) =
+        rounds::record_failure(db, msg.year, &msg.step, msg.run, MAX_FAILURES, &error, &now)
+    else {
         return false;
     };
     if statement.run().await.is_err() {
         return false;
     }
     matches!(
-        rounds::task(&db, msg.year, &msg.step).await,
+        rounds::task(db, msg.year, &msg.step).await,
         Ok(Some(task)) if task.status != "running" || task.run != msg.run
     )
-}
-
-/// Sends a chunk message.
-///
-/// # Errors
-///
-/// The binding is missing or the send failed (logged).
-pub async fn send(env: &Env, msg: &ChunkMessage) -> Result<(), ApiError> {
-    let queue = env
-        .queue(QUEUE_BINDING)
-        .map_err(|e| ApiError::internal_cause("queue binding", &e))?;
-    queue
-        .send(msg)
-        .await
-        .map_err(|e| ApiError::internal_cause("queue send", &e))
 }
 
 /// Sends the first message of `step` of round `year` after its task was started in
@@ -227,36 +174,34 @@ pub async fn send(env: &Env, msg: &ChunkMessage) -> Result<(), ApiError> {
 ///
 /// The database failed. A failed send is not an error: the task is started, and the
 /// scheduled job (or the admin's resume) sends it again.
-pub async fn kick_off(env: &Env, db: &D1Database, year: i64, step: Step) -> Result<(), ApiError> {
-    if let Some(task) = rounds::task(db, year, step.code()).await? {
-        let _ = send(env, &ChunkMessage::resume(&task)).await;
+pub async fn kick_off(config: &Config, year: i64, step: Step) -> Result<(), ApiError> {
+    if let Some(task) = rounds::task(&config.db, year, step.code()).await? {
+        let _ = send_chunk(config, &ChunkMessage::resume(&task)).await;
     }
     Ok(())
 }
 
 /// Runs one chunk; the message of the next one, if the work goes on.
-async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>, ApiError> {
+async fn run_chunk(config: &Config, msg: &ChunkMessage) -> Result<Option<ChunkMessage>, ApiError> {
     let started = clock::now();
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| ApiError::internal_cause("D1 binding", &e))?;
+    let db = &config.db;
     let Some(step) = Step::from_code(&msg.step) else {
         return Ok(None);
     };
-    let Some(task) = rounds::task(&db, msg.year, &msg.step).await? else {
+    let Some(task) = rounds::task(db, msg.year, &msg.step).await? else {
         return Ok(None);
     };
     if task.run != msg.run || task.status != "running" || task.cursor != msg.after {
         // Delivered twice, or from an earlier run: already done or superseded.
         return Ok(None);
     }
-    let ctx = RoundContext::load(&db, msg.year).await?;
+    let ctx = RoundContext::load(db, msg.year).await?;
     let now = clock::stamp(started);
     let chunk = match step {
-        Step::FormalCheck => formal_check::chunk(&db, &ctx, msg.after).await?,
-        Step::Benchmarks => benchmarks::chunk(&db, &ctx, msg.after, &now).await?,
-        Step::Evaluation => evaluation::chunk(&db, &ctx, msg.after).await?,
-        Step::Certificates => certificates::chunk(&db, &ctx, msg.after, &now).await?,
+        Step::FormalCheck => formal_check::chunk(db, &ctx, msg.after).await?,
+        Step::Benchmarks => benchmarks::chunk(db, &ctx, msg.after, &now).await?,
+        Step::Evaluation => evaluation::chunk(db, &ctx, msg.after).await?,
+        Step::Certificates => certificates::chunk(db, &ctx, msg.after, &now).await?,
     };
     let progress = Progress {
         year: msg.year,
@@ -268,17 +213,17 @@ async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>
         finished: chunk.finished,
     };
     let mut batch = chunk.statements;
-    batch.push(rounds::advance_task(&db, &progress, &now)?);
-    batch.push(repo::guard(&db)?);
+    batch.push(rounds::advance_task(db, &progress, &now)?);
+    batch.push(repo::guard(db)?);
     let next_step = if chunk.finished {
         step.next_in_stage()
     } else {
         None
     };
     if let Some(next) = next_step {
-        batch.push(start_step(&db, msg.year, next, &now)?);
+        batch.push(start_step(db, msg.year, next, &now)?);
     }
-    batch.push(repo::guard_end(&db)?);
+    batch.push(repo::guard_end(db)?);
     match db.batch(batch).await {
         Ok(_) => {}
         // Another delivery of this message committed first.
@@ -287,10 +232,10 @@ async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>
     }
     if step == Step::Certificates {
         // The chunk wrote `identification.published` events.
-        crate::webhooks::notify(env, Vec::new()).await;
+        crate::queues::notify(config, Vec::new()).await;
     }
     let millis = (clock::now() - started).num_milliseconds();
-    if let Ok(statement) = rounds::note_chunk_time(&db, msg.year, &msg.step, msg.run, millis) {
+    if let Ok(statement) = rounds::note_chunk_time(db, msg.year, &msg.step, msg.run, millis) {
         let _ = statement.run().await;
     }
     if !chunk.finished {
@@ -300,7 +245,7 @@ async fn run_chunk(env: &Env, msg: &ChunkMessage) -> Result<Option<ChunkMessage>
         }));
     }
     match next_step {
-        Some(next) => Ok(rounds::task(&db, msg.year, next.code())
+        Some(next) => Ok(rounds::task(db, msg.year, next.code())
             .await?
             .map(|task| ChunkMessage::resume(&task))),
         None => Ok(None),
@@ -337,11 +282,12 @@ pub fn start_step(
 /// # Errors
 ///
 /// The database failed.
-pub async fn resend_stalled(env: &Env, db: &D1Database) -> Result<usize, ApiError> {
+pub async fn resend_stalled(config: &Config) -> Result<usize, ApiError> {
+    let db = &config.db;
     let before = clock::stamp(clock::now() - Duration::minutes(STALLED_AFTER_MINUTES));
     let stalled = rounds::stalled_tasks(db, &before).await?;
     for task in &stalled {
-        send(env, &ChunkMessage::resume(task)).await?;
+        send_chunk(config, &ChunkMessage::resume(task)).await?;
     }
     Ok(stalled.len())
 }

@@ -9,15 +9,16 @@ use futures_util::StreamExt as _;
 use futures_util::future::{Either, select};
 use ppr_core::webhook::{self, RetrySchedule, Secret};
 use worker::{
-    AbortController, D1Database, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
-    Request, RequestInit, RequestRedirect,
+    AbortController, D1Database, Delay, Fetch, Headers, MessageBatch, MessageExt, Method, Request,
+    RequestInit, RequestRedirect,
 };
 
-use super::{WebhookMessage, dispatch, schedule, send};
+use super::dispatch;
 use crate::auth::random_bytes;
 use crate::clock;
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::repo::DB_BINDING;
+use crate::queues::{WebhookMessage, send_webhooks as send};
 use crate::repo::webhooks::{self as store, AttemptContext, AttemptRecord};
 
 /// How long one attempt may take.
@@ -33,12 +34,8 @@ const RESPONSE_KEEP_BYTES: usize = 1_024;
 /// The queue consumer: one attempt per `Deliver` message, a fan-out per `Dispatch`.
 /// Every message is acknowledged: retries are scheduled here, on the delivery's own
 /// schedule, never by the queue's redelivery.
-pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
-    let Ok(db) = env.d1(DB_BINDING) else {
-        let _ = ApiError::internal_cause("D1 binding", &"missing in the webhook consumer");
-        batch.retry_all();
-        return;
-    };
+pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Config) {
+    let db = &env.db;
     let messages = match batch.messages() {
         Ok(messages) => messages,
         Err(err) => {
@@ -47,7 +44,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
             return;
         }
     };
-    let schedule = schedule(env);
+    let schedule = &env.webhook_schedule;
     let work = messages.iter().map(|message| {
         let db = &db;
         let schedule = &schedule;
@@ -71,7 +68,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
 
 /// Makes the next attempt of a delivery, if it is still due and not taken.
 async fn attempt(
-    env: &Env,
+    env: &Config,
     db: &D1Database,
     schedule: &RetrySchedule,
     delivery: i64,
@@ -204,12 +201,12 @@ struct Outcome {
 
 /// Checks where the endpoint leads now, then signs and posts the payload, within the
 /// timeout. A refused address sends nothing and counts as a failed attempt.
-async fn post(env: &Env, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
+async fn post(env: &Config, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
     let failed = |error: String| Outcome {
         error: Some(error),
         ..Outcome::default()
     };
-    let checked = match webhook::check_endpoint_url(&ctx.url, super::local_http_allowed(env)) {
+    let checked = match webhook::check_endpoint_url(&ctx.url, env.allow_local_http) {
         Ok(url) => super::resolve::check(env, &url).await.map(|()| url),
         Err(err) => Err(err),
     };

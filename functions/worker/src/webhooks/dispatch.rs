@@ -4,11 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use ppr_core::{RegionCode, RegionScope};
-use worker::{D1Database, Env};
+use worker::D1Database;
 
-use super::{WebhookMessage, send};
+use crate::config::Config;
+
 use crate::clock;
 use crate::error::ApiError;
+use crate::queues::{WebhookMessage, send_webhooks as send};
 use crate::repo::{webhook_endpoints, webhooks as store};
 
 /// How late a pending delivery may be before the sweeper sends it again.
@@ -24,7 +26,7 @@ const BATCH_LIMIT: i64 = 200;
 /// # Errors
 ///
 /// The database or the queue failed (logged).
-pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usize, ApiError> {
+pub async fn dispatch(env: &Config, db: &D1Database, only: &[String]) -> Result<usize, ApiError> {
     if !only.is_empty() {
         let ids =
             serde_json::to_string(only).map_err(|e| ApiError::internal_cause("events", &e))?;
@@ -46,7 +48,11 @@ pub async fn dispatch(env: &Env, db: &D1Database, only: &[String]) -> Result<usi
 /// Most batches one `dispatch` of everything pending runs (the rest next time).
 const MAX_BATCHES: usize = 25;
 
-async fn dispatch_batch(env: &Env, db: &D1Database, only: Option<&str>) -> Result<usize, ApiError> {
+async fn dispatch_batch(
+    env: &Config,
+    db: &D1Database,
+    only: Option<&str>,
+) -> Result<usize, ApiError> {
     let events = store::undispatched(db, only, BATCH_LIMIT).await?;
     if events.is_empty() {
         return Ok(0);
@@ -78,7 +84,7 @@ async fn dispatch_batch(env: &Env, db: &D1Database, only: Option<&str>) -> Resul
 /// # Errors
 ///
 /// The queue failed (logged).
-pub async fn queue(env: &Env, due: &[store::DueRow]) -> Result<(), ApiError> {
+pub async fn queue(env: &Config, due: &[store::DueRow]) -> Result<(), ApiError> {
     let messages: Vec<WebhookMessage> = due
         .iter()
         .map(|d| WebhookMessage::Deliver {
@@ -120,7 +126,7 @@ fn routes_to(event: &store::PendingEvent, endpoint: &webhook_endpoints::RoutingR
 /// # Errors
 ///
 /// The database or the queue failed (logged).
-pub async fn sweep(env: &Env, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn sweep(env: &Config, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
     dispatch(env, db, &[]).await?;
     let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
     queue(env, &store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?).await

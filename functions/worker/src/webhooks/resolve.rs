@@ -8,14 +8,9 @@ use std::time::Duration;
 
 use futures_util::future::{Either, join, select};
 use ppr_core::webhook::{self, EndpointUrl, UrlError};
-use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
-/// The variable naming the DNS-over-HTTPS resolver (a URL answering
-/// `?name=…&type=A` with `application/dns-json`).
-pub const RESOLVER_VAR: &str = "PPR_DNS_RESOLVER";
-
-/// The resolver when none is configured.
-pub const DEFAULT_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
+use crate::config::Config;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 /// How long one lookup may take.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,20 +22,13 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// [`UrlError::PrivateAddress`], or [`UrlError::Unresolved`] when the name has no
 /// address or the resolver gave no answer.
-pub async fn check(env: &Env, url: &EndpointUrl) -> Result<(), UrlError> {
+pub async fn check(config: &Config, url: &EndpointUrl) -> Result<(), UrlError> {
     if !url.is_name() {
         return Ok(());
     }
-    let resolver = env
-        .var(RESOLVER_VAR)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| DEFAULT_RESOLVER.to_owned());
+    let resolver = &config.dns_resolver;
     let host = url.host();
-    let (v4, v6) = join(
-        lookup(&resolver, host, "A"),
-        lookup(&resolver, host, "AAAA"),
-    )
-    .await;
+    let (v4, v6) = join(lookup(resolver, host, "A"), lookup(resolver, host, "AAAA")).await;
     let mut addresses = v4;
     addresses.extend(v6);
     webhook::check_resolved(host, &addresses)

@@ -3,42 +3,13 @@
 //! and the 404 page for any other path no static file matched.
 
 use ppr_core::lookup::{Identifier, classify};
-use worker::{Env, Headers, Response};
+use worker::Response;
 
+use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
+use crate::http::page_headers;
 use crate::repo::{accounts, public};
-
-/// The static assets binding in `wrangler.toml`.
-pub const ASSETS_BINDING: &str = "ASSETS";
-
-/// The security headers of a page (as `site/static/_headers` gives static files).
-const PAGE_HEADERS: [(&str, &str); 6] = [
-    (
-        "content-security-policy",
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    ),
-    (
-        "strict-transport-security",
-        "max-age=31536000; includeSubDomains",
-    ),
-    ("x-content-type-options", "nosniff"),
-    ("x-frame-options", "DENY"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),
-    ("cache-control", "no-store"),
-];
-
-/// The security headers of a page the Worker answers.
-///
-/// # Errors
-///
-/// Only if the runtime refuses to build headers.
-pub fn page_headers() -> worker::Result<Headers> {
-    let headers = Headers::new();
-    for (name, value) in PAGE_HEADERS {
-        headers.set(name, value)?;
-    }
-    Ok(headers)
-}
 
 /// A redirect to `location`, a path of this site built from a checked identifier.
 fn redirect(location: &str) -> worker::Result<Response> {
@@ -56,14 +27,14 @@ fn redirect(location: &str) -> worker::Result<Response> {
 /// # Errors
 ///
 /// The database failed.
-pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let q = ctx.query_param("q").unwrap_or_default();
     let root = if ctx.query_param("lang").as_deref() == Some("en") {
         "/en/"
     } else {
         "/"
     };
-    let db = ctx.db()?;
+    let db = ctx.db();
     let search = || {
         let encoded: String = q
             .trim()
@@ -80,14 +51,14 @@ pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
     let location = match classify(&q) {
         Some(Identifier::Registration(number)) => {
             let number = number.to_string();
-            if public::by_number(&db, &number).await?.is_some() {
+            if public::by_number(db, &number).await?.is_some() {
                 format!("{root}products/{number}/")
             } else {
                 search()
             }
         }
         Some(Identifier::Uscc(uscc)) => {
-            if accounts::enterprise_by_uscc(&db, uscc.as_str())
+            if accounts::enterprise_by_uscc(db, uscc.as_str())
                 .await?
                 .is_some()
             {
@@ -97,7 +68,7 @@ pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
             }
         }
         Some(Identifier::Patent(number)) => {
-            let rows = public::using_patent(&db, &number.to_string()).await?;
+            let rows = public::using_patent(db, &number.to_string()).await?;
             match rows.as_slice() {
                 [one] => format!("{root}products/{}/", one.product.registration_number),
                 _ => search(),
@@ -115,9 +86,10 @@ pub async fn lookup(ctx: &crate::app::Ctx<'_>) -> Result<Response, ApiError> {
 /// # Errors
 ///
 /// Only if the runtime refuses to build a response.
-pub async fn not_found_page(env: &Env) -> worker::Result<Response> {
+pub async fn not_found_page(config: &Config) -> worker::Result<Response> {
     let mut page = None;
-    if let Ok(assets) = env.assets(ASSETS_BINDING) {
+    {
+        let assets = &config.assets;
         // `/404` with the default HTML handling, `/404.html` without it.
         for url in ["https://assets.local/404", "https://assets.local/404.html"] {
             if let Ok(mut found) = assets.fetch(url, None).await

@@ -19,15 +19,16 @@ use ppr_core::search::index_text;
 use ppr_core::webhook::EventType;
 use worker::{D1Database, D1PreparedStatement};
 
-use crate::app::Ctx;
 use crate::auth::Principal;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::filings::{Holdings, problems_error};
-use crate::handlers::rounds::opt_in_window;
 use crate::repo::audit::{self, Actor, Change};
 use crate::repo::filings::{self, Decision, FilingRow};
 use crate::repo::product_writes::{self, Figures, Numbering, ProductFields, Transaction};
 use crate::repo::{self, accounts, products};
+use crate::services::products::{Holdings, current_data};
+use crate::services::rounds::opt_in_window;
+use crate::validation::problems_error;
 
 /// How often a registration number is re-drawn when a concurrent approval took the
 /// same sequence number first.
@@ -224,8 +225,7 @@ pub async fn approve(
         let product = products::by_number(db, number)
             .await?
             .ok_or_else(|| ApiError::internal_cause("modification", &"product missing"))?;
-        let before =
-            crate::handlers::filings::current_data(db, &product, business_date(ctx.now)).await?;
+        let before = current_data(db, &product, business_date(ctx.now)).await?;
         let before_json =
             serde_json::to_string(&before).map_err(|e| ApiError::internal_cause("before", &e))?;
         let mut batch = head()?;

@@ -1,0 +1,234 @@
+//! The Worker's configuration: its bindings (`wrangler.toml`) and its variables, read
+//! once per invocation from the runtime's `Env` into one typed value. Nothing else
+//! reads the `Env`; a missing binding or a malformed variable is named here, all of
+//! them at once, rather than failing wherever it is first used.
+
+use std::fmt;
+
+use ppr_core::webhook::RetrySchedule;
+use worker::{Bucket, D1Database, Env, Fetcher, Queue};
+
+/// The D1 database: all state.
+pub const DB_BINDING: &str = "DB";
+/// The R2 bucket of uploaded documents.
+pub const DOCUMENTS_BINDING: &str = "DOCUMENTS";
+/// The queue of identification rounds' chunks.
+pub const ROUND_STEPS_BINDING: &str = "ROUND_STEPS";
+/// The queue of webhook fan-outs and delivery attempts.
+pub const WEBHOOKS_BINDING: &str = "WEBHOOKS";
+/// The static site (for its 404 page).
+pub const ASSETS_BINDING: &str = "ASSETS";
+
+/// `allow` lets a request set the business clock with `x-ppr-now`: local development
+/// and the tests only, never a deployment.
+pub const DEV_CLOCK_VAR: &str = "PPR_DEV_CLOCK";
+/// The webhook retry schedule as comma-separated seconds (`0,1,2`), for local
+/// development and the tests; unset, the documented schedule applies.
+pub const WEBHOOK_SCHEDULE_VAR: &str = "PPR_WEBHOOK_SCHEDULE";
+/// `allow` lets webhook endpoints use `http://127.0.0.1`: local development and the
+/// tests only, never a deployment.
+pub const LOCAL_HTTP_VAR: &str = "PPR_WEBHOOK_ALLOW_LOCAL_HTTP";
+/// The DNS-over-HTTPS resolver that webhook endpoint names are checked with (a URL
+/// answering `?name=…&type=A` with `application/dns-json`).
+pub const DNS_RESOLVER_VAR: &str = "PPR_DNS_RESOLVER";
+
+/// The resolver when none is configured.
+pub const DEFAULT_DNS_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
+
+/// Everything the Worker takes from its environment.
+pub struct Config {
+    /// All state.
+    pub db: D1Database,
+    /// Uploaded documents.
+    pub documents: Bucket,
+    /// One message per chunk of a round's work.
+    pub round_steps: Queue,
+    /// Webhook fan-outs and attempts.
+    pub webhooks: Queue,
+    /// The static site.
+    pub assets: Fetcher,
+    /// Whether `x-ppr-now` may set a request's business clock.
+    pub dev_clock: bool,
+    /// The webhook retry schedule.
+    pub webhook_schedule: RetrySchedule,
+    /// Whether webhook endpoints may use `http://127.0.0.1`.
+    pub allow_local_http: bool,
+    /// The DNS-over-HTTPS resolver.
+    pub dns_resolver: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The bindings are runtime handles with nothing to show.
+        f.debug_struct("Config")
+            .field("dev_clock", &self.dev_clock)
+            .field("webhook_schedule", &self.webhook_schedule)
+            .field("allow_local_http", &self.allow_local_http)
+            .field("dns_resolver", &self.dns_resolver)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What is wrong with the environment: every missing binding and malformed variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the Worker's environment is incomplete: {}", .problems.join("; "))]
+pub struct ConfigError {
+    /// One line per problem, naming the binding or variable.
+    pub problems: Vec<String>,
+}
+
+impl Config {
+    /// Reads the bindings and variables.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming every binding that is missing and every variable that
+    /// does not parse.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mut need = |name: &str, found: Option<()>| {
+            if found.is_none() {
+                problems.push(format!("binding {name} is missing"));
+            }
+        };
+        let db = env.d1(DB_BINDING).ok();
+        need(DB_BINDING, db.as_ref().map(|_| ()));
+        let documents = env.bucket(DOCUMENTS_BINDING).ok();
+        need(DOCUMENTS_BINDING, documents.as_ref().map(|_| ()));
+        let round_steps = env.queue(ROUND_STEPS_BINDING).ok();
+        need(ROUND_STEPS_BINDING, round_steps.as_ref().map(|_| ()));
+        let webhooks = env.queue(WEBHOOKS_BINDING).ok();
+        need(WEBHOOKS_BINDING, webhooks.as_ref().map(|_| ()));
+        let assets = env.assets(ASSETS_BINDING).ok();
+        need(ASSETS_BINDING, assets.as_ref().map(|_| ()));
+
+        let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+        let vars = Vars::parse(&var);
+        problems.extend(vars.as_ref().err().cloned().unwrap_or_default());
+
+        match (db, documents, round_steps, webhooks, assets, vars) {
+            (Some(db), Some(documents), Some(round_steps), Some(webhooks), Some(assets), Ok(v))
+                if problems.is_empty() =>
+            {
+                Ok(Self {
+                    db,
+                    documents,
+                    round_steps,
+                    webhooks,
+                    assets,
+                    dev_clock: v.dev_clock,
+                    webhook_schedule: v.webhook_schedule,
+                    allow_local_http: v.allow_local_http,
+                    dns_resolver: v.dns_resolver,
+                })
+            }
+            _ => Err(ConfigError { problems }),
+        }
+    }
+}
+
+/// The variables, parsed (apart from the bindings, so they are tested on the host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Vars {
+    dev_clock: bool,
+    webhook_schedule: RetrySchedule,
+    allow_local_http: bool,
+    dns_resolver: String,
+}
+
+impl Vars {
+    /// The variables `var` gives (`None`: unset).
+    fn parse(var: &dyn Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut switch = |name: &str| match var(name).as_deref() {
+            None | Some("") => false,
+            Some("allow") => true,
+            Some(other) => {
+                problems.push(format!(
+                    "variable {name} is {other:?}; it is `allow` or unset"
+                ));
+                false
+            }
+        };
+        let dev_clock = switch(DEV_CLOCK_VAR);
+        let allow_local_http = switch(LOCAL_HTTP_VAR);
+        let webhook_schedule = match var(WEBHOOK_SCHEDULE_VAR) {
+            None => RetrySchedule::default(),
+            Some(text) => RetrySchedule::parse(&text).unwrap_or_else(|e| {
+                problems.push(format!("variable {WEBHOOK_SCHEDULE_VAR}: {e}"));
+                RetrySchedule::default()
+            }),
+        };
+        let dns_resolver = match var(DNS_RESOLVER_VAR) {
+            None => DEFAULT_DNS_RESOLVER.to_owned(),
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url,
+            Some(other) => {
+                problems.push(format!(
+                    "variable {DNS_RESOLVER_VAR} is {other:?}; it is an http(s) URL"
+                ));
+                DEFAULT_DNS_RESOLVER.to_owned()
+            }
+        };
+        if problems.is_empty() {
+            Ok(Self {
+                dev_clock,
+                webhook_schedule,
+                allow_local_http,
+                dns_resolver,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Result<Vars, Vec<String>> {
+        let lookup = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        Vars::parse(&lookup)
+    }
+
+    #[test]
+    fn unset_variables_take_the_production_defaults() {
+        let v = vars(&[]).expect("defaults");
+        assert!(!v.dev_clock && !v.allow_local_http);
+        assert_eq!(v.webhook_schedule, RetrySchedule::default());
+        assert_eq!(v.dns_resolver, DEFAULT_DNS_RESOLVER);
+    }
+
+    #[test]
+    fn set_variables_are_read() {
+        let v = vars(&[
+            (DEV_CLOCK_VAR, "allow"),
+            (LOCAL_HTTP_VAR, "allow"),
+            (WEBHOOK_SCHEDULE_VAR, "0,1,2"),
+            (DNS_RESOLVER_VAR, "http://127.0.0.1:5353/dns-query"),
+        ])
+        .expect("valid");
+        assert!(v.dev_clock && v.allow_local_http);
+        assert_eq!(v.webhook_schedule.attempts(), 3);
+        assert_eq!(v.dns_resolver, "http://127.0.0.1:5353/dns-query");
+    }
+
+    #[test]
+    fn every_malformed_variable_is_named() {
+        let problems = vars(&[
+            (DEV_CLOCK_VAR, "yes"),
+            (WEBHOOK_SCHEDULE_VAR, "soon"),
+            (DNS_RESOLVER_VAR, "8.8.8.8"),
+        ])
+        .expect_err("malformed");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains(DEV_CLOCK_VAR)));
+        assert!(problems.iter().any(|p| p.contains(WEBHOOK_SCHEDULE_VAR)));
+        assert!(problems.iter().any(|p| p.contains(DNS_RESOLVER_VAR)));
+    }
+}

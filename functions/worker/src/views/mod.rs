@@ -1,0 +1,5 @@
+//! The API's answers that more than one resource gives: a filing (the enterprise's
+//! filings and the review queue), a round (its reads and its stages), a port.
+//! A resource's other request and answer types live with its handlers.
+
+pub mod filings;
