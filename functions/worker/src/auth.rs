@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use worker::{D1Database, Request};
 
 use crate::error::ApiError;
+use crate::repo::audit::Actor;
 use crate::repo::ports;
 use crate::repo::sessions::{self, SessionRow};
 
@@ -84,6 +85,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// This user as the audit trail names who made a change.
+    #[must_use]
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: Some(self.user_id),
+            role: self.role.code(),
+        }
+    }
+
     /// How the principal signed in, as the access log says it: `token` or `session`.
     #[must_use]
     pub fn via(&self) -> &'static str {

@@ -39,7 +39,7 @@ pub async fn run(config: &Config, scheduled_ms: f64) {
     // `internal_cause` has logged the causes already.
     let _ = revoke_due(config, now).await;
     let _ = round_work::resend_stalled(config).await;
-    let _ = monthly::release_due(db, now).await;
+    let _ = monthly::release_due(config, now).await;
     let _ = webhooks::sweep(config, db, now).await;
     let _ = crate::ratelimit::forget_ended(db, now).await;
 }

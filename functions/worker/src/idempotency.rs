@@ -1,7 +1,7 @@
 //! The `Idempotency-Key` header of creating POSTs: a repeat with the same key and body
 //! returns what the first created; the same key with another body is refused.
 
-use worker::{D1Database, D1PreparedStatement, D1Result, Request};
+use worker::{D1Database, D1PreparedStatement, Request};
 
 use crate::error::ApiError;
 use crate::http::Reply;
@@ -90,7 +90,8 @@ impl Creation {
     }
 
     /// The statement that records the key, to go right after the entity's audit row
-    /// ([`crate::repo::audit::record_created`]) in the creating batch.
+    /// ([`crate::repo::audit::row_created`]) in the creating batch: see
+    /// [`crate::write::Write::audit_created`].
     ///
     /// # Errors
     ///
@@ -113,42 +114,6 @@ impl Creation {
                 )
             })
             .transpose()
-    }
-}
-
-/// How a creating batch ended.
-#[derive(Debug)]
-pub enum Committed {
-    /// It committed: its results.
-    Created(Vec<D1Result>),
-    /// A concurrent request with the same key committed first: the id it created.
-    Replayed(i64),
-}
-
-impl Creation {
-    /// Runs the creating batch with the key's record appended (so it must end with
-    /// the entity's audit row, see [`Self::record`]). When it fails because a request
-    /// with the same key won the race, answers that request's id; any other failure
-    /// becomes the error `failed` names (a UNIQUE violation is usually a 409).
-    ///
-    /// # Errors
-    ///
-    /// What `failed` makes of the database's error; the database failed.
-    pub async fn commit(
-        &self,
-        db: &D1Database,
-        mut batch: Vec<D1PreparedStatement>,
-        now: &str,
-        failed: impl FnOnce(&worker::Error) -> ApiError,
-    ) -> Result<Committed, ApiError> {
-        batch.extend(self.record(db, now)?);
-        match db.batch(batch).await {
-            Ok(results) => Ok(Committed::Created(results)),
-            Err(err) => match self.replayed(db).await? {
-                Some(id) => Ok(Committed::Replayed(id)),
-                None => Err(failed(&err)),
-            },
-        }
     }
 }
 

@@ -14,17 +14,21 @@ use serde::Deserialize;
 use worker::D1Database;
 
 use crate::clock;
+use crate::config::Config;
 use crate::error::ApiError;
+use crate::repo::audit::Actor;
 use crate::repo::ports::{self, PortRow};
 use crate::repo::{Param, first, monthly_reports as store, statement};
 use crate::webhooks;
+use crate::write::{Write, WriteError};
 
 /// Makes every release that is due at `now`.
 ///
 /// # Errors
 ///
 /// The database failed (logged); releases made before the failure stay.
-pub async fn release_due(db: &D1Database, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn release_due(config: &Config, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    let db = &config.db;
     let mut made = 0;
     let ports = ports::all_ports(db).await?;
     if ports.is_empty() {
@@ -42,7 +46,7 @@ pub async fn release_due(db: &D1Database, now: DateTime<Utc>) -> Result<usize, A
             .take(report::MAX_CATCH_UP)
             .collect();
         for month in due {
-            release(db, port, &codes, month, now).await?;
+            release(config, port, &codes, month, now).await?;
             made += 1;
         }
     }
@@ -128,12 +132,13 @@ SELECT (SELECT count(*) FROM live) AS recorded_products,
 
 /// Computes and stores one month's release with its event.
 async fn release(
-    db: &D1Database,
+    config: &Config,
     port: &PortRow,
     codes: &[String],
     month: Month,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let db = &config.db;
     let inside = scope_codes(&port.scope, codes)?;
     let (start, end) = (clock::stamp(month.start()), clock::stamp(month.end()));
     let params = [Param::Text(&inside), Param::Text(&start), Param::Text(&end)];
@@ -193,7 +198,7 @@ async fn release(
     let data =
         serde_json::to_string(&snapshot).map_err(|e| ApiError::internal_cause("report", &e))?;
     let month_text = month.to_string();
-    let (_, event) = webhooks::port_event(
+    let event = webhooks::port_event(
         db,
         EventType::ReportMonthly,
         port.id,
@@ -212,19 +217,18 @@ async fn release(
     )?;
     // The event is written only with the report it announces: if the report exists
     // already (a concurrent run), the insert changes nothing and neither does this.
-    db.batch(vec![
-        store::insert_report(db, port.id, &month_text, &data, &stamp)?,
-        crate::repo::guard(db)?,
-        event,
-        crate::repo::guard_end(db)?,
-    ])
-    .await
-    .map(|_| ())
-    .or_else(|err| {
-        if crate::repo::is_stale(&err) {
-            Ok(())
-        } else {
-            Err(ApiError::internal_cause("monthly report", &err))
-        }
-    })
+    let mut write = Write::new(config, &stamp, Actor::SYSTEM);
+    write
+        .guarded(store::insert_report(
+            db,
+            port.id,
+            &month_text,
+            &data,
+            &stamp,
+        ))?
+        .event(event);
+    match write.commit().await {
+        Ok(_) | Err(WriteError::Stale) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }

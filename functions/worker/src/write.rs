@@ -18,9 +18,12 @@
 
 use worker::{D1PreparedStatement, D1Result};
 
+use crate::auth::Principal;
 use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::idempotency::Creation;
+use crate::http::Reply;
+use crate::idempotency::{Creation, mark_replayed};
 use crate::queues;
 use crate::repo::audit::{self, Actor, Entry};
 use crate::repo::{self, returned_id};
@@ -36,7 +39,7 @@ pub struct Write<'a> {
     events: Vec<(String, D1PreparedStatement)>,
     creation: Option<&'a Creation>,
     /// What the write does, for the log when it fails (the audit action).
-    action: &'a str,
+    action: String,
 }
 
 /// Why a write did not commit.
@@ -73,6 +76,15 @@ pub enum Created {
 }
 
 impl Created {
+    /// `reply`, marked as a replay when an earlier request created the entity.
+    #[must_use]
+    pub fn mark(&self, reply: Reply) -> Reply {
+        match self {
+            Self::Committed(_) => reply,
+            Self::Replayed(_) => mark_replayed(reply),
+        }
+    }
+
     /// The id the batch's first statement returned (`INSERT … RETURNING id`), or the
     /// earlier request's.
     ///
@@ -99,8 +111,14 @@ impl<'a> Write<'a> {
             guarded: false,
             events: Vec::new(),
             creation: None,
-            action: "write",
+            action: "write".to_owned(),
         }
+    }
+
+    /// A write by the signed-in user of a request, at the request's time.
+    #[must_use]
+    pub fn by(ctx: &'a Ctx<'_>, principal: &'a Principal) -> Self {
+        Self::new(ctx.config, &ctx.stamp, principal.actor())
     }
 
     /// Adds a statement.
@@ -121,9 +139,9 @@ impl<'a> Write<'a> {
     /// # Errors
     ///
     /// As [`Self::push`].
-    pub fn extend(
+    pub fn extend<I: IntoIterator<Item = D1PreparedStatement>>(
         &mut self,
-        statements: worker::Result<Vec<D1PreparedStatement>>,
+        statements: worker::Result<I>,
     ) -> Result<&mut Self, ApiError> {
         self.statements.extend(statements?);
         Ok(self)
@@ -150,8 +168,8 @@ impl<'a> Write<'a> {
     /// # Errors
     ///
     /// As [`Self::push`].
-    pub fn audit(&mut self, entry: &Entry<'a>) -> Result<&mut Self, ApiError> {
-        self.action = entry.action;
+    pub fn audit(&mut self, entry: &Entry<'_>) -> Result<&mut Self, ApiError> {
+        entry.action.clone_into(&mut self.action);
         let row = audit::row(&self.config.db, self.at, self.actor, entry)?;
         self.statements.push(row);
         Ok(self)
@@ -167,10 +185,10 @@ impl<'a> Write<'a> {
     /// As [`Self::push`].
     pub fn audit_created(
         &mut self,
-        entry: &Entry<'a>,
+        entry: &Entry<'_>,
         creation: &'a Creation,
     ) -> Result<&mut Self, ApiError> {
-        self.action = entry.action;
+        entry.action.clone_into(&mut self.action);
         let row = audit::row_created(&self.config.db, self.at, self.actor, entry)?;
         self.statements.push(row);
         self.statements
@@ -194,7 +212,7 @@ impl<'a> Write<'a> {
     pub async fn commit(self) -> Result<Vec<D1Result>, WriteError> {
         let config = self.config;
         let (batch, events, action) = self.assemble()?;
-        let results = run(config, batch, action).await?;
+        let results = run(config, batch, &action).await?;
         announce(config, events).await;
         Ok(results)
     }
@@ -209,7 +227,7 @@ impl<'a> Write<'a> {
         let config = self.config;
         let creation = self.creation;
         let (batch, events, action) = self.assemble()?;
-        match run(config, batch, action).await {
+        match run(config, batch, &action).await {
             Ok(results) => {
                 announce(config, events).await;
                 Ok(Created::Committed(results))
@@ -227,8 +245,9 @@ impl<'a> Write<'a> {
     }
 
     /// The batch in its order, the events' ids, and what the write does.
-    fn assemble(self) -> Result<(Vec<D1PreparedStatement>, Vec<String>, &'a str), WriteError> {
-        let failed = |e: worker::Error| WriteError::Failed(self.action.to_owned(), e.to_string());
+    fn assemble(self) -> Result<(Vec<D1PreparedStatement>, Vec<String>, String), WriteError> {
+        let action = self.action;
+        let failed = |e: worker::Error| WriteError::Failed(action.clone(), e.to_string());
         let mut batch = self.statements;
         let mut ids = Vec::with_capacity(self.events.len());
         for (id, row) in self.events {
@@ -238,7 +257,7 @@ impl<'a> Write<'a> {
         if self.guarded {
             batch.push(repo::guard_end(&self.config.db).map_err(failed)?);
         }
-        Ok((batch, ids, self.action))
+        Ok((batch, ids, action))
     }
 }
 

@@ -19,9 +19,9 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo;
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::documents::{self, DocumentRow, NewDocument};
+use crate::write::{Created, Write};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -142,38 +142,23 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         uploaded_by: principal.user_id,
     };
     let after = serde_json::json!({"purpose": purpose.code(), "filename": filename, "sha256": sha256, "size_bytes": size}).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "document.upload",
-        entity_type: "document",
-        entity_id: "",
-        enterprise_id: Some(enterprise.id),
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let mut batch = vec![
-        documents::insert(db, &new, &ctx.stamp)?,
-        audit::record_created(db, &change)?,
-    ];
-    batch.extend(creation.record(db, &ctx.stamp)?);
-    let results = match db.batch(batch).await {
-        Ok(results) => results,
-        Err(err) => {
-            // Nothing in D1 points at the object: remove it (best effort; an orphan
-            // object is invisible and costs only storage).
-            let _ = bucket.delete(&r2_key).await;
-            if let Some(id) = creation.replayed(db).await? {
-                return document_reply(db, enterprise.id, id)
-                    .await
-                    .map(mark_replayed);
-            }
-            return Err(ApiError::internal_cause("upload document", &err));
-        }
-    };
-    let id = repo::returned_id(&results, "upload document")?;
-    document_reply(db, enterprise.id, id).await
+    let mut write = Write::by(ctx, &principal);
+    write.push(documents::insert(db, &new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("document.upload", "document", "")
+            .enterprise(enterprise.id)
+            .after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await;
+    if !matches!(created, Ok(Created::Committed(_))) {
+        // Nothing in D1 points at this request's object: remove it (best effort; an
+        // orphan object is invisible and costs only storage).
+        let _ = bucket.delete(&r2_key).await;
+    }
+    let created = created?;
+    let id = created.id("upload document")?;
+    Ok(created.mark(document_reply(db, enterprise.id, id).await?))
 }
 
 async fn document_reply(

@@ -16,10 +16,11 @@ use crate::http::{CachePolicy, Reply};
 use crate::idempotency;
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, EnterpriseRow, NewEnterprise, NewUser};
-use crate::repo::audit::{self, Actor, Change};
-use crate::repo::{self, idempotency as keys};
+use crate::repo::audit::{Actor, Entry};
+use crate::repo::idempotency as keys;
 use crate::validation::Issues;
 use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] =
@@ -211,51 +212,45 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     };
     let after =
         serde_json::json!({"uscc": uscc, "name": valid.name, "region_code": region}).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor {
-            user_id: None,
-            role: "anonymous",
-        },
-        action: "enterprise.register",
-        entity_type: "enterprise",
-        entity_id: uscc,
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let mut batch = vec![
-        accounts::insert_enterprise(db, &enterprise, &ctx.stamp)?,
-        accounts::insert_enterprise_user(db, &user, uscc, &ctx.stamp)?,
-        audit::record_for_uscc(db, &change, uscc)?,
-    ];
+    let mut write = Write::new(ctx.config, &ctx.stamp, Actor::ANONYMOUS);
+    write
+        .push(accounts::insert_enterprise(db, &enterprise, &ctx.stamp))?
+        .push(accounts::insert_enterprise_user(
+            db, &user, uscc, &ctx.stamp,
+        ))?
+        .audit(
+            &Entry::new("enterprise.register", "enterprise", uscc)
+                .enterprise_uscc(uscc)
+                .after(&after),
+        )?;
     if let Some(key) = &key {
-        batch.push(keys::insert_for_enterprise(
+        write.push(keys::insert_for_enterprise(
             db,
             REGISTER_SCOPE,
             key,
             &request_hash,
             uscc,
             &ctx.stamp,
-        )?);
+        ))?;
     }
-    if let Err(err) = db.batch(batch).await {
+    if let Err(err) = write.commit().await {
         // A concurrent request with the same key may have won the race.
         if let Some(key) = &key
             && let Some(reply) = replay(db, key, &request_hash).await?
         {
             return Ok(reply);
         }
-        return Err(match repo::unique_violation(&err).as_deref() {
-            Some("enterprises.uscc") => ApiError::conflict(
-                "uscc_registered",
-                "uscc",
-                format!(
-                    "an enterprise with USCC {uscc} is already registered; sign in with its account"
-                ),
-            ),
-            Some("users.email") => ApiError::conflict(
+        return Err(match err {
+            WriteError::Duplicate(constraint) if constraint == "enterprises.uscc" => {
+                ApiError::conflict(
+                    "uscc_registered",
+                    "uscc",
+                    format!(
+                        "an enterprise with USCC {uscc} is already registered; sign in with its account"
+                    ),
+                )
+            }
+            WriteError::Duplicate(constraint) if constraint == "users.email" => ApiError::conflict(
                 "email_registered",
                 "contact.email",
                 format!(
@@ -263,7 +258,7 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
                     valid.email
                 ),
             ),
-            _ => ApiError::internal_cause("register enterprise", &err),
+            err => err.into(),
         });
     }
     let row = accounts::enterprise_by_uscc(db, uscc)

@@ -15,15 +15,15 @@ use crate::authz::{Access, enterprise_access};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::EnterpriseRow;
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::filings::{self, FilingRow, NewFiling};
-use crate::repo::{self};
 use crate::services::products::{Holdings, current_data, own_product};
 use crate::validation::problems_error;
 use crate::views::filings::FilingOut;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -169,41 +169,25 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         created_by: principal.user_id,
     };
     let after = serde_json::json!({"kind": kind.code(), "status": "draft"}).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "filing.create",
-        entity_type: "filing",
-        entity_id: "",
-        enterprise_id: Some(enterprise.id),
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let batch = vec![
-        filings::insert(db, &new, &ctx.stamp)?,
-        audit::record_created(db, &change)?,
-    ];
-    let committed = creation
-        .commit(db, batch, &ctx.stamp, |err| {
-            if repo::unique_violation(err).is_some() {
-                ApiError::state_conflict(
-                    "filing_open",
-                    "this product already has an open modification or revocation filing; finish that one first",
-                )
-            } else {
-                ApiError::internal_cause("create filing", err)
-            }
-        })
-        .await?;
-    let results = match committed {
-        Committed::Created(results) => results,
-        Committed::Replayed(id) => return filing_reply(db, id, 201).await.map(mark_replayed),
-    };
+    let mut write = Write::by(ctx, &principal);
+    write.push(filings::insert(db, &new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("filing.create", "filing", "")
+            .enterprise(enterprise.id)
+            .after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await.map_err(|err| match err {
+        WriteError::Duplicate(_) => ApiError::state_conflict(
+            "filing_open",
+            "this product already has an open modification or revocation filing; finish that one first",
+        ),
+        err => err.into(),
+    })?;
     // The insert returns its id, so a concurrent filing of the same enterprise
     // cannot be mistaken for this one.
-    let id = repo::returned_id(&results, "create filing")?;
-    filing_reply(db, id, 201).await
+    let id = created.id("create filing")?;
+    Ok(created.mark(filing_reply(db, id, 201).await?))
 }
 
 async fn filing_reply(db: &D1Database, id: i64, status: u16) -> Result<Reply, ApiError> {
@@ -310,31 +294,23 @@ pub async fn update_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let data_json =
         serde_json::to_string(&data).map_err(|e| ApiError::internal_cause("filing json", &e))?;
     let id_text = row.id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "filing.edit",
-        entity_type: "filing",
-        entity_id: &id_text,
-        enterprise_id: Some(enterprise.id),
-        before: Some(&row.data),
-        after: Some(&data_json),
-        reason: None,
-    };
-    let batch = vec![
-        filings::update_data(
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(filings::update_data(
             db,
             row.id,
             version,
             &data_json,
             reason.as_deref(),
             &ctx.stamp,
-        )?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "update filing").await?;
+        ))?
+        .audit(
+            &Entry::new("filing.edit", "filing", &id_text)
+                .enterprise(enterprise.id)
+                .before(&row.data)
+                .after(&data_json),
+        )?;
+    write.commit().await?;
     filing_reply(db, row.id, 200).await
 }
 
@@ -367,27 +343,21 @@ pub async fn submit_filing(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let id_text = row.id.to_string();
     let before = serde_json::json!({ "status": row.status }).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "filing.submit",
-        entity_type: "filing",
-        entity_id: &id_text,
-        enterprise_id: Some(enterprise.id),
-        before: Some(&before),
-        after: Some(r#"{"status":"submitted"}"#),
-        reason: None,
-    };
-    let (event, event_row) =
-        webhooks::filing_event(db, EventType::FilingSubmitted, &row, &ctx.stamp)?;
-    let batch = vec![
-        filings::submit(db, row.id, version, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-        event_row,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "submit filing").await?;
-    crate::queues::notify(ctx.config, vec![event]).await;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(filings::submit(db, row.id, version, &ctx.stamp))?
+        .audit(
+            &Entry::new("filing.submit", "filing", &id_text)
+                .enterprise(enterprise.id)
+                .before(&before)
+                .after(r#"{"status":"submitted"}"#),
+        )?
+        .event(webhooks::filing_event(
+            db,
+            EventType::FilingSubmitted,
+            &row,
+            &ctx.stamp,
+        )?);
+    write.commit().await?;
     filing_reply(db, row.id, 200).await
 }

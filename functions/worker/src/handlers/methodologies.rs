@@ -11,9 +11,10 @@ use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::rounds::{self, MethodologyRow};
 use crate::services::methodology::{canonical, default_doc};
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -141,23 +142,15 @@ pub async fn create_methodology(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         loaded_at: ctx.stamp.clone(),
     };
     let name = format!("{}@{}", row.id, row.version);
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "methodology.load",
-        entity_type: "methodology",
-        entity_id: &name,
-        enterprise_id: None,
-        before: None,
-        after: Some(&row.document),
-        reason: None,
-    };
-    db.batch(vec![
-        rounds::insert_methodology(db, &row, Some(principal.user_id))?,
-        audit::record(db, &change)?,
-    ])
-    .await
-    .map_err(|e| ApiError::internal_cause("load methodology", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(rounds::insert_methodology(
+            db,
+            &row,
+            Some(principal.user_id),
+        ))?
+        .audit(&Entry::new("methodology.load", "methodology", &name).after(&row.document))?;
+    write.commit().await?;
     Reply::json(
         201,
         &MethodologyOut::new(doc.clone(), Some(row.loaded_at)),

@@ -15,12 +15,13 @@ use crate::authz;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::{Actor, Entry};
 use crate::repo::objections::{self, NewObjection, ObjectionRow};
-use crate::repo::{self, round_entries};
+use crate::repo::round_entries;
 use crate::services::rounds::{notice_of, round_param, stage_and_dates};
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -192,41 +193,20 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         }),
     };
     let after = serde_json::json!({"registration_number": number, "status": "open"}).to_string();
-    let actor = principal.as_ref().map_or(
-        Actor {
-            user_id: None,
-            role: "anonymous",
-        },
-        Actor::of,
-    );
-    let change = Change {
-        at: &ctx.stamp,
-        actor,
-        action: "objection.file",
-        entity_type: "objection",
-        entity_id: "",
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: Some(&reason),
-    };
-    let batch = vec![
-        objections::insert(db, &new, &ctx.stamp)?,
-        audit::record_created(db, &change)?,
-    ];
-    let committed = creation
-        .commit(db, batch, &ctx.stamp, |err| {
-            ApiError::internal_cause("file objection", err)
-        })
-        .await?;
-    let results = match committed {
-        Committed::Created(results) => results,
-        Committed::Replayed(id) => {
-            return objection_reply(db, id, 201, false).await.map(mark_replayed);
-        }
-    };
-    let id = repo::returned_id(&results, "file objection")?;
-    objection_reply(db, id, 201, false).await
+    let actor = principal
+        .as_ref()
+        .map_or(Actor::ANONYMOUS, crate::auth::Principal::actor);
+    let mut write = Write::new(ctx.config, &ctx.stamp, actor);
+    write.push(objections::insert(db, &new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("objection.file", "objection", "")
+            .after(&after)
+            .reason(Some(&reason)),
+        &creation,
+    )?;
+    let created = write.commit_creation().await?;
+    let id = created.id("file objection")?;
+    Ok(created.mark(objection_reply(db, id, 201, false).await?))
 }
 
 /// `GET /api/v1/rounds/{year}/objections?status=&cursor=&limit=`: a round's
@@ -324,23 +304,14 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         Verdict::Dismiss => serde_json::json!({"status": status, "outcome": "identified"}),
     }
     .to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: if input.decision == Verdict::Uphold {
-            "objection.uphold"
-        } else {
-            "objection.dismiss"
-        },
-        entity_type: "objection",
-        entity_id: &id_text,
-        enterprise_id: None,
-        before: Some(&before),
-        after: Some(&after),
-        reason: Some(&reason),
+    let action = if input.decision == Verdict::Uphold {
+        "objection.uphold"
+    } else {
+        "objection.dismiss"
     };
-    let mut batch = vec![
-        objections::decide(
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(objections::decide(
             db,
             id,
             version,
@@ -348,19 +319,21 @@ pub async fn decide_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             &reason,
             principal.user_id,
             &ctx.stamp,
-        )?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-    ];
+        ))?
+        .audit(
+            &Entry::new(action, "objection", &id_text)
+                .before(&before)
+                .after(&after)
+                .reason(Some(&reason)),
+        )?;
     if input.decision == Verdict::Uphold {
-        batch.push(round_entries::remove_listed(
+        write.push(round_entries::remove_listed(
             db,
             row.year,
             row.product_id,
             id,
-        )?);
+        ))?;
     }
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, "decide objection").await?;
+    write.commit().await?;
     objection_reply(db, id, 200, true).await
 }

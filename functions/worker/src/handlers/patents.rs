@@ -8,18 +8,18 @@ use ppr_core::status_import::parse_status_csv;
 use ppr_core::{PatentKind, PatentNumber};
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
 use crate::authz::{self, Access, enterprise_access};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::patents::{self, PatentFields, PatentRow};
-use crate::repo::{self, product_writes};
+use crate::repo::product_writes;
 use crate::services::settings;
 use crate::validation::Issues;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -257,42 +257,24 @@ pub async fn create_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let fields = fields_of(&valid, &number);
     let after =
         serde_json::json!({"number": number, "legal_status": valid.status.code()}).to_string();
-    let change = change(
-        ctx,
-        &principal,
-        "patent.create",
-        "",
-        enterprise.id,
-        None,
-        Some(&after),
-    );
-    let batch = vec![
-        patents::insert(db, enterprise.id, &fields, &ctx.stamp)?,
-        audit::record_created(db, &change)?,
-    ];
-    let committed = creation
-        .commit(db, batch, &ctx.stamp, |err| {
-            if repo::unique_violation(err).is_some() {
-                ApiError::conflict(
-                    "patent_registered",
-                    "number",
-                    format!("{number} is already among your patents"),
-                )
-            } else {
-                ApiError::internal_cause("create patent", err)
-            }
-        })
-        .await?;
-    let results = match committed {
-        Committed::Created(results) => results,
-        Committed::Replayed(id) => {
-            return patent_reply(db, enterprise.id, id, 201)
-                .await
-                .map(mark_replayed);
-        }
-    };
-    let id = repo::returned_id(&results, "create patent")?;
-    patent_reply(db, enterprise.id, id, 201).await
+    let mut write = Write::by(ctx, &principal);
+    write.push(patents::insert(db, enterprise.id, &fields, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("patent.create", "patent", "")
+            .enterprise(enterprise.id)
+            .after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await.map_err(|err| match err {
+        WriteError::Duplicate(_) => ApiError::conflict(
+            "patent_registered",
+            "number",
+            format!("{number} is already among your patents"),
+        ),
+        err => err.into(),
+    })?;
+    let id = created.id("create patent")?;
+    Ok(created.mark(patent_reply(db, enterprise.id, id, 201).await?))
 }
 
 fn fields_of<'a>(valid: &'a ValidPatent, number: &'a str) -> PatentFields<'a> {
@@ -305,28 +287,6 @@ fn fields_of<'a>(valid: &'a ValidPatent, number: &'a str) -> PatentFields<'a> {
         grant_date: &valid.grant,
         right_held: valid.right.code(),
         legal_status: valid.status.code(),
-    }
-}
-
-fn change<'a>(
-    ctx: &'a Ctx<'_>,
-    principal: &'a auth::Principal,
-    action: &'a str,
-    entity_id: &'a str,
-    enterprise_id: i64,
-    before: Option<&'a str>,
-    after: Option<&'a str>,
-) -> Change<'a> {
-    Change {
-        at: &ctx.stamp,
-        actor: Actor::of(principal),
-        action,
-        entity_type: "patent",
-        entity_id,
-        enterprise_id: Some(enterprise_id),
-        before,
-        after,
-        reason: None,
     }
 }
 
@@ -371,22 +331,16 @@ pub async fn update_patent(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         .map_err(|e| ApiError::internal_cause("patent json", &e))?;
     let after = serde_json::json!({"title": fields.title, "kind": fields.kind, "right_held": fields.right_held, "legal_status": fields.legal_status}).to_string();
     let id_text = id.to_string();
-    let change = change(
-        ctx,
-        &principal,
-        "patent.update",
-        &id_text,
-        enterprise.id,
-        Some(&before),
-        Some(&after),
-    );
-    let batch = vec![
-        patents::update(db, id, version, &fields, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "update patent").await?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(patents::update(db, id, version, &fields, &ctx.stamp))?
+        .audit(
+            &Entry::new("patent.update", "patent", &id_text)
+                .enterprise(enterprise.id)
+                .before(&before)
+                .after(&after),
+        )?;
+    write.commit().await?;
     patent_reply(db, enterprise.id, id, 200).await
 }
 
@@ -444,28 +398,14 @@ pub async fn import_patent_statuses(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let db = ctx.db();
     let deadline = settings::revocation_deadline(db, ctx.now).await?;
     let after = serde_json::json!({"rows": updates.len()}).to_string();
-    let change = Change {
-        entity_type: "patent_status_import",
-        ..change(
-            ctx,
-            &principal,
-            "patent.status_import",
-            &ctx.stamp,
-            0,
-            None,
-            Some(&after),
-        )
-    };
-    let change = Change {
-        enterprise_id: None,
-        ..change
-    };
-    let mut batch = vec![patents::import_statuses(db, &rows_json, &ctx.stamp)?];
-    batch.extend(product_writes::refresh_prompts(db, &ctx.stamp, &deadline)?);
-    batch.push(audit::record(db, &change)?);
-    db.batch(batch)
-        .await
-        .map_err(|e| ApiError::internal_cause("import statuses", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(patents::import_statuses(db, &rows_json, &ctx.stamp))?
+        .extend(product_writes::refresh_prompts(db, &ctx.stamp, &deadline))?
+        .audit(
+            &Entry::new("patent.status_import", "patent_status_import", &ctx.stamp).after(&after),
+        )?;
+    write.commit().await?;
     let known = patents::count_known(db, &numbers_json).await?;
     let distinct = {
         let mut n = numbers.clone();

@@ -14,17 +14,17 @@ use crate::authz;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, NewUser};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::{Actor, Entry};
 use crate::repo::port_applications::{self as applications, ApplicationRow, NewApplication};
 use crate::repo::ports;
-use crate::repo::{self};
 use crate::services::ports::{new_token, port_out, token_prefix};
 use crate::validation::Issues;
 use crate::validation::approve_or_reject;
 use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -222,38 +222,15 @@ pub async fn create_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
     let after =
         serde_json::json!({"office_name": office, "region_scope": scope_code, "status": "pending"})
             .to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor {
-            user_id: None,
-            role: "anonymous",
-        },
-        action: "port_application.submit",
-        entity_type: "port_application",
-        entity_id: "",
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let batch = vec![
-        applications::insert_application(db, &new, &ctx.stamp)?,
-        audit::record_created(db, &change)?,
-    ];
-    let committed = creation
-        .commit(db, batch, &ctx.stamp, |err| {
-            ApiError::internal_cause("port application", err)
-        })
-        .await?;
-    let id = match committed {
-        Committed::Created(results) => repo::returned_id(&results, "port application")?,
-        Committed::Replayed(id) => {
-            return application_reply(db, id, 201, false)
-                .await
-                .map(mark_replayed);
-        }
-    };
-    application_reply(db, id, 201, false).await
+    let mut write = Write::new(ctx.config, &ctx.stamp, Actor::ANONYMOUS);
+    write.push(applications::insert_application(db, &new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("port_application.submit", "port_application", "").after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await?;
+    let id = created.id("port application")?;
+    Ok(created.mark(application_reply(db, id, 201, false).await?))
 }
 
 fn port_exists(scope: &str) -> ApiError {
@@ -386,33 +363,21 @@ pub async fn decide_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
     let before = serde_json::json!({"status": row.status}).to_string();
     let after = serde_json::json!({"status": status, "region_scope": row.scope}).to_string();
     let id_text = id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: if approve {
-            "port_application.approve"
-        } else {
-            "port_application.reject"
-        },
-        entity_type: "port_application",
-        entity_id: &id_text,
-        enterprise_id: None,
-        before: Some(&before),
-        after: Some(&after),
-        reason: reason.as_deref(),
+    let action = if approve {
+        "port_application.approve"
+    } else {
+        "port_application.reject"
     };
-    let mut batch = vec![
-        applications::decide_application(
-            db,
-            id,
-            version,
-            status,
-            reason.as_deref(),
-            principal.user_id,
-            &ctx.stamp,
-        )?,
-        repo::guard(db)?,
-    ];
+    let mut write = Write::by(ctx, &principal);
+    write.guarded(applications::decide_application(
+        db,
+        id,
+        version,
+        status,
+        reason.as_deref(),
+        principal.user_id,
+        &ctx.stamp,
+    ))?;
     let token = if approve {
         let user = NewUser {
             email: &row.account_email,
@@ -422,34 +387,35 @@ pub async fn decide_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
             region_scope: Some(&row.scope),
         };
         let token = new_token()?;
-        batch.push(accounts::insert_staff_user(db, &user, &ctx.stamp)?);
-        batch.push(ports::insert_port(db, &row, &ctx.stamp)?);
-        batch.push(ports::insert_token(
-            db,
-            &row.scope,
-            &sha256_hex(token.as_bytes()),
-            &token_prefix(&token),
-            "issued at approval",
-            principal.user_id,
-            &ctx.stamp,
-        )?);
+        write
+            .push(accounts::insert_staff_user(db, &user, &ctx.stamp))?
+            .push(ports::insert_port(db, &row, &ctx.stamp))?
+            .push(ports::insert_token(
+                db,
+                &row.scope,
+                &sha256_hex(token.as_bytes()),
+                &token_prefix(&token),
+                "issued at approval",
+                principal.user_id,
+                &ctx.stamp,
+            ))?;
         Some(token)
     } else {
         None
     };
-    batch.push(audit::record(db, &change)?);
-    batch.push(repo::guard_end(db)?);
-    if let Err(err) = db.batch(batch).await {
-        return Err(if repo::is_stale(&err) {
-            ApiError::stale_version()
-        } else {
-            match repo::unique_violation(&err).as_deref() {
-                Some("ports.scope") => port_exists(&row.scope),
-                Some("users.email") => email_registered(&row.account_email),
-                _ => ApiError::internal_cause("decide port application", &err),
-            }
-        });
-    }
+    write.audit(
+        &Entry::new(action, "port_application", &id_text)
+            .before(&before)
+            .after(&after)
+            .reason(reason.as_deref()),
+    )?;
+    write.commit().await.map_err(|err| match err {
+        WriteError::Duplicate(constraint) if constraint == "ports.scope" => port_exists(&row.scope),
+        WriteError::Duplicate(constraint) if constraint == "users.email" => {
+            email_registered(&row.account_email)
+        }
+        err => err.into(),
+    })?;
     let row = applications::application(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("port application", &"row missing"))?;

@@ -14,12 +14,13 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::ports::{self, PortRow};
 use crate::repo::{self};
 use crate::services::ports::{new_token, own_port, own_port_write, port_out, token_prefix};
 use crate::validation::Issues;
 use crate::validation::MAX_PERSON_CHARS;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -89,32 +90,19 @@ pub async fn create_port_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let token = new_token()?;
     let prefix = token_prefix(&token);
     let after = serde_json::json!({"label": label, "prefix": prefix}).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "api_token.create",
-        entity_type: "api_token",
-        entity_id: &prefix,
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let results = db
-        .batch(vec![
-            ports::insert_token(
-                db,
-                &port.scope,
-                &sha256_hex(token.as_bytes()),
-                &prefix,
-                &label,
-                principal.user_id,
-                &ctx.stamp,
-            )?,
-            audit::record(db, &change)?,
-        ])
-        .await
-        .map_err(|e| ApiError::internal_cause("create token", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(ports::insert_token(
+            db,
+            &port.scope,
+            &sha256_hex(token.as_bytes()),
+            &prefix,
+            &label,
+            principal.user_id,
+            &ctx.stamp,
+        ))?
+        .audit(&Entry::new("api_token.create", "api_token", &prefix).after(&after))?;
+    let results = write.commit().await?;
     let id = repo::returned_id(&results, "create token")?;
     Reply::json(
         201,
@@ -134,30 +122,17 @@ pub async fn revoke_port_token(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let id = ctx.id_param("id", "token_not_found")?;
     let db = ctx.db();
     let id_text = id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "api_token.revoke",
-        entity_type: "api_token",
-        entity_id: &id_text,
-        enterprise_id: None,
-        before: None,
-        after: None,
-        reason: None,
-    };
-    let batch = vec![
-        ports::revoke_token(db, port.id, id, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-        repo::guard_end(db)?,
-    ];
-    match db.batch(batch).await {
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(ports::revoke_token(db, port.id, id, &ctx.stamp))?
+        .audit(&Entry::new("api_token.revoke", "api_token", &id_text))?;
+    match write.commit().await {
         Ok(_) => Ok(Reply::no_content()),
-        Err(err) if repo::is_stale(&err) => Err(ApiError::missing(
+        Err(WriteError::Stale) => Err(ApiError::missing(
             "token_not_found",
             format!("the port has no live token {id}"),
         )),
-        Err(err) => Err(ApiError::internal_cause("revoke token", &err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -227,27 +202,16 @@ pub async fn put_demonstrations(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let db = ctx.db();
     let after = serde_json::json!({"count": entries.len()}).to_string();
     let port_text = port.id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "port.demonstrations",
-        entity_type: "port",
-        entity_id: &port_text,
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let mut batch = Vec::from(ports::replace_demonstrations(
-        db,
-        port.id,
-        &entries_json,
-        &ctx.stamp,
-    )?);
-    batch.push(audit::record(db, &change)?);
-    db.batch(batch)
-        .await
-        .map_err(|e| ApiError::internal_cause("demonstration list", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .extend(ports::replace_demonstrations(
+            db,
+            port.id,
+            &entries_json,
+            &ctx.stamp,
+        ))?
+        .audit(&Entry::new("port.demonstrations", "port", &port_text).after(&after))?;
+    write.commit().await?;
     coverage_reply(ctx, db, &port).await
 }
 

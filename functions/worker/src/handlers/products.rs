@@ -15,8 +15,6 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo;
-use crate::repo::audit::Actor;
 use crate::repo::product_writes::{self, Figures, Transaction};
 use crate::repo::products::{self, LinkedPatentRow, ProductRow, YearRow};
 use crate::services::products::own_product;
@@ -24,6 +22,7 @@ use crate::services::revocation::revoke_prompted;
 use crate::services::rounds::opt_in_window;
 use crate::services::settings;
 use crate::validation::problems_error;
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -257,17 +256,10 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let before_json = before.map(|y| serde_json::json!({"year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit, "ip_investment": y.ip_investment}).to_string());
     let after_json =
         serde_json::to_string(&figures).map_err(|e| ApiError::internal_cause("after", &e))?;
-    let (event, event_row) = webhooks::product_event(
-        db,
-        EventType::ProductUpdated,
-        &product,
-        "recorded",
-        &ctx.stamp,
-    )?;
-    let batch = vec![
-        product_writes::touch(db, &number, version, &ctx.stamp)?,
-        repo::guard(db)?,
-        product_writes::upsert_year(
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(product_writes::touch(db, &number, version, &ctx.stamp))?
+        .push(product_writes::upsert_year(
             db,
             &number,
             &Figures {
@@ -278,26 +270,29 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
                 ip_investment: figures.ip_investment,
             },
             &ctx.stamp,
-        )?,
-        product_writes::record(
+        ))?
+        .push(product_writes::record(
             db,
             &Transaction {
                 registration_number: &number,
                 enterprise_id: enterprise.id,
                 filing_id: None,
                 kind: "update",
-                actor: Actor::of(&principal),
+                actor: principal.actor(),
                 reason: None,
                 before: before_json.as_deref(),
                 after: Some(&after_json),
             },
             &ctx.stamp,
-        )?,
-        event_row,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "annual update").await?;
-    crate::queues::notify(ctx.config, vec![event]).await;
+        ))?
+        .event(webhooks::product_event(
+            db,
+            EventType::ProductUpdated,
+            &product,
+            "recorded",
+            &ctx.stamp,
+        )?);
+    write.commit().await?;
     product_reply(db, &number).await
 }
 
@@ -331,27 +326,25 @@ pub async fn put_opt_in(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let number = product.registration_number.clone();
     let before = serde_json::json!({"opt_in_year": product.opt_in_year}).to_string();
     let after = serde_json::json!({"opt_in_year": year}).to_string();
-    let batch = vec![
-        product_writes::touch(db, &number, version, &ctx.stamp)?,
-        repo::guard(db)?,
-        product_writes::set_opt_in(db, &number, year)?,
-        product_writes::record(
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(product_writes::touch(db, &number, version, &ctx.stamp))?
+        .push(product_writes::set_opt_in(db, &number, year))?
+        .push(product_writes::record(
             db,
             &Transaction {
                 registration_number: &number,
                 enterprise_id: enterprise.id,
                 filing_id: None,
                 kind: if input.opt_in { "opt_in" } else { "opt_out" },
-                actor: Actor::of(&principal),
+                actor: principal.actor(),
                 reason: None,
                 before: Some(&before),
                 after: Some(&after),
             },
             &ctx.stamp,
-        )?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "opt in").await?;
+        ))?;
+    write.commit().await?;
     product_reply(db, &number).await
 }
 
@@ -375,7 +368,7 @@ pub async fn confirm_revocation(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     revoke_prompted(
         ctx.config,
         &product,
-        Actor::of(&principal),
+        principal.actor(),
         "confirmed by the enterprise",
         &ctx.stamp,
     )

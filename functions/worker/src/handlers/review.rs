@@ -16,11 +16,12 @@ use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::filings::{self, Decision};
 use crate::repo::{self, Param};
 use crate::services::{recording, settings};
 use crate::views::filings::FilingOut;
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -264,8 +265,7 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let kind = FilingKind::from_code(&row.kind)
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;
     if event == FilingEvent::Approve {
-        let event = recording::approve(ctx, db, &principal, &row, kind, version).await?;
-        crate::queues::notify(ctx.config, vec![event]).await;
+        recording::approve(ctx, &principal, &row, kind, version).await?;
         let row = filings::by_id(db, id)
             .await?
             .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
@@ -294,38 +294,30 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let id_text = id.to_string();
     let before = serde_json::json!({"status": row.status}).to_string();
     let after = serde_json::json!({"status": next.code(), "return_reasons": reasons_json.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())}).to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: if event == FilingEvent::Return {
-            "filing.return"
-        } else {
-            "filing.reject"
-        },
-        entity_type: "filing",
-        entity_id: &id_text,
-        enterprise_id: Some(row.enterprise_id),
-        before: Some(&before),
-        after: Some(&after),
-        reason: reason.as_deref(),
+    let action = if event == FilingEvent::Return {
+        "filing.return"
+    } else {
+        "filing.reject"
     };
-    let mut batch = vec![
-        filings::decide(db, id, version, &decision, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-    ];
-    let mut events = Vec::new();
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(filings::decide(db, id, version, &decision, &ctx.stamp))?
+        .audit(
+            &Entry::new(action, "filing", &id_text)
+                .enterprise(row.enterprise_id)
+                .before(&before)
+                .after(&after)
+                .reason(reason.as_deref()),
+        )?;
     if event == FilingEvent::Return {
-        let (id, event_row) =
-            webhooks::filing_event(db, EventType::FilingReturned, &row, &ctx.stamp)?;
-        batch.push(event_row);
-        events.push(id);
+        write.event(webhooks::filing_event(
+            db,
+            EventType::FilingReturned,
+            &row,
+            &ctx.stamp,
+        )?);
     }
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, "decide filing").await?;
-    if !events.is_empty() {
-        crate::queues::notify(ctx.config, events).await;
-    }
+    write.commit().await?;
     let row = filings::by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;

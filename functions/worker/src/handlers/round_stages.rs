@@ -11,16 +11,15 @@ use crate::authz;
 use crate::clock;
 use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::handlers::rounds::round_change;
 use crate::http::Reply;
 use crate::operation::{Operation, Roles, operation};
-use crate::repo;
-use crate::repo::audit;
+use crate::repo::audit::Entry;
 use crate::repo::objections;
 use crate::repo::round_entries;
 use crate::repo::rounds::{self, RoundRow, TaskRow};
 use crate::round_work;
 use crate::services::rounds::{notice_of, round_param, round_reply, stage_and_dates};
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -105,32 +104,26 @@ pub async fn advance_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
     let year_text = row.year.to_string();
     let before = serde_json::json!({"stage": row.stage}).to_string();
     let after = serde_json::json!({"stage": to.code(), "notice": notice}).to_string();
-    let change = round_change(
-        ctx,
-        &principal,
-        "round.advance",
-        &year_text,
-        &before,
-        &after,
-    );
-    let mut batch = vec![
-        rounds::set_stage(
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(rounds::set_stage(
             db,
             row.year,
             version,
             to.code(),
             notice_text.as_ref().map(|(s, e)| (s.as_str(), e.as_str())),
             &ctx.stamp,
-        )?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-    ];
+        ))?
+        .audit(
+            &Entry::new("round.advance", "round", &year_text)
+                .before(&before)
+                .after(&after),
+        )?;
     let first = to.steps().first().copied();
     if let Some(step) = first {
-        batch.push(round_work::start_step(db, row.year, step, &wall)?);
+        write.push(round_work::start_step(db, row.year, step, &wall))?;
     }
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, "advance round").await?;
+    write.commit().await?;
     if let Some(step) = first {
         round_work::kick_off(ctx.config, row.year, step).await?;
     }
@@ -177,20 +170,21 @@ pub async fn rerun_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     let wall = clock::stamp(clock::now());
     let year_text = row.year.to_string();
     let before = serde_json::json!({"stage": row.stage}).to_string();
-    let change = round_change(ctx, &principal, "round.rerun", &year_text, &before, &before);
-    let mut batch = vec![
-        rounds::touch(db, row.year, version, &ctx.stamp)?,
-        repo::guard(db)?,
-    ];
-    batch.extend(if first == Step::FormalCheck {
-        round_entries::clear_formal_check(db, row.year)?
-    } else {
-        round_entries::clear_evaluation(db, row.year)?
-    });
-    batch.push(round_work::start_step(db, row.year, first, &wall)?);
-    batch.push(audit::record(db, &change)?);
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, "rerun round").await?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(rounds::touch(db, row.year, version, &ctx.stamp))?
+        .extend(if first == Step::FormalCheck {
+            round_entries::clear_formal_check(db, row.year)
+        } else {
+            round_entries::clear_evaluation(db, row.year)
+        })?
+        .push(round_work::start_step(db, row.year, first, &wall))?
+        .audit(
+            &Entry::new("round.rerun", "round", &year_text)
+                .before(&before)
+                .after(&before),
+        )?;
+    write.commit().await?;
     round_work::kick_off(ctx.config, row.year, first).await?;
     round_reply(db, row.year, 200, true).await
 }
@@ -225,24 +219,17 @@ pub async fn resume_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     let wall = clock::stamp(clock::now());
     let year_text = row.year.to_string();
     let before = serde_json::json!({"steps": stopped.iter().map(|t| (&t.step, &t.status, &t.error)).collect::<Vec<_>>()}).to_string();
-    let change = round_change(
-        ctx,
-        &principal,
-        "round.resume",
-        &year_text,
-        &before,
-        &before,
-    );
-    let mut batch = vec![
-        rounds::touch(db, row.year, version, &ctx.stamp)?,
-        repo::guard(db)?,
-    ];
+    let mut write = Write::by(ctx, &principal);
+    write.guarded(rounds::touch(db, row.year, version, &ctx.stamp))?;
     for task in &stopped {
-        batch.push(rounds::resume_task(db, row.year, &task.step, &wall)?);
+        write.push(rounds::resume_task(db, row.year, &task.step, &wall))?;
     }
-    batch.push(audit::record(db, &change)?);
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, "resume round").await?;
+    write.audit(
+        &Entry::new("round.resume", "round", &year_text)
+            .before(&before)
+            .after(&before),
+    )?;
+    write.commit().await?;
     for task in &stopped {
         if let Some(step) = Step::from_code(&task.step) {
             round_work::kick_off(ctx.config, row.year, step).await?;

@@ -13,13 +13,13 @@ use crate::authz;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
-use crate::idempotency::{Committed, Creation, mark_replayed};
+use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::rounds::{self, RoundRow};
-use crate::repo::{self};
 use crate::services::methodology::default_row;
 use crate::services::rounds::{round_out, round_param, round_reply, stage_and_dates};
+use crate::write::{Created, Write, WriteError};
 use ppr_core::Role;
 
 /// The operations of this resource (see [`crate::operation`]).
@@ -124,40 +124,28 @@ pub async fn create_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         "notice_days": row.notice_days,
     })
     .to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "round.open",
-        entity_type: "round",
-        entity_id: "",
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(rounds::insert_methodology(db, &default, None))?
+        .push(rounds::insert_round(db, &row, principal.user_id))?;
+    // The round's rowid is its year.
+    write.audit_created(
+        &Entry::new("round.open", "round", "").after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await.map_err(|err| match err {
+        WriteError::Duplicate(_) => ApiError::conflict(
+            "round_exists",
+            "year",
+            format!("round {} is open already", row.year),
+        ),
+        err => err.into(),
+    })?;
+    let year = match created {
+        Created::Committed(_) => row.year,
+        Created::Replayed(year) => year,
     };
-    let batch = vec![
-        rounds::insert_methodology(db, &default, None)?,
-        rounds::insert_round(db, &row, principal.user_id)?,
-        // The round's rowid is its year.
-        audit::record_created(db, &change)?,
-    ];
-    let committed = creation
-        .commit(db, batch, &ctx.stamp, |err| {
-            if repo::unique_violation(err).is_some() {
-                ApiError::conflict(
-                    "round_exists",
-                    "year",
-                    format!("round {} is open already", row.year),
-                )
-            } else {
-                ApiError::internal_cause("open round", err)
-            }
-        })
-        .await?;
-    match committed {
-        Committed::Created(_) => round_reply(db, row.year, 201, true).await,
-        Committed::Replayed(year) => round_reply(db, year, 201, true).await.map(mark_replayed),
-    }
+    Ok(created.mark(round_reply(db, year, 201, true).await?))
 }
 
 /// `GET /api/v1/rounds`: every round, newest first (public).
@@ -245,34 +233,14 @@ pub async fn update_round(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     row.notice_days = i64::from(dates.notice_days);
     let after = serde_json::json!({"opt_in_deadline": row.opt_in_deadline, "evaluation_date": row.evaluation_date, "notice_days": row.notice_days}).to_string();
     let year_text = row.year.to_string();
-    let change = round_change(ctx, &principal, "round.dates", &year_text, &before, &after);
-    let batch = vec![
-        rounds::update_dates(db, &row, version, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change)?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "round dates").await?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(rounds::update_dates(db, &row, version, &ctx.stamp))?
+        .audit(
+            &Entry::new("round.dates", "round", &year_text)
+                .before(&before)
+                .after(&after),
+        )?;
+    write.commit().await?;
     round_reply(db, row.year, 200, true).await
-}
-
-pub(crate) fn round_change<'a>(
-    ctx: &'a Ctx<'_>,
-    principal: &'a Principal,
-    action: &'a str,
-    year: &'a str,
-    before: &'a str,
-    after: &'a str,
-) -> Change<'a> {
-    Change {
-        at: &ctx.stamp,
-        actor: Actor::of(principal),
-        action,
-        entity_type: "round",
-        entity_id: year,
-        enterprise_id: None,
-        before: Some(before),
-        after: Some(after),
-        reason: None,
-    }
 }

@@ -16,9 +16,10 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, UserRow};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::{Actor, Entry};
 use crate::repo::sessions::{self, ABSOLUTE_TIMEOUT};
 use crate::validation::Issues;
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -157,28 +158,26 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
         role: &user.role,
     };
     let user_id = user.id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor,
-        action: "session.create",
-        entity_type: "user",
-        entity_id: &user_id,
-        enterprise_id: user.enterprise_id,
-        before: None,
-        after: None,
-        reason: None,
-    };
-    let mut batch = vec![
-        sessions::insert(db, &key, user.id, &csrf_token, &ctx.stamp, &expires)?,
-        sessions::clear_failures(db, &account_key)?,
-        audit::record(db, &change)?,
-    ];
+    let mut write = Write::new(ctx.config, &ctx.stamp, actor);
+    write
+        .push(sessions::insert(
+            db,
+            &key,
+            user.id,
+            &csrf_token,
+            &ctx.stamp,
+            &expires,
+        ))?
+        .push(sessions::clear_failures(db, &account_key))?
+        .audit(
+            &Entry::new("session.create", "user", &user_id).enterprise_opt(user.enterprise_id),
+        )?;
     if needs_rehash(&user.password_hash) {
         let fresh = hash_password(&input.password, &random_bytes()?)
             .map_err(|e| ApiError::internal_cause("rehash password", &e))?;
-        batch.push(accounts::update_password_hash(db, user.id, &fresh)?);
+        write.push(accounts::update_password_hash(db, user.id, &fresh))?;
     }
-    db.batch(batch).await?;
+    write.commit().await?;
 
     let out = SessionOut {
         user: UserOut::from(&user),

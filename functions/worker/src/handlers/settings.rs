@@ -18,12 +18,13 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::settings;
 use crate::services::settings::{
     CALENDAR_PREFIX, CalendarYear, DEFAULT_PROMPTED_REVOCATION_DAYS, MAX_PROMPTED_REVOCATION_DAYS,
     REVOCATION_DAYS, WINDOW_PREFIX,
 };
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -168,23 +169,20 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     };
     let db = ctx.db();
     let before = settings::get(db, &key).await?;
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "setting.put",
-        entity_type: "setting",
-        entity_id: &key,
-        enterprise_id: None,
-        before: before.as_deref(),
-        after: Some(&value),
-        reason: None,
-    };
-    db.batch(vec![
-        settings::put(db, &key, &value, &principal.email, &ctx.stamp)?,
-        audit::record(db, &change)?,
-    ])
-    .await
-    .map_err(|e| ApiError::internal_cause("put setting", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(settings::put(
+            db,
+            &key,
+            &value,
+            &principal.email,
+            &ctx.stamp,
+        ))?
+        .audit(&Entry {
+            before: before.as_deref(),
+            ..Entry::new("setting.put", "setting", &key).after(&value)
+        })?;
+    write.commit().await?;
     Reply::json(
         200,
         &SettingOut {

@@ -11,11 +11,11 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo;
 use crate::repo::accounts::{self, NewUser};
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::validation::Issues;
 use crate::validation::MAX_PERSON_CHARS;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] =
@@ -138,31 +138,18 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     };
     let after = serde_json::json!({"email": email.as_str(), "role": role.code(), "region_scope": scope_code})
         .to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "staff.create",
-        entity_type: "user",
-        entity_id: email.as_str(),
-        enterprise_id: None,
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let batch = vec![
-        accounts::insert_staff_user(db, &user, &ctx.stamp)?,
-        audit::record(db, &change)?,
-    ];
-    if let Err(err) = db.batch(batch).await {
-        return Err(match repo::unique_violation(&err).as_deref() {
-            Some("users.email") => ApiError::conflict(
-                "email_registered",
-                "email",
-                format!("{email} already has an account"),
-            ),
-            _ => ApiError::internal_cause("create staff", &err),
-        });
-    }
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(accounts::insert_staff_user(db, &user, &ctx.stamp))?
+        .audit(&Entry::new("staff.create", "user", email.as_str()).after(&after))?;
+    write.commit().await.map_err(|err| match err {
+        WriteError::Duplicate(constraint) if constraint == "users.email" => ApiError::conflict(
+            "email_registered",
+            "email",
+            format!("{email} already has an account"),
+        ),
+        err => err.into(),
+    })?;
     let row = accounts::user_by_email(db, email.as_str())
         .await?
         .ok_or_else(|| ApiError::internal_cause("create staff", &"row missing after insert"))?;

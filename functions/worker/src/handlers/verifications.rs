@@ -13,11 +13,11 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo;
-use crate::repo::audit::{self, Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::documents;
 use crate::repo::verifications::{self, NewVerification, VerificationRow};
 use crate::validation::Issues;
+use crate::write::{Created, Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -213,32 +213,25 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
     };
     let after = serde_json::json!({"status": "pending", "commitment_version": COMMITMENT_VERSION})
         .to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: "verification.submit",
-        entity_type: "verification",
-        entity_id: "",
-        enterprise_id: Some(enterprise.id),
-        before: None,
-        after: Some(&after),
-        reason: None,
-    };
-    let mut batch = Vec::from(verifications::submit(db, &new, &ctx.stamp)?);
-    batch.push(audit::record_created(db, &change)?);
-    batch.extend(creation.record(db, &ctx.stamp)?);
-    batch.push(repo::guard_end(db)?);
-    if let Err(err) = db.batch(batch).await {
-        if let Some(id) = creation.replayed(db).await? {
-            return verification_reply(db, id, 201).await.map(mark_replayed);
-        }
-        if repo::is_stale(&err) || repo::unique_violation(&err).is_some() {
-            return Err(ApiError::state_conflict(
-                "verification_pending",
-                "a verification is already waiting for review",
-            ));
-        }
-        return Err(ApiError::internal_cause("submit verification", &err));
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(verifications::mark_pending(db, enterprise.id, &ctx.stamp))?
+        .push(verifications::insert(db, &new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("verification.submit", "verification", "")
+            .enterprise(enterprise.id)
+            .after(&after),
+        &creation,
+    )?;
+    let created = write.commit_creation().await.map_err(|err| match err {
+        WriteError::Stale | WriteError::Duplicate(_) => ApiError::state_conflict(
+            "verification_pending",
+            "a verification is already waiting for review",
+        ),
+        err => err.into(),
+    })?;
+    if let Created::Replayed(id) = created {
+        return verification_reply(db, id, 201).await.map(mark_replayed);
     }
     let latest = verifications::list(db, enterprise.id)
         .await?
@@ -317,39 +310,37 @@ pub async fn decide_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
     let after =
         serde_json::json!({"status": if approve { "approved" } else { "rejected" }}).to_string();
     let id_text = id.to_string();
-    let change = Change {
-        at: &ctx.stamp,
-        actor: Actor::of(&principal),
-        action: if approve {
-            "verification.approve"
-        } else {
-            "verification.reject"
-        },
-        entity_type: "verification",
-        entity_id: &id_text,
-        enterprise_id: Some(row.enterprise_id),
-        before: Some(r#"{"status":"pending"}"#),
-        after: Some(&after),
-        reason: reason.as_deref(),
+    let action = if approve {
+        "verification.approve"
+    } else {
+        "verification.reject"
     };
-    let mut batch = Vec::from(verifications::decide(
-        db,
-        &row,
-        approve,
-        reason.as_deref(),
-        principal.user_id,
-        &ctx.stamp,
-    )?);
-    batch.push(audit::record(db, &change)?);
-    batch.push(repo::guard_end(db)?);
-    if let Err(err) = db.batch(batch).await {
-        if repo::is_stale(&err) {
-            return Err(ApiError::state_conflict(
-                "already_decided",
-                "this verification was decided by someone else just now",
-            ));
-        }
-        return Err(ApiError::internal_cause("decide verification", &err));
-    }
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(verifications::decide(
+            db,
+            &row,
+            approve,
+            reason.as_deref(),
+            principal.user_id,
+            &ctx.stamp,
+        ))?
+        .push(verifications::settle_enterprise(
+            db, &row, approve, &ctx.stamp,
+        ))?
+        .audit(
+            &Entry::new(action, "verification", &id_text)
+                .enterprise(row.enterprise_id)
+                .before(r#"{"status":"pending"}"#)
+                .after(&after)
+                .reason(reason.as_deref()),
+        )?;
+    write.commit().await.map_err(|err| match err {
+        WriteError::Stale => ApiError::state_conflict(
+            "already_decided",
+            "this verification was decided by someone else just now",
+        ),
+        err => err.into(),
+    })?;
     verification_reply(db, id, 200).await
 }

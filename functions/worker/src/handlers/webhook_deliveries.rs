@@ -7,13 +7,13 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit;
+use crate::repo::audit::Entry;
 use crate::repo::ports::PortRow;
 use crate::repo::webhooks as store;
-use crate::repo::{self};
-use crate::services::ports::{change, port_endpoint};
+use crate::services::ports::port_endpoint;
 use crate::services::ports::{own_port, own_port_write};
 use crate::webhooks;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -102,27 +102,20 @@ pub async fn redeliver_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let db = ctx.db();
     let row = port_delivery(ctx, db, &port).await?;
     let id = row.id.to_string();
-    let mut audit_row = change(ctx, &principal, "webhook.redeliver", &id, None);
-    audit_row.entity_type = "webhook_delivery";
-    let batch = vec![
-        store::redeliver(db, row.id, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &audit_row)?,
-        repo::guard_end(db)?,
-    ];
-    match db.batch(batch).await {
-        Ok(_) => {}
-        Err(err) if repo::is_stale(&err) => {
-            return Err(ApiError::state_conflict(
-                "delivery_in_progress",
-                format!(
-                    "delivery {} is {}; only an exhausted or delivered one is sent again",
-                    row.id, row.state
-                ),
-            ));
-        }
-        Err(err) => return Err(ApiError::internal_cause("redeliver", &err)),
-    }
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(store::redeliver(db, row.id, &ctx.stamp))?
+        .audit(&Entry::new("webhook.redeliver", "webhook_delivery", &id))?;
+    write.commit().await.map_err(|err| match err {
+        WriteError::Stale => ApiError::state_conflict(
+            "delivery_in_progress",
+            format!(
+                "delivery {} is {}; only an exhausted or delivered one is sent again",
+                row.id, row.state
+            ),
+        ),
+        err => err.into(),
+    })?;
     webhooks::queue(
         ctx.config,
         &[store::DueRow {

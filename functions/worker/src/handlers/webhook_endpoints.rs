@@ -15,13 +15,13 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::audit::{self};
 use crate::repo::webhook_endpoints::{self as store, EndpointRow, EndpointUpdate};
 use crate::repo::{self};
-use crate::services::ports::{change, port_endpoint};
+use crate::services::ports::{endpoint_entry, port_endpoint};
 use crate::services::ports::{own_port, own_port_write};
 use crate::validation::Issues;
 use crate::webhooks;
+use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -182,16 +182,19 @@ pub async fn create_webhook(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     }
     let secret = new_secret()?;
     let after = serde_json::json!({"url": url, "event_types": types}).to_string();
-    let results = db
-        .batch(vec![
-            store::insert_endpoint(db, port.id, &url, &description, &types, &secret, &ctx.stamp)?,
-            audit::record(
-                db,
-                &change(ctx, &principal, "webhook.create", &url, Some(&after)),
-            )?,
-        ])
-        .await
-        .map_err(|e| ApiError::internal_cause("create endpoint", &e))?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .push(store::insert_endpoint(
+            db,
+            port.id,
+            &url,
+            &description,
+            &types,
+            &secret,
+            &ctx.stamp,
+        ))?
+        .audit(&endpoint_entry("webhook.create", &url).after(&after))?;
+    let results = write.commit().await?;
     let id = repo::returned_id(&results, "create endpoint")?;
     endpoint_reply(db, id, 201, true).await
 }
@@ -243,16 +246,13 @@ pub async fn update_webhook(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     };
     let id = row.id.to_string();
     let after = serde_json::json!({"url": url, "event_types": types}).to_string();
-    let batch = vec![
-        store::update_endpoint(db, row.id, version, &update, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(
-            db,
-            &change(ctx, &principal, "webhook.update", &id, Some(&after)),
-        )?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "update endpoint").await?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(store::update_endpoint(
+            db, row.id, version, &update, &ctx.stamp,
+        ))?
+        .audit(&endpoint_entry("webhook.update", &id).after(&after))?;
+    write.commit().await?;
     endpoint_reply(db, row.id, 200, false).await
 }
 
@@ -282,16 +282,14 @@ async fn move_endpoint(ctx: &Ctx<'_>, how: Move) -> Result<Reply, ApiError> {
         ),
     };
     let id = row.id.to_string();
-    let mut batch = vec![
-        store::set_status(db, row.id, from, to, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(db, &change(ctx, &principal, action, &id, None))?,
-    ];
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(store::set_status(db, row.id, from, to, &ctx.stamp))?
+        .audit(&endpoint_entry(action, &id))?;
     if matches!(how, Move::Resume) {
-        batch.push(store::release_held(db, row.id, &ctx.stamp)?);
+        write.push(store::release_held(db, row.id, &ctx.stamp))?;
     }
-    batch.push(repo::guard_end(db)?);
-    repo::commit_guarded(db, batch, action).await?;
+    write.commit().await?;
     if matches!(how, Move::Resume) {
         // Held deliveries are due now (more than a message batch waits for the sweep).
         let due = crate::repo::webhooks::pending_of_endpoint(db, row.id, 5_000).await?;
@@ -344,16 +342,13 @@ pub async fn rotate_webhook_secret(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let secret = new_secret()?;
     let until = crate::clock::stamp(ctx.now + chrono::Duration::hours(ROTATION_OVERLAP_HOURS));
     let id = row.id.to_string();
-    let batch = vec![
-        store::rotate_secret(db, row.id, &secret, &until, &ctx.stamp)?,
-        repo::guard(db)?,
-        audit::record(
-            db,
-            &change(ctx, &principal, "webhook.rotate_secret", &id, None),
-        )?,
-        repo::guard_end(db)?,
-    ];
-    repo::commit_guarded(db, batch, "rotate secret").await?;
+    let mut write = Write::by(ctx, &principal);
+    write
+        .guarded(store::rotate_secret(
+            db, row.id, &secret, &until, &ctx.stamp,
+        ))?
+        .audit(&endpoint_entry("webhook.rotate_secret", &id))?;
+    write.commit().await?;
     endpoint_reply(db, row.id, 200, true).await
 }
 
@@ -364,10 +359,10 @@ pub async fn rotate_webhook_secret(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 ///
 /// As [`own_port_write`]; 404.
 pub async fn test_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, port) = own_port_write(ctx).await?;
+    let (principal, port) = own_port_write(ctx).await?;
     let db = ctx.db();
     let row = port_endpoint(ctx, db, &port).await?;
-    let (event_id, statement) = webhooks::port_event(
+    let event = webhooks::port_event(
         db,
         EventType::Test,
         port.id,
@@ -375,11 +370,10 @@ pub async fn test_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         serde_json::json!({"endpoint_id": row.id, "message": "a test event from the patent product registry"}),
         &ctx.stamp,
     )?;
-    statement
-        .run()
-        .await
-        .map_err(|e| ApiError::internal_cause("test event", &e))?;
-    crate::queues::notify(ctx.config, vec![event_id.clone()]).await;
+    let event_id = event.0.clone();
+    let mut write = Write::by(ctx, &principal);
+    write.event(event);
+    write.commit().await?;
     Reply::json(
         202,
         &serde_json::json!({"event_id": event_id}),

@@ -53,7 +53,7 @@ pub fn insert_for_enterprise(
 }
 
 /// Records `key` for an entity created earlier in the same batch, right after its
-/// audit row (written by [`super::audit::record_created`]): the entity's id is read
+/// audit row (written by [`super::audit::row_created`]): the entity's id is read
 /// from that row, which is what `last_insert_rowid()` points at.
 ///
 /// # Errors

@@ -82,19 +82,6 @@ pub fn statement(
     db.prepare(sql).bind(&values)
 }
 
-/// What a failed write says about a UNIQUE constraint: the `table.column` it names.
-#[must_use]
-pub fn unique_violation(err: &worker::Error) -> Option<String> {
-    let text = err.to_string();
-    let rest = text.split("UNIQUE constraint failed: ").nth(1)?;
-    Some(
-        rest.split([':', ' ', ','])
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
-    )
-}
-
 /// Every row of a query.
 ///
 /// # Errors
@@ -144,30 +131,6 @@ pub fn guard_end(db: &D1Database) -> worker::Result<D1PreparedStatement> {
 /// The name of the guard's CHECK constraint (`batch_guards` in the migrations), which
 /// D1 reports in the text of a batch stopped by a [`guard`].
 pub const STALE_CONSTRAINT: &str = "stale_state";
-
-/// Whether a failed batch was stopped by a [`guard`].
-#[must_use]
-pub fn is_stale(err: &worker::Error) -> bool {
-    err.to_string().contains("stale_state")
-}
-
-/// Runs a batch that uses [`guard`]: 409 `stale_version` when a guard stopped it, 500
-/// (logged with `context`) for any other failure.
-///
-/// # Errors
-///
-/// As described.
-pub async fn commit_guarded(
-    db: &D1Database,
-    batch: Vec<D1PreparedStatement>,
-    context: &str,
-) -> Result<(), crate::error::ApiError> {
-    match db.batch(batch).await {
-        Ok(_) => Ok(()),
-        Err(err) if is_stale(&err) => Err(crate::error::ApiError::stale_version()),
-        Err(err) => Err(crate::error::ApiError::internal_cause(context, &err)),
-    }
-}
 
 /// The id returned by the first statement of a batch (an `INSERT … RETURNING id`).
 ///

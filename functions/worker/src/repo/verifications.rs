@@ -53,46 +53,54 @@ pub struct NewVerification<'a> {
     pub submitted_by: i64,
 }
 
-/// The statements that submit a verification: mark the enterprise `pending` (guarded:
-/// only from `unverified` or `rejected`), then insert the verification.
+/// Marks the enterprise `pending`, only from `unverified` or `rejected` (guard it: a
+/// verification already pending or approved stops the write).
 ///
 /// # Errors
 ///
 /// D1 refuses the binding.
-pub fn submit(
+pub fn mark_pending(
+    db: &D1Database,
+    enterprise_id: i64,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE enterprises SET verification_status = 'pending', updated_at = ?2, version = version + 1
+         WHERE id = ?1 AND verification_status IN ('unverified', 'rejected')",
+        &[Param::Int(enterprise_id), Param::Text(now)],
+    )
+}
+
+/// Inserts a submitted verification.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn insert(
     db: &D1Database,
     v: &NewVerification<'_>,
     now: &str,
-) -> worker::Result<[D1PreparedStatement; 3]> {
-    Ok([
-        statement(
-            db,
-            "UPDATE enterprises SET verification_status = 'pending', updated_at = ?2, version = version + 1
-             WHERE id = ?1 AND verification_status IN ('unverified', 'rejected')",
-            &[Param::Int(v.enterprise_id), Param::Text(now)],
-        )?,
-        super::guard(db)?,
-        statement(
-            db,
-            "INSERT INTO verifications
-               (enterprise_id, status, legal_representative, registered_address, documents,
-                commitment_version, commitment_accepted_at, submitted_at, submitted_by)
-             VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
-            &[
-                Param::Int(v.enterprise_id),
-                Param::Text(v.legal_representative),
-                Param::Text(v.registered_address),
-                Param::Text(v.documents),
-                Param::Text(v.commitment_version),
-                Param::Text(now),
-                Param::Int(v.submitted_by),
-            ],
-        )?,
-    ])
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO verifications
+           (enterprise_id, status, legal_representative, registered_address, documents,
+            commitment_version, commitment_accepted_at, submitted_at, submitted_by)
+         VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+        &[
+            Param::Int(v.enterprise_id),
+            Param::Text(v.legal_representative),
+            Param::Text(v.registered_address),
+            Param::Text(v.documents),
+            Param::Text(v.commitment_version),
+            Param::Text(now),
+            Param::Int(v.submitted_by),
+        ],
+    )
 }
 
-/// The statements that decide a pending verification and set the enterprise's status
-/// to match (`verified` or `rejected`); guarded, so a second decision fails.
+/// Decides a pending verification (guard it, so a second decision fails).
 ///
 /// # Errors
 ///
@@ -104,37 +112,42 @@ pub fn decide(
     reason: Option<&str>,
     decided_by: i64,
     now: &str,
-) -> worker::Result<[D1PreparedStatement; 3]> {
-    let (status, enterprise_status) = if approve {
-        ("approved", "verified")
-    } else {
-        ("rejected", "rejected")
-    };
-    Ok([
-        statement(
-            db,
-            "UPDATE verifications SET status = ?2, reason = ?3, decided_at = ?4, decided_by = ?5
-             WHERE id = ?1 AND status = 'pending'",
-            &[
-                Param::Int(row.id),
-                Param::Text(status),
-                Param::OptText(reason),
-                Param::Text(now),
-                Param::Int(decided_by),
-            ],
-        )?,
-        super::guard(db)?,
-        statement(
-            db,
-            "UPDATE enterprises SET verification_status = ?2, updated_at = ?3, version = version + 1
-             WHERE id = ?1",
-            &[
-                Param::Int(row.enterprise_id),
-                Param::Text(enterprise_status),
-                Param::Text(now),
-            ],
-        )?,
-    ])
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE verifications SET status = ?2, reason = ?3, decided_at = ?4, decided_by = ?5
+         WHERE id = ?1 AND status = 'pending'",
+        &[
+            Param::Int(row.id),
+            Param::Text(if approve { "approved" } else { "rejected" }),
+            Param::OptText(reason),
+            Param::Text(now),
+            Param::Int(decided_by),
+        ],
+    )
+}
+
+/// Sets the enterprise's status to match a decision: `verified` or `rejected`.
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn settle_enterprise(
+    db: &D1Database,
+    row: &VerificationRow,
+    approve: bool,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE enterprises SET verification_status = ?2, updated_at = ?3, version = version + 1
+         WHERE id = ?1",
+        &[
+            Param::Int(row.enterprise_id),
+            Param::Text(if approve { "verified" } else { "rejected" }),
+            Param::Text(now),
+        ],
+    )
 }
 
 /// One verification.

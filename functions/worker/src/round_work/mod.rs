@@ -33,8 +33,10 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::queues::{ChunkMessage, send_chunk};
 use crate::repo;
+use crate::repo::audit::Actor;
 use crate::repo::rounds::{self, Progress, RoundRow};
 use crate::services::methodology::load_methodology;
+use crate::write::{Write, WriteError};
 
 /// Attempts at one chunk before its task stops as `failed`.
 pub const MAX_FAILURES: i64 = 3;
@@ -212,23 +214,23 @@ async fn run_chunk(config: &Config, msg: &ChunkMessage) -> Result<Option<ChunkMe
         items: chunk.items,
         finished: chunk.finished,
     };
-    let mut batch = chunk.statements;
-    batch.push(rounds::advance_task(db, &progress, &now)?);
-    batch.push(repo::guard(db)?);
+    let mut write = Write::new(config, &now, Actor::SYSTEM);
+    write
+        .extend(Ok(chunk.statements))?
+        .guarded(rounds::advance_task(db, &progress, &now))?;
     let next_step = if chunk.finished {
         step.next_in_stage()
     } else {
         None
     };
     if let Some(next) = next_step {
-        batch.push(start_step(db, msg.year, next, &now)?);
+        write.push(start_step(db, msg.year, next, &now))?;
     }
-    batch.push(repo::guard_end(db)?);
-    match db.batch(batch).await {
+    match write.commit().await {
         Ok(_) => {}
         // Another delivery of this message committed first.
-        Err(err) if repo::is_stale(&err) => return Ok(None),
-        Err(err) => return Err(ApiError::internal_cause("round chunk", &err)),
+        Err(WriteError::Stale) => return Ok(None),
+        Err(err) => return Err(err.into()),
     }
     if step == Step::Certificates {
         // The chunk wrote `identification.published` events.

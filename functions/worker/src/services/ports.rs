@@ -7,7 +7,7 @@ use worker::D1Database;
 use crate::auth::{self, Principal, TOKEN_PREFIX, random_token};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::repo::audit::{Actor, Change};
+use crate::repo::audit::Entry;
 use crate::repo::ports::{self, PortRow};
 use crate::repo::webhook_endpoints::{self as store, EndpointRow};
 
@@ -87,22 +87,8 @@ pub(crate) async fn port_endpoint(
         })
 }
 
-pub(crate) fn change<'a>(
-    ctx: &'a Ctx<'_>,
-    principal: &'a crate::auth::Principal,
-    action: &'a str,
-    id: &'a str,
-    after: Option<&'a str>,
-) -> Change<'a> {
-    Change {
-        at: &ctx.stamp,
-        actor: Actor::of(principal),
-        action,
-        entity_type: "webhook_endpoint",
-        entity_id: id,
-        enterprise_id: None,
-        before: None,
-        after,
-        reason: None,
-    }
+/// The audit entry of `action` on webhook endpoint `id`.
+#[must_use]
+pub fn endpoint_entry<'a>(action: &'a str, id: &'a str) -> Entry<'a> {
+    Entry::new(action, "webhook_endpoint", id)
 }

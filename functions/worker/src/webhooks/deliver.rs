@@ -19,7 +19,9 @@ use crate::clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::queues::{WebhookMessage, send_webhooks as send};
+use crate::repo::audit::Actor;
 use crate::repo::webhooks::{self as store, AttemptContext, AttemptRecord};
+use crate::write::Write;
 
 /// How long one attempt may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -138,23 +140,23 @@ async fn attempt(
     let disable = (!ok)
         .then(|| disable_reason(&ctx, finished, outcome.error.as_deref(), outcome.status))
         .flatten();
-    let mut batch = Vec::from(store::finish_attempt(
-        db,
-        &record,
-        state,
-        &next_at,
-        &finished_stamp,
-    )?);
-    batch.push(crate::repo::webhook_endpoints::endpoint_health(
-        db,
-        ctx.endpoint_id,
-        ok,
-        disable.as_deref(),
-        &finished_stamp,
-    )?);
-    db.batch(batch)
-        .await
-        .map_err(|e| ApiError::internal_cause("record webhook attempt", &e))?;
+    let mut write = Write::new(env, &finished_stamp, Actor::SYSTEM);
+    write
+        .extend(store::finish_attempt(
+            db,
+            &record,
+            state,
+            &next_at,
+            &finished_stamp,
+        ))?
+        .push(crate::repo::webhook_endpoints::endpoint_health(
+            db,
+            ctx.endpoint_id,
+            ok,
+            disable.as_deref(),
+            &finished_stamp,
+        ))?;
+    write.commit().await?;
     if let Some(delay) = next_delay {
         let message = WebhookMessage::Deliver {
             delivery,

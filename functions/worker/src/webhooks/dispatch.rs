@@ -7,6 +7,8 @@ use ppr_core::{RegionCode, RegionScope};
 use worker::D1Database;
 
 use crate::config::Config;
+use crate::repo::audit::Actor;
+use crate::write::Write;
 
 use crate::clock;
 use crate::error::ApiError;
@@ -59,7 +61,7 @@ async fn dispatch_batch(
     }
     let endpoints = webhook_endpoints::routing(db).await?;
     let now = clock::stamp(clock::now());
-    let mut batch = Vec::new();
+    let mut write = Write::new(env, &now, Actor::SYSTEM);
     for event in &events {
         let targets: Vec<i64> = endpoints
             .iter()
@@ -68,11 +70,9 @@ async fn dispatch_batch(
             .collect();
         let ids =
             serde_json::to_string(&targets).map_err(|e| ApiError::internal_cause("fan out", &e))?;
-        batch.extend(store::fan_out(db, &event.id, &ids, &now)?);
+        write.extend(store::fan_out(db, &event.id, &ids, &now))?;
     }
-    db.batch(batch)
-        .await
-        .map_err(|e| ApiError::internal_cause("fan out", &e))?;
+    write.commit().await?;
     let ids = serde_json::to_string(&events.iter().map(|e| &e.id).collect::<Vec<_>>())
         .map_err(|e| ApiError::internal_cause("fan out", &e))?;
     queue(env, &store::pending_of_events(db, &ids).await?).await?;
