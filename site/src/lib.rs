@@ -18,12 +18,12 @@ pub mod render;
 pub mod stats;
 
 use std::fs;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::content::LANGS;
 use crate::data::Snapshot;
@@ -110,26 +110,13 @@ fn prepare(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Prints progress on standard error: a bar on a terminal, a line per tenth
-/// otherwise.
-fn progress(done: usize, total: usize, last: &mut usize) {
-    let tenth = (done * 10) / total.max(1);
-    let mut err = std::io::stderr();
-    if err.is_terminal() {
-        let filled = (done * 30) / total.max(1);
-        let _ = write!(
-            err,
-            "\r  [{}{}] {done}/{total} pages",
-            "#".repeat(filled),
-            " ".repeat(30 - filled.min(30))
-        );
-        if done == total {
-            let _ = writeln!(err);
-        }
-    } else if tenth > *last || done == total {
-        let _ = writeln!(err, "  {done}/{total} pages");
-        *last = tenth;
+/// A progress bar of `total` pages on standard error (drawn only on a terminal).
+fn progress_bar(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+    if let Ok(style) = ProgressStyle::with_template("  [{bar:30}] {pos}/{len} pages {eta}") {
+        bar.set_style(style.progress_chars("#> "));
     }
+    bar
 }
 
 /// Builds the site from `snapshot` into `out`.
@@ -207,15 +194,16 @@ pub fn build(snapshot: Snapshot, out: &Path, show_progress: bool) -> Result<Summ
             });
         }
         if show_progress {
-            let mut last = 0;
+            let bar = progress_bar(total);
             loop {
                 let done = next.load(Ordering::Relaxed).min(total);
-                progress(done, total, &mut last);
+                bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
                 if done >= total {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
+            bar.finish();
         }
     });
     if let Some(err) = failure.into_inner().ok().flatten() {

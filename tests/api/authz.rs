@@ -26,19 +26,25 @@ const ROLES: [&str; 7] = [
     "national_admin",
 ];
 
-/// Expected answer per role, in the order of [`ROLES`]: `Y` allowed, `U` 401, `F` 403.
-type Row = (&'static str, &'static str, &'static str);
+/// Who may call an operation: its `x-roles` in the OpenAPI document, and the expected
+/// answer per role in the order of [`ROLES`]: `Y` allowed, `U` 401, `F` 403.
+type Class = (&'static str, &'static str);
 
-const PUBLIC: &str = "YYYYYYY";
-const SIGNED_IN: &str = "UYYYYYY";
-const ENTERPRISE_READ: &str = "UYFYYFY";
-const ENTERPRISE_WRITE: &str = "UYFFFFF";
-const REVIEWER: &str = "UFFYFFY";
-const STAFF: &str = "UFFYYYY";
-const NATIONAL: &str = "UFFFFFY";
+/// (method and path template, body, class).
+type Row = (&'static str, &'static str, Class);
+
+const PUBLIC: Class = ("anyone", "YYYYYYY");
+const SIGNED_IN: Class = ("signed_in", "UYYYYYY");
+const ENTERPRISE_READ: Class = ("enterprise_read", "UYFYYFY");
+const ENTERPRISE_WRITE: Class = ("enterprise_write", "UYFFFFF");
+const REVIEWER: Class = ("reviewers", "UFFYFFY");
+const STAFF: Class = ("staff", "UFFYYYY");
+const NATIONAL: Class = ("national_admins", "UFFFFFY");
 /// The management port: regional admins only (neither test region has a port, so
 /// they get 404 `no_port`, which is not a refusal).
-const PORT: &str = "UFFFYYF";
+const PORT: Class = ("port", "UFFFYYF");
+/// The port's API tokens: issued and revoked by a regional admin signed in.
+const PORT_SIGNED_IN: Class = ("port_signed_in", "UFFFYYF");
 
 /// (method, path template, expectation). `{uscc}` etc. are filled with A's records.
 const MATRIX: &[Row] = &[
@@ -188,8 +194,8 @@ const MATRIX: &[Row] = &[
         NATIONAL,
     ),
     ("GET /api/v1/port", "", PORT),
-    ("POST /api/v1/port/tokens", "{}", PORT),
-    ("DELETE /api/v1/port/tokens/{id}", "", PORT),
+    ("POST /api/v1/port/tokens", "{}", PORT_SIGNED_IN),
+    ("DELETE /api/v1/port/tokens/{id}", "", PORT_SIGNED_IN),
     ("GET /api/v1/port/enterprises", "", PORT),
     ("GET /api/v1/port/products", "", PORT),
     ("GET /api/v1/port/statistics", "", PORT),
@@ -257,14 +263,19 @@ fn every_route_for_every_role(worker: &TestWorker) -> Result<()> {
         Some(worker.admin()?),
     ];
 
-    // Every documented operation has a row.
+    // Every documented operation has a row, and the document says who may call it as
+    // the row does (the answers below then hold the handlers to it).
     let doc = worker.get("/api/v1/openapi.json")?.json()?;
     for (path, item) in doc["paths"].as_object().context("paths")? {
-        for method in item.as_object().context("item")?.keys() {
+        for (method, operation) in item.as_object().context("item")? {
             let op = format!("{} {path}", method.to_uppercase());
+            let row = MATRIX.iter().find(|(o, _, _)| *o == op);
+            let (_, _, (roles, _)) =
+                row.with_context(|| format!("{op} has no row in the authorisation matrix"))?;
             ensure!(
-                MATRIX.iter().any(|(o, _, _)| *o == op),
-                "{op} has no row in the authorisation matrix"
+                operation["x-roles"] == *roles,
+                "{op}: the document says x-roles {}, the matrix {roles}",
+                operation["x-roles"]
             );
         }
     }
@@ -291,7 +302,7 @@ fn every_route_for_every_role(worker: &TestWorker) -> Result<()> {
             .replace("{month}", "2026-01")
     };
     let mut failures = Vec::new();
-    for (op, body, expected) in MATRIX {
+    for (op, body, (_, expected)) in MATRIX {
         let (method, template) = op.split_once(' ').context("op")?;
         let path = fill(template);
         for (i, role) in ROLES.iter().enumerate() {

@@ -41,7 +41,8 @@ pub mod registry;
 pub mod rounds;
 
 /// The webhook retry schedule of the test Worker, in seconds (the deployed default is
-/// DESIGN's, from immediately to 10 hours): six attempts within about 12 seconds.
+/// in docs/WEBHOOKS.md, from immediately to 10 hours): six attempts within about 12
+/// seconds.
 pub const TEST_WEBHOOK_SCHEDULE: &str = "0,1,1,2,3,5";
 
 /// The repository root.

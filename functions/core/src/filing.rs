@@ -1,4 +1,4 @@
-//! The filing state machine (DOMAIN §3).
+//! The filing state machine (docs/DOMAIN.md §3).
 //!
 //! A filing is what a reviewer looks at: the initial filing of a product, a
 //! modification of a recorded product, or a voluntary revocation request.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::patent::PatentNumber;
 
-/// The right an enterprise holds in a patent (DOMAIN §3: owned, or licensed).
+/// The right an enterprise holds in a patent (docs/DOMAIN.md §3: owned, or licensed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RightHeld {
@@ -96,7 +96,7 @@ impl LegalStatus {
 }
 
 /// Whether a recorded product must be prompted for revocation: it has linked patents,
-/// and every one of them has lapsed or been transferred (DOMAIN §3).
+/// and every one of them has lapsed or been transferred (docs/DOMAIN.md §3).
 #[must_use]
 pub fn all_patents_lost(statuses: &[LegalStatus]) -> bool {
     !statuses.is_empty() && statuses.iter().all(|s| !s.is_valid())

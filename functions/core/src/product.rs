@@ -1,4 +1,4 @@
-//! The content of a product filing (DOMAIN §3) and its rules.
+//! The content of a product filing (docs/DOMAIN.md §3) and its rules.
 //!
 //! [`FilingData`] is what the enterprise writes: a draft may be incomplete, so every
 //! field is optional on the wire; [`check_filing`] checks the fields given (for a

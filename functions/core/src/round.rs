@@ -1,4 +1,4 @@
-//! Identification rounds (DOMAIN §4): one per year Y, evaluating Y-1's figures, moving
+//! Identification rounds (docs/DOMAIN.md §4): one per year Y, evaluating Y-1's figures, moving
 //! through fixed stages. This module says which move is allowed when, and when
 //! enterprises may opt in and the public may object; the Worker carries it out.
 //!

@@ -12,7 +12,8 @@ fn make_valid(first16: &str) -> String {
 
 #[test]
 fn domain_vectors() {
-    let valid = Uscc::parse("91350100M000100Y43").expect("DOMAIN.md valid vector");
+    let valid =
+        Uscc::parse("91350100M000100Y43").expect("the valid test vector of docs/DOMAIN.md §6.2");
     assert_eq!(valid.as_str(), "91350100M000100Y43");
     assert_eq!(valid.area_code(), "350100");
     assert_eq!(valid.organisation_code(), "M000100Y4");
@@ -20,7 +21,8 @@ fn domain_vectors() {
     assert!(valid.is_enterprise());
     assert_eq!(valid.region().map(|r| r.province().code()), Some("350000"));
 
-    let err = Uscc::parse("91350100M000100Y4Z").expect_err("DOMAIN.md invalid vector");
+    let err = Uscc::parse("91350100M000100Y4Z")
+        .expect_err("the invalid test vector of docs/DOMAIN.md §6.2");
     assert_eq!(
         err,
         UsccError::CheckChar {

@@ -1,4 +1,4 @@
-//! Working days and the review service levels (DOMAIN §3): real-name verification is
+//! Working days and the review service levels (docs/DOMAIN.md §3): real-name verification is
 //! reviewed in 1–2 working days, product filings in 3–5.
 //!
 //! Working days are Monday to Friday on the Asia/Shanghai calendar. China's statutory

@@ -1,4 +1,4 @@
-//! Identification methodology as data (DOMAIN §4).
+//! Identification methodology as data (docs/DOMAIN.md §4).
 //!
 //! A methodology is a JSON document: its id and version, the indicators (each a
 //! formula over a product-year's inputs, a dimension and a direction), how benchmarks

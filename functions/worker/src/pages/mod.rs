@@ -14,7 +14,9 @@
 //! pages), embedded here and rendered with minijinja.
 
 mod certificate;
+mod enterprise;
 mod filing;
+mod filings;
 mod port_application;
 mod register;
 mod signin;
@@ -24,7 +26,7 @@ mod update;
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use ppr_core::text::escape_html;
-use worker::{Headers, Method, Request, RequestInit, Response};
+use worker::{FormData, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::{self, Principal};
 use crate::clock;
@@ -157,7 +159,7 @@ pub async fn handle(
         Page::SignIn => signin::handle(req, config, lang, now).await,
         Page::Register => register::handle(req, config, lang, now).await,
         Page::Filing => filing::handle(req, config, lang, now).await,
-        Page::Filings => filing::list(req, config, lang, now).await,
+        Page::Filings => filings::list(req, config, lang, now).await,
         Page::AnnualUpdate(number) => update::handle(req, config, lang, now, &number).await,
         Page::Certificate(code) => certificate::handle(&req, config, lang, now, &code).await,
         Page::PortApplication => port_application::handle(req, config, lang, now).await,
@@ -291,6 +293,32 @@ async fn enterprise_user(
             &[],
         )?)),
     }
+}
+
+/// A form a signed-in user posted, within [`MAX_FORM_BYTES`], its CSRF token checked.
+///
+/// # Errors
+///
+/// 413 over the limit; 403 `csrf_failed` for a stale or foreign form.
+async fn posted_form(req: &mut Request, principal: &Principal) -> Result<FormData, ApiError> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES) {
+        return Err(ApiError::payload_too_large(MAX_FORM_BYTES));
+    }
+    let form = req.form_data().await?;
+    let token = form.get_field("csrf_token").unwrap_or_default();
+    if !auth::constant_time_eq(&token, &principal.csrf_token) {
+        return Err(ApiError::forbidden(
+            "csrf_failed",
+            "this form is stale or came from elsewhere; open it again",
+        ));
+    }
+    Ok(form)
 }
 
 /// The `Idempotency-Key` header of a form's post (its hidden `idempotency_key`), none

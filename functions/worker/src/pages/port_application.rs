@@ -30,6 +30,33 @@ fn field_names() -> Vec<String> {
     names
 }
 
+/// The API's JSON of an application from the form's values. A contact row left wholly
+/// empty is no contact; the first is always sent, so an empty form is told that a
+/// contact is needed.
+fn application_body(values: &BTreeMap<String, String>) -> String {
+    let get = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let contacts: Vec<serde_json::Value> = (0..CONTACTS)
+        .filter(|i| {
+            *i == 0
+                || CONTACT_FIELDS
+                    .iter()
+                    .any(|f| !get(&format!("contacts[{i}].{f}")).trim().is_empty())
+        })
+        .map(|i| {
+            let field = |f: &str| get(&format!("contacts[{i}].{f}"));
+            serde_json::json!({"name": field("name"), "title": field("title"), "phone": field("phone"), "email": field("email")})
+        })
+        .collect();
+    serde_json::json!({
+        "office_name": get("office_name"),
+        "region_scope": get("region_scope"),
+        "contacts": contacts,
+        "account_email": get("account_email"),
+        "password": get("password"),
+    })
+    .to_string()
+}
+
 /// Answers the application page.
 ///
 /// # Errors
@@ -62,29 +89,7 @@ pub async fn handle(
         *value = form.get_field(name).unwrap_or_default();
     }
     let key = form.get_field("idempotency_key").unwrap_or_default();
-    let get = |name: &str| values.get(name).cloned().unwrap_or_default();
-    // A contact row left wholly empty is no contact; the first is always sent, so an
-    // empty form is told that a contact is needed.
-    let contacts: Vec<serde_json::Value> = (0..CONTACTS)
-        .filter(|i| {
-            *i == 0
-                || CONTACT_FIELDS
-                    .iter()
-                    .any(|f| !get(&format!("contacts[{i}].{f}")).trim().is_empty())
-        })
-        .map(|i| {
-            let field = |f: &str| get(&format!("contacts[{i}].{f}"));
-            serde_json::json!({"name": field("name"), "title": field("title"), "phone": field("phone"), "email": field("email")})
-        })
-        .collect();
-    let body = serde_json::json!({
-        "office_name": get("office_name"),
-        "region_scope": get("region_scope"),
-        "contacts": contacts,
-        "account_email": get("account_email"),
-        "password": get("password"),
-    })
-    .to_string();
+    let body = application_body(&values);
     let caller = Caller {
         req: &req,
         config,

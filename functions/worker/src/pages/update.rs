@@ -13,11 +13,14 @@ use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
 use worker::{Method, Request, Response};
 
-use super::{Body, Caller, Lang, enterprise_user, errors_of, render, root, script_json, see_other};
-use crate::auth;
+use super::{
+    Body, Caller, Lang, enterprise_user, errors_of, posted_form, render, root, script_json,
+    see_other,
+};
 use crate::config::Config;
 use crate::error::ApiError;
 
+use super::enterprise::{enterprise_of, form_strings, preview_context};
 use super::filing::ECONOMICS as FIGURES;
 
 /// Answers the annual update page of product `number`.
@@ -41,7 +44,7 @@ pub async fn handle(
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
     };
-    let (uscc, enterprise_name) = super::filing::enterprise_of(config, &principal).await?;
+    let (uscc, enterprise_name) = enterprise_of(config, &principal).await?;
     let product_path = format!("/api/v1/enterprises/{uscc}/products/{number}");
     let year = economics_year(business_date(now));
     let round = business_year(now);
@@ -53,17 +56,120 @@ pub async fn handle(
     }
     .json(Method::Get, &product_path, None, &[])
     .await?;
+    let (mut values, opted) = current_values(&product, year, round);
+    let mut errors = BTreeMap::new();
+    if req.method() == Method::Post {
+        let form = posted_form(&mut req, &principal).await?;
+        for (name, value) in &mut values {
+            *value = form.get_field(name).unwrap_or_default();
+        }
+        let caller = Caller {
+            req: &req,
+            config,
+            now,
+            principal: Some(&principal),
+        };
+        let update = Update {
+            product: &product,
+            path: &product_path,
+            year,
+            opted,
+        };
+        if post(&caller, &update, &values, lang, &mut errors).await? {
+            return see_other(
+                &format!("{}enterprise/filings/?updated={number}", root(lang)),
+                &[],
+            );
+        }
+    }
+    let status = if errors.is_empty() { 200 } else { 422 };
+    let recorded = preview_product(&product);
+    render(
+        "update.html",
+        status,
+        lang,
+        &format!("enterprise/products/{number}/update/"),
+        now,
+        context! {
+            enterprise => context! { uscc => uscc, name => enterprise_name },
+            product => minijinja::Value::from_serialize(&product),
+            number => number,
+            year => year,
+            round => round,
+            values => values,
+            errors => errors,
+            csrf_token => principal.csrf_token,
+            preview_context => script_json(&preview_context(config).await.unwrap_or_default()),
+            preview_product => script_json(&recorded),
+            form_strings => script_json(&form_strings(lang)?),
+        },
+    )
+}
+
+/// The product an update is for, as it was read, and where it is.
+struct Update<'a> {
+    product: &'a serde_json::Value,
+    path: &'a str,
+    year: i32,
+    opted: bool,
+}
+
+/// Saves the posted `values`; whether they were saved, else why not in `errors`.
+///
+/// # Errors
+///
+/// A failure other than a refusal of what was typed.
+async fn post(
+    caller: &Caller<'_>,
+    update: &Update<'_>,
+    values: &BTreeMap<String, String>,
+    lang: Lang,
+    errors: &mut BTreeMap<String, String>,
+) -> Result<bool, ApiError> {
+    let figures = typed_figures(values, lang, errors)?;
+    if !errors.is_empty() {
+        return Ok(false);
+    }
+    let opt_in = values.get("opt_in").is_some_and(|v| v == "true");
+    let saved = save(
+        caller,
+        update.product,
+        update.path,
+        update.year,
+        figures,
+        opt_in,
+        update.opted,
+    )
+    .await;
+    match saved {
+        Ok(()) => Ok(true),
+        Err(err) if err.status < 500 => {
+            figure_errors(&err, errors);
+            Ok(false)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The form's values from the stored product: `year`'s figures, and whether it takes
+/// part in `round`'s identification (also answered on its own).
+fn current_values(
+    product: &serde_json::Value,
+    year: i32,
+    round: i32,
+) -> (BTreeMap<String, String>, bool) {
+    let stored = product
+        .get("economics")
+        .and_then(|e| e.as_array())
+        .and_then(|years| {
+            years.iter().find(|y| {
+                y.get("year").and_then(serde_json::Value::as_i64) == Some(i64::from(year))
+            })
+        });
     let mut values: BTreeMap<String, String> = FIGURES
         .iter()
         .map(|f| {
-            let current = product
-                .get("economics")
-                .and_then(|e| e.as_array())
-                .and_then(|years| {
-                    years.iter().find(|y| {
-                        y.get("year").and_then(serde_json::Value::as_i64) == Some(i64::from(year))
-                    })
-                })
+            let current = stored
                 .and_then(|y| y.get(*f))
                 .map(ToString::to_string)
                 .unwrap_or_default();
@@ -82,82 +188,58 @@ pub async fn handle(
             String::new()
         },
     );
-    let mut errors = BTreeMap::new();
-    if req.method() == Method::Post {
-        let form = req.form_data().await?;
-        if !auth::constant_time_eq(
-            &form.get_field("csrf_token").unwrap_or_default(),
-            &principal.csrf_token,
-        ) {
-            return Err(ApiError::forbidden(
-                "csrf_failed",
-                "this form is stale or came from elsewhere; open it again",
-            ));
-        }
-        for (name, value) in &mut values {
-            *value = form.get_field(name).unwrap_or_default();
-        }
-        let mut figures = serde_json::Map::new();
-        let whole_yuan = super::strings(lang)?
-            .get("update_whole_yuan")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        for f in FIGURES {
-            let name = format!("economics.{f}");
-            match values.get(&name).and_then(|v| parse_typed_yuan(v)) {
-                Some(n) => {
-                    figures.insert(f.to_owned(), n.into());
-                }
-                None => {
-                    errors.insert(name, whole_yuan.clone());
-                }
+    (values, opted)
+}
+
+/// The typed figures as the API takes them; a figure that is not a whole number of
+/// yuan goes into `errors`, in `lang`.
+///
+/// # Errors
+///
+/// The strings are missing (a bug, logged).
+fn typed_figures(
+    values: &BTreeMap<String, String>,
+    lang: Lang,
+    errors: &mut BTreeMap<String, String>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let whole_yuan = super::strings(lang)?
+        .get("update_whole_yuan")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut figures = serde_json::Map::new();
+    for f in FIGURES {
+        let name = format!("economics.{f}");
+        match values.get(&name).and_then(|v| parse_typed_yuan(v)) {
+            Some(n) => {
+                figures.insert(f.to_owned(), n.into());
             }
-        }
-        if errors.is_empty() {
-            let caller = Caller {
-                req: &req,
-                config,
-                now,
-                principal: Some(&principal),
-            };
-            match save(
-                &caller,
-                &product,
-                &product_path,
-                year,
-                figures,
-                values.get("opt_in").is_some_and(|v| v == "true"),
-                opted,
-            )
-            .await
-            {
-                Ok(()) => {
-                    return see_other(
-                        &format!("{}enterprise/filings/?updated={number}", root(lang)),
-                        &[],
-                    );
-                }
-                Err(err) if err.status < 500 => {
-                    // The API names figures without the `economics.` the form uses.
-                    let mut found = BTreeMap::new();
-                    errors_of(&err, &mut found);
-                    for (name, message) in found {
-                        let name = if FIGURES.contains(&name.as_str()) {
-                            format!("economics.{name}")
-                        } else {
-                            name
-                        };
-                        errors.insert(name, message);
-                    }
-                }
-                Err(err) => return Err(err),
+            None => {
+                errors.insert(name, whole_yuan.clone());
             }
         }
     }
-    let status = if errors.is_empty() { 200 } else { 422 };
-    // What the what-if takes from the record: the field and the linked patents.
-    let recorded = serde_json::json!({
+    Ok(figures)
+}
+
+/// An API refusal beside the form's fields: the API names figures without the
+/// `economics.` the form uses.
+fn figure_errors(err: &ApiError, errors: &mut BTreeMap<String, String>) {
+    let mut found = BTreeMap::new();
+    errors_of(err, &mut found);
+    for (name, message) in found {
+        let name = if FIGURES.contains(&name.as_str()) {
+            format!("economics.{name}")
+        } else {
+            name
+        };
+        errors.insert(name, message);
+    }
+}
+
+/// What the what-if takes from the record: the field and the linked patents.
+fn preview_product(product: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
         "field": product.get("field").cloned().unwrap_or_default(),
         "patents": product.get("patents").and_then(|p| p.as_array()).map(|patents| {
             patents.iter().map(|p| serde_json::json!({
@@ -165,27 +247,7 @@ pub async fn handle(
                 "contribution_pct": p.get("contribution_pct"), "legal_status": p.get("legal_status"),
             })).collect::<Vec<_>>()
         }).unwrap_or_default(),
-    });
-    render(
-        "update.html",
-        status,
-        lang,
-        &format!("enterprise/products/{number}/update/"),
-        now,
-        context! {
-            enterprise => context! { uscc => uscc, name => enterprise_name },
-            product => minijinja::Value::from_serialize(&product),
-            number => number,
-            year => year,
-            round => round,
-            values => values,
-            errors => errors,
-            csrf_token => principal.csrf_token,
-            preview_context => script_json(&super::filing::preview_context(config).await.unwrap_or_default()),
-            preview_product => script_json(&recorded),
-            form_strings => script_json(&super::filing::form_strings(lang)?),
-        },
-    )
+    })
 }
 
 /// Puts the figures at the version of the product as `read`, then the opt-in if it
