@@ -2,6 +2,7 @@
 //! (`GET /lookup?q=…&lang=en`), which jumps to the right page without JavaScript,
 //! and the 404 page for any other path no static file matched.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use ppr_core::lookup::{Identifier, classify};
 use worker::Response;
 
@@ -10,6 +11,10 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::page_headers;
 use crate::repo::{accounts, public};
+
+/// What a search text keeps as it is in the search page's address: letters, digits and
+/// `-._`; every other byte is escaped.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
 
 /// A redirect to `location`, a path of this site built from a checked identifier.
 fn redirect(location: &str) -> worker::Result<Response> {
@@ -36,16 +41,7 @@ pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     };
     let db = ctx.db();
     let search = || {
-        let encoded: String = q
-            .trim()
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                    char::from(b).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let encoded = utf8_percent_encode(q.trim(), QUERY_VALUE);
         format!("{root}search/?q={encoded}")
     };
     let location = match classify(&q) {
