@@ -9,9 +9,9 @@
 
 use ppr_core::document::{DocumentPurpose, DocumentType, MAX_DOCUMENT_BYTES, clean_filename};
 use serde::Serialize;
-use worker::HttpMetadata;
+use worker::{Bucket, HttpMetadata};
 
-use crate::auth::{hex, random_bytes, sha256_hex};
+use crate::auth::{Principal, hex, random_bytes, sha256_hex};
 use crate::authz::{Access, enterprise_access, require_verified};
 use crate::body::read_limited;
 use crate::ctx::Ctx;
@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::idempotency::{Creation, mark_replayed};
 use crate::operation::{Operation, Roles, operation};
+use crate::repo::accounts::EnterpriseRow;
 use crate::repo::audit::Entry;
 use crate::repo::documents::{self, DocumentRow, NewDocument};
 use crate::write::{Created, Write};
@@ -72,31 +73,8 @@ impl From<DocumentRow> for DocumentOut {
 /// type, or bytes that are not of the type.
 pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::Write).await?;
-    let purpose = ctx.query_param("purpose").unwrap_or_default();
-    let purpose = DocumentPurpose::from_code(&purpose).ok_or_else(|| {
-        ApiError::invalid_field(
-            "purpose",
-            "unknown_purpose",
-            "give ?purpose=verification or ?purpose=evidence",
-        )
-    })?;
-    // Verification papers come before verification; evidence needs it.
-    if purpose == DocumentPurpose::Evidence {
-        require_verified(&enterprise)?;
-    }
-    let content_type = ctx
-        .req
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let doc_type = DocumentType::from_media_type(&content_type)
-        .map_err(|e| ApiError::invalid_field("content-type", e.code(), e.to_string()))?;
-    let bytes = read_limited(ctx.req, MAX_DOCUMENT_BYTES).await?;
-    doc_type
-        .check(&bytes)
-        .map_err(|e| ApiError::invalid_field("body", e.code(), e.to_string()))?;
+    let purpose = upload_purpose(ctx, &enterprise)?;
+    let (doc_type, bytes) = read_file(ctx).await?;
     let filename = clean_filename(&ctx.query_param("filename").unwrap_or_default());
 
     let db = ctx.db();
@@ -121,15 +99,7 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     );
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let bucket = &ctx.config.documents;
-    bucket
-        .put(&r2_key, bytes)
-        .http_metadata(HttpMetadata {
-            content_type: Some(doc_type.media_type().to_owned()),
-            ..HttpMetadata::default()
-        })
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal_cause("R2 put", &e))?;
+    put_object(bucket, &r2_key, bytes, doc_type).await?;
 
     let new = NewDocument {
         enterprise_id: enterprise.id,
@@ -141,16 +111,9 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         sha256: &sha256,
         uploaded_by: principal.user_id,
     };
-    let after = serde_json::json!({"purpose": purpose.code(), "filename": filename, "sha256": sha256, "size_bytes": size}).to_string();
-    let mut write = Write::by(ctx, &principal);
-    write.push(documents::insert(db, &new, &ctx.stamp))?;
-    write.audit_created(
-        &Entry::new("document.upload", "document", "")
-            .enterprise(enterprise.id)
-            .after(&after),
-        &creation,
-    )?;
-    let created = write.commit_creation().await;
+    let created = document_write(ctx, &principal, &new, &creation)?
+        .commit_creation()
+        .await;
     if !matches!(created, Ok(Created::Committed(_))) {
         // Nothing in D1 points at this request's object: remove it (best effort; an
         // orphan object is invisible and costs only storage).
@@ -159,6 +122,81 @@ pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let created = created?;
     let id = created.id("upload document")?;
     Ok(created.mark(document_reply(db, enterprise.id, id).await?))
+}
+
+/// The `?purpose=` of an upload, which the enterprise's state allows.
+fn upload_purpose(ctx: &Ctx<'_>, enterprise: &EnterpriseRow) -> Result<DocumentPurpose, ApiError> {
+    let purpose = ctx.query_param("purpose").unwrap_or_default();
+    let purpose = DocumentPurpose::from_code(&purpose).ok_or_else(|| {
+        ApiError::invalid_field(
+            "purpose",
+            "unknown_purpose",
+            "give ?purpose=verification or ?purpose=evidence",
+        )
+    })?;
+    // Verification papers come before verification; evidence needs it.
+    if purpose == DocumentPurpose::Evidence {
+        require_verified(enterprise)?;
+    }
+    Ok(purpose)
+}
+
+/// The file of an upload: its declared type, and its bytes, within the limit and of
+/// that type.
+async fn read_file(ctx: &Ctx<'_>) -> Result<(DocumentType, Vec<u8>), ApiError> {
+    let content_type = ctx
+        .req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let doc_type = DocumentType::from_media_type(&content_type)
+        .map_err(|e| ApiError::invalid_field("content-type", e.code(), e.to_string()))?;
+    let bytes = read_limited(ctx.req, MAX_DOCUMENT_BYTES).await?;
+    doc_type
+        .check(&bytes)
+        .map_err(|e| ApiError::invalid_field("body", e.code(), e.to_string()))?;
+    Ok((doc_type, bytes))
+}
+
+/// Stores the bytes in R2 under `key`, with their media type.
+async fn put_object(
+    bucket: &Bucket,
+    key: &str,
+    bytes: Vec<u8>,
+    doc_type: DocumentType,
+) -> Result<(), ApiError> {
+    bucket
+        .put(key, bytes)
+        .http_metadata(HttpMetadata {
+            content_type: Some(doc_type.media_type().to_owned()),
+            ..HttpMetadata::default()
+        })
+        .execute()
+        .await
+        .map_err(|e| ApiError::internal_cause("R2 put", &e))?;
+    Ok(())
+}
+
+/// The write of an upload: the document's row, its audit row and the request's
+/// `Idempotency-Key`.
+fn document_write<'a>(
+    ctx: &'a Ctx<'_>,
+    principal: &'a Principal,
+    new: &NewDocument<'_>,
+    creation: &'a Creation,
+) -> Result<Write<'a>, ApiError> {
+    let after = serde_json::json!({"purpose": new.purpose, "filename": new.filename, "sha256": new.sha256, "size_bytes": new.size_bytes}).to_string();
+    let mut write = Write::by(ctx, principal);
+    write.push(documents::insert(ctx.db(), new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("document.upload", "document", "")
+            .enterprise(new.enterprise_id)
+            .after(&after),
+        creation,
+    )?;
+    Ok(write)
 }
 
 async fn document_reply(

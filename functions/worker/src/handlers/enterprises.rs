@@ -193,6 +193,34 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
 
     let password_hash = ppr_core::password::hash_password(&valid.password, &random_bytes()?)
         .map_err(|e| ApiError::internal_cause("hash password", &e))?;
+    let write = registration(ctx, &valid, &password_hash, key.as_deref(), &request_hash)?;
+    if let Err(err) = write.commit().await {
+        // A concurrent request with the same key may have won the race.
+        if let Some(key) = &key
+            && let Some(reply) = replay(db, key, &request_hash).await?
+        {
+            return Ok(reply);
+        }
+        return Err(refused_registration(err, &valid));
+    }
+    let row = accounts::enterprise_by_uscc(db, valid.uscc.as_str())
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal_cause("register enterprise", &"row missing after insert")
+        })?;
+    Reply::json(201, &EnterpriseOut::from(row), CachePolicy::NoStore)
+}
+
+/// The write of a registration: the enterprise, its first user, the audit row, and the
+/// request's `Idempotency-Key` with the hash of its body when one was sent.
+fn registration<'a>(
+    ctx: &'a Ctx<'_>,
+    valid: &ValidEnterprise,
+    password_hash: &str,
+    key: Option<&str>,
+    request_hash: &str,
+) -> Result<Write<'a>, ApiError> {
+    let db = ctx.db();
     let uscc = valid.uscc.as_str();
     let region = valid.region.to_string();
     let enterprise = NewEnterprise {
@@ -205,7 +233,7 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     };
     let user = NewUser {
         email: valid.email.as_str(),
-        password_hash: &password_hash,
+        password_hash,
         role: "enterprise",
         display_name: &valid.contact_name,
         region_scope: None,
@@ -223,50 +251,43 @@ pub async fn create_enterprise(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
                 .enterprise_uscc(uscc)
                 .after(&after),
         )?;
-    if let Some(key) = &key {
+    if let Some(key) = key {
         write.push(keys::insert_for_enterprise(
             db,
             REGISTER_SCOPE,
             key,
-            &request_hash,
+            request_hash,
             uscc,
             &ctx.stamp,
         ))?;
     }
-    if let Err(err) = write.commit().await {
-        // A concurrent request with the same key may have won the race.
-        if let Some(key) = &key
-            && let Some(reply) = replay(db, key, &request_hash).await?
-        {
-            return Ok(reply);
-        }
-        return Err(match err {
-            WriteError::Duplicate(constraint) if constraint == "enterprises.uscc" => {
-                ApiError::conflict(
-                    "uscc_registered",
-                    "uscc",
-                    format!(
-                        "an enterprise with USCC {uscc} is already registered; sign in with its account"
-                    ),
-                )
-            }
-            WriteError::Duplicate(constraint) if constraint == "users.email" => ApiError::conflict(
-                "email_registered",
-                "contact.email",
+    Ok(write)
+}
+
+/// The answer to a registration the database refused: the USCC or the e-mail that is
+/// registered already, named.
+fn refused_registration(err: WriteError, valid: &ValidEnterprise) -> ApiError {
+    let uscc = valid.uscc.as_str();
+    match err {
+        WriteError::Duplicate(constraint) if constraint == "enterprises.uscc" => {
+            ApiError::conflict(
+                "uscc_registered",
+                "uscc",
                 format!(
-                    "{} already has an account; use another address",
-                    valid.email
+                    "an enterprise with USCC {uscc} is already registered; sign in with its account"
                 ),
+            )
+        }
+        WriteError::Duplicate(constraint) if constraint == "users.email" => ApiError::conflict(
+            "email_registered",
+            "contact.email",
+            format!(
+                "{} already has an account; use another address",
+                valid.email
             ),
-            err => err.into(),
-        });
+        ),
+        err => err.into(),
     }
-    let row = accounts::enterprise_by_uscc(db, uscc)
-        .await?
-        .ok_or_else(|| {
-            ApiError::internal_cause("register enterprise", &"row missing after insert")
-        })?;
-    Reply::json(201, &EnterpriseOut::from(row), CachePolicy::NoStore)
 }
 
 /// The first answer to `key`, if it was already used: the same enterprise, or 422 when

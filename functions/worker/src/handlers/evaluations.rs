@@ -404,72 +404,10 @@ pub async fn preview_evaluation(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
     let set: BenchmarkSet = serde_json::from_str(&row.content)
         .map_err(|e| ApiError::internal_cause("stored set", &e))?;
     let figures_year = i32::try_from(row.year - 1).unwrap_or(i32::MIN);
-    let mut fields: Vec<FieldIssue> = check_economics(
-        &EconomicsIn {
-            year: figures_year,
-            sales: input.sales,
-            exports: input.exports,
-            profit: input.profit,
-            ip_investment: input.ip_investment,
-        },
-        figures_year,
-    )
-    .into_iter()
-    .map(|p| FieldIssue::new(p.field.trim_start_matches('.'), p.code, p.message))
-    .collect();
-    let field = ProductField::parse(&input.field)
-        .map_err(|e| fields.push(FieldIssue::new("field", "unknown_field", e.to_string())))
-        .ok();
-    for (name, value) in [
-        ("core_patents", input.core_patents),
-        ("valid_invention_patents", input.valid_invention_patents),
-    ] {
-        if value > input.linked_patents {
-            fields.push(FieldIssue::new(
-                name,
-                "more_than_linked",
-                format!(
-                    "{name} cannot exceed linked_patents ({})",
-                    input.linked_patents
-                ),
-            ));
-        }
-    }
-    let most = u32::try_from(ppr_core::product::MAX_PATENTS).unwrap_or(u32::MAX);
-    if input.linked_patents > most {
-        fields.push(FieldIssue::new(
-            "linked_patents",
-            "too_many",
-            format!("a product links at most {most} patents"),
-        ));
-    }
-    if input.contribution_pct > 100 {
-        fields.push(FieldIssue::new(
-            "contribution_pct",
-            "range",
-            "the shares add up to at most 100",
-        ));
-    }
-    let Some(field) = field.filter(|_| fields.is_empty()) else {
-        return Err(ApiError::validation("check the figures", fields));
-    };
+    let field = input.check(figures_year)?;
     let methodology = load_methodology(db, &set.methodology, &set.version).await?;
-    let inputs = ProductYear {
-        sales: input.sales,
-        exports: input.exports,
-        profit: input.profit,
-        ip_investment: input.ip_investment,
-        linked_patents: input.linked_patents,
-        core_patents: input.core_patents,
-        valid_invention_patents: input.valid_invention_patents,
-        contribution_pct: input.contribution_pct,
-        // As if it took part: recorded, opted in, figures present, no objection.
-        recorded: true,
-        opted_in: true,
-        has_year_data: true,
-        open_objections: 0,
-    };
-    let breakdown = Scorer::new(&methodology, &set).breakdown(field.code(), &inputs);
+    let breakdown =
+        Scorer::new(&methodology, &set).breakdown(field.code(), &input.as_if_taking_part());
     Reply::json(
         200,
         &serde_json::json!({
@@ -479,6 +417,80 @@ pub async fn preview_evaluation(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Api
         }),
         CachePolicy::NoStore,
     )
+}
+
+impl PreviewIn {
+    /// The product field, once every figure passed the rules for `figures_year`.
+    fn check(&self, figures_year: i32) -> Result<ProductField, ApiError> {
+        let mut fields: Vec<FieldIssue> = check_economics(
+            &EconomicsIn {
+                year: figures_year,
+                sales: self.sales,
+                exports: self.exports,
+                profit: self.profit,
+                ip_investment: self.ip_investment,
+            },
+            figures_year,
+        )
+        .into_iter()
+        .map(|p| FieldIssue::new(p.field.trim_start_matches('.'), p.code, p.message))
+        .collect();
+        let field = ProductField::parse(&self.field)
+            .map_err(|e| fields.push(FieldIssue::new("field", "unknown_field", e.to_string())))
+            .ok();
+        for (name, value) in [
+            ("core_patents", self.core_patents),
+            ("valid_invention_patents", self.valid_invention_patents),
+        ] {
+            if value > self.linked_patents {
+                fields.push(FieldIssue::new(
+                    name,
+                    "more_than_linked",
+                    format!(
+                        "{name} cannot exceed linked_patents ({})",
+                        self.linked_patents
+                    ),
+                ));
+            }
+        }
+        let most = u32::try_from(ppr_core::product::MAX_PATENTS).unwrap_or(u32::MAX);
+        if self.linked_patents > most {
+            fields.push(FieldIssue::new(
+                "linked_patents",
+                "too_many",
+                format!("a product links at most {most} patents"),
+            ));
+        }
+        if self.contribution_pct > 100 {
+            fields.push(FieldIssue::new(
+                "contribution_pct",
+                "range",
+                "the shares add up to at most 100",
+            ));
+        }
+        field
+            .filter(|_| fields.is_empty())
+            .ok_or_else(|| ApiError::validation("check the figures", fields))
+    }
+
+    /// The scorer's inputs for these figures.
+    fn as_if_taking_part(&self) -> ProductYear {
+        ProductYear {
+            sales: self.sales,
+            exports: self.exports,
+            profit: self.profit,
+            ip_investment: self.ip_investment,
+            linked_patents: self.linked_patents,
+            core_patents: self.core_patents,
+            valid_invention_patents: self.valid_invention_patents,
+            contribution_pct: self.contribution_pct,
+            // As if it took part: recorded, opted in, figures present, no objection.
+            recorded: true,
+            opted_in: true,
+            has_year_data: true,
+            open_objections: 0,
+        }
+    }
 }
 
 /// `GET /api/v1/certificates/{code}`: whether a certificate is genuine, and for which

@@ -3,6 +3,7 @@
 //! Reviewers decide in [`crate::handlers::review`].
 
 use crate::webhooks;
+use chrono::NaiveDate;
 use ppr_core::account::required_text;
 use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
@@ -11,6 +12,7 @@ use ppr_core::webhook::EventType;
 use serde::Deserialize;
 use worker::D1Database;
 
+use crate::auth::Principal;
 use crate::authz::{Access, enterprise_access};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
@@ -20,10 +22,11 @@ use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::EnterpriseRow;
 use crate::repo::audit::Entry;
 use crate::repo::filings::{self, FilingRow, NewFiling};
+use crate::repo::products::ProductRow;
 use crate::services::products::{Holdings, current_data, own_product};
 use crate::validation::problems_error;
 use crate::views::filings::FilingOut;
-use crate::write::{Write, WriteError};
+use crate::write::{Created, Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -107,87 +110,125 @@ pub async fn create_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         })?,
     };
     let today = business_date(ctx.now);
-    let (product, data, reason) = match kind {
-        FilingKind::Initial => {
-            if input.product.is_some() || input.reason.is_some() {
-                return Err(ApiError::invalid_field(
-                    "product",
-                    "not_allowed",
-                    "an initial filing names no product and no reason",
-                ));
-            }
-            (None, input.data.unwrap_or_default(), None)
-        }
-        FilingKind::Modification | FilingKind::Revocation => {
-            let number = input.product.as_deref().ok_or_else(|| {
-                ApiError::invalid_field(
-                    "product",
-                    "required",
-                    "name the product by its registration number",
-                )
-            })?;
-            let product = own_product(db, &enterprise, number).await?;
-            if product.status != "recorded" {
-                return Err(ApiError::state_conflict(
-                    "product_revoked",
-                    format!(
-                        "{} is revoked; it cannot change any more",
-                        product.registration_number
-                    ),
-                ));
-            }
-            let (data, reason) = if kind == FilingKind::Modification {
-                let data = match input.data {
-                    Some(data) => data,
-                    None => current_data(db, &product, today).await?,
-                };
-                (data, None)
-            } else {
-                (
-                    FilingData::default(),
-                    check_reason(input.reason.as_deref(), false)?,
-                )
-            };
-            (Some(product), data, reason)
-        }
-    };
+    let draft = Draft::of(db, &enterprise, kind, input, today).await?;
     if kind != FilingKind::Revocation {
         let holdings = Holdings::load(db, enterprise.id).await?;
-        let problems = check_filing(&data, Completeness::Draft, &holdings.context(today));
+        let problems = check_filing(&draft.data, Completeness::Draft, &holdings.context(today));
         if !problems.is_empty() {
             return Err(problems_error(problems, "data."));
         }
     }
-    let data_json =
-        serde_json::to_string(&data).map_err(|e| ApiError::internal_cause("filing json", &e))?;
+    let data_json = serde_json::to_string(&draft.data)
+        .map_err(|e| ApiError::internal_cause("filing json", &e))?;
     let new = NewFiling {
         enterprise_id: enterprise.id,
         kind: kind.code(),
-        product_id: product.as_ref().map(|p| p.id),
+        product_id: draft.product.as_ref().map(|p| p.id),
         data_json: &data_json,
-        reason: reason.as_deref(),
+        reason: draft.reason.as_deref(),
         created_by: principal.user_id,
     };
-    let after = serde_json::json!({"kind": kind.code(), "status": "draft"}).to_string();
-    let mut write = Write::by(ctx, &principal);
-    write.push(filings::insert(db, &new, &ctx.stamp))?;
+    let created = insert_draft(ctx, &principal, &new, &creation).await?;
+    // The insert returns its id, so a concurrent filing of the same enterprise
+    // cannot be mistaken for this one.
+    let id = created.id("create filing")?;
+    Ok(created.mark(filing_reply(db, id, 201).await?))
+}
+
+/// What a new filing starts with.
+struct Draft {
+    /// The product it changes (modification, revocation).
+    product: Option<ProductRow>,
+    data: FilingData,
+    /// Why (revocation).
+    reason: Option<String>,
+}
+
+impl Draft {
+    /// The draft a request asks for: an initial filing names no product; a change
+    /// names a recorded product of the enterprise's own.
+    async fn of(
+        db: &D1Database,
+        enterprise: &EnterpriseRow,
+        kind: FilingKind,
+        input: FilingIn,
+        today: NaiveDate,
+    ) -> Result<Self, ApiError> {
+        let (product, data, reason) = match kind {
+            FilingKind::Initial => {
+                if input.product.is_some() || input.reason.is_some() {
+                    return Err(ApiError::invalid_field(
+                        "product",
+                        "not_allowed",
+                        "an initial filing names no product and no reason",
+                    ));
+                }
+                (None, input.data.unwrap_or_default(), None)
+            }
+            FilingKind::Modification | FilingKind::Revocation => {
+                let number = input.product.as_deref().ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "product",
+                        "required",
+                        "name the product by its registration number",
+                    )
+                })?;
+                let product = own_product(db, enterprise, number).await?;
+                if product.status != "recorded" {
+                    return Err(ApiError::state_conflict(
+                        "product_revoked",
+                        format!(
+                            "{} is revoked; it cannot change any more",
+                            product.registration_number
+                        ),
+                    ));
+                }
+                let (data, reason) = if kind == FilingKind::Modification {
+                    let data = match input.data {
+                        Some(data) => data,
+                        None => current_data(db, &product, today).await?,
+                    };
+                    (data, None)
+                } else {
+                    (
+                        FilingData::default(),
+                        check_reason(input.reason.as_deref(), false)?,
+                    )
+                };
+                (Some(product), data, reason)
+            }
+        };
+        Ok(Self {
+            product,
+            data,
+            reason,
+        })
+    }
+}
+
+/// Inserts the draft with its audit row and the request's `Idempotency-Key`.
+async fn insert_draft(
+    ctx: &Ctx<'_>,
+    principal: &Principal,
+    new: &NewFiling<'_>,
+    creation: &Creation,
+) -> Result<Created, ApiError> {
+    let after = serde_json::json!({"kind": new.kind, "status": "draft"}).to_string();
+    let mut write = Write::by(ctx, principal);
+    write.push(filings::insert(ctx.db(), new, &ctx.stamp))?;
     write.audit_created(
         &Entry::new("filing.create", "filing", "")
-            .enterprise(enterprise.id)
+            .enterprise(new.enterprise_id)
             .after(&after),
-        &creation,
+        creation,
     )?;
-    let created = write.commit_creation().await.map_err(|err| match err {
+    write.commit_creation().await.map_err(|err| match err {
         WriteError::Duplicate(_) => ApiError::state_conflict(
             "filing_open",
             "this product already has an open modification or revocation filing; finish that one first",
         ),
         err => err.into(),
-    })?;
-    // The insert returns its id, so a concurrent filing of the same enterprise
-    // cannot be mistaken for this one.
-    let id = created.id("create filing")?;
-    Ok(created.mark(filing_reply(db, id, 201).await?))
+    })
 }
 
 async fn filing_reply(db: &D1Database, id: i64, status: u16) -> Result<Reply, ApiError> {

@@ -4,7 +4,7 @@
 //! The rules are `ppr_core::objection`'s and `ppr_core::round`'s.
 
 use ppr_core::calendar::business_date;
-use ppr_core::objection::{ContactIn, Verdict, check_objection};
+use ppr_core::objection::{ContactIn, ObjectionProblem, Verdict, check_objection};
 use ppr_core::regnum::RegistrationNumber;
 use ppr_core::round::{check_objection_window, may_decide_objections};
 use serde::{Deserialize, Serialize};
@@ -139,49 +139,17 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
         return objection_reply(db, id, 201, false).await.map(mark_replayed);
     }
     let (reason, contact) =
-        check_objection(&input.reason, input.contact.as_ref(), principal.is_some()).map_err(
-            |problems| {
-                ApiError::validation(
-                    "check the objection",
-                    problems
-                        .into_iter()
-                        .map(|p| FieldIssue::new(p.field, p.code, p.message))
-                        .collect(),
-                )
-            },
-        )?;
+        check_objection(&input.reason, input.contact.as_ref(), principal.is_some())
+            .map_err(objection_refused)?;
     // Counted once the objection itself is well formed, before anything is looked
     // up: a typo costs nothing, probing for rounds or products does.
     if principal.is_none() {
         crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
     }
-    let round = round_param(ctx, db).await?;
-    let (stage, _) = stage_and_dates(&round)?;
-    let year = i32::try_from(round.year).unwrap_or(i32::MIN);
-    check_objection_window(year, stage, notice_of(&round), business_date(ctx.now))
-        .map_err(|e| ApiError::state_conflict("objections_closed", e.to_string()))?;
-    let not_found = || {
-        ApiError::missing(
-            "product_not_found",
-            format!("no product is recorded under {}", input.registration_number),
-        )
-    };
-    let number = RegistrationNumber::parse(&input.registration_number)
-        .map_err(|_| not_found())?
-        .to_string();
-    let entry = round_entries::entry_by_number(db, round.year, &number)
-        .await?
-        .ok_or_else(not_found)?;
-    if entry.outcome.as_deref() != Some("identified") {
-        return Err(ApiError::conflict(
-            "not_listed",
-            "registration_number",
-            format!("{number} is not on the list of round {}", round.year),
-        ));
-    }
+    let listed = Listed::find(ctx, db, &input.registration_number).await?;
     let new = NewObjection {
-        year: round.year,
-        product_id: entry.product_id,
+        year: listed.year,
+        product_id: listed.product_id,
         reason: &reason,
         filed_by: principal.as_ref().map(|p| p.user_id),
         contact: contact.as_ref().map_or((None, None, None), |c| {
@@ -192,7 +160,8 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             )
         }),
     };
-    let after = serde_json::json!({"registration_number": number, "status": "open"}).to_string();
+    let after =
+        serde_json::json!({"registration_number": listed.number, "status": "open"}).to_string();
     let actor = principal
         .as_ref()
         .map_or(Actor::ANONYMOUS, crate::auth::Principal::actor);
@@ -207,6 +176,65 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
     let created = write.commit_creation().await?;
     let id = created.id("file objection")?;
     Ok(created.mark(objection_reply(db, id, 201, false).await?))
+}
+
+/// The 422 naming every refused field of an objection.
+fn objection_refused(problems: Vec<ObjectionProblem>) -> ApiError {
+    ApiError::validation(
+        "check the objection",
+        problems
+            .into_iter()
+            .map(|p| FieldIssue::new(p.field, p.code, p.message))
+            .collect(),
+    )
+}
+
+/// The product an objection is against: on the list of the round in the path, while
+/// its public notice runs.
+struct Listed {
+    /// The round's year.
+    year: i64,
+    /// Canonical registration number.
+    number: String,
+    product_id: i64,
+}
+
+impl Listed {
+    async fn find(
+        ctx: &Ctx<'_>,
+        db: &D1Database,
+        registration_number: &str,
+    ) -> Result<Self, ApiError> {
+        let round = round_param(ctx, db).await?;
+        let (stage, _) = stage_and_dates(&round)?;
+        let year = i32::try_from(round.year).unwrap_or(i32::MIN);
+        check_objection_window(year, stage, notice_of(&round), business_date(ctx.now))
+            .map_err(|e| ApiError::state_conflict("objections_closed", e.to_string()))?;
+        let not_found = || {
+            ApiError::missing(
+                "product_not_found",
+                format!("no product is recorded under {registration_number}"),
+            )
+        };
+        let number = RegistrationNumber::parse(registration_number)
+            .map_err(|_| not_found())?
+            .to_string();
+        let entry = round_entries::entry_by_number(db, round.year, &number)
+            .await?
+            .ok_or_else(not_found)?;
+        if entry.outcome.as_deref() != Some("identified") {
+            return Err(ApiError::conflict(
+                "not_listed",
+                "registration_number",
+                format!("{number} is not on the list of round {}", round.year),
+            ));
+        }
+        Ok(Self {
+            year: round.year,
+            number,
+            product_id: entry.product_id,
+        })
+    }
 }
 
 /// `GET /api/v1/rounds/{year}/objections?status=&cursor=&limit=`: a round's

@@ -144,19 +144,7 @@ pub fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent
         "number",
         PatentNumber::parse(&input.number, chrono::Datelike::year(&today)),
     );
-    let kind = match input.kind.as_str() {
-        "invention" => Some(PatentKind::Invention),
-        "utility_model" => Some(PatentKind::UtilityModel),
-        "design" => Some(PatentKind::Design),
-        other => {
-            issues.push(
-                "kind",
-                "unknown_kind",
-                format!("{other:?} is not invention, utility_model or design"),
-            );
-            None
-        }
-    };
+    let kind = declared_kind(&mut issues, &input.kind);
     if let (Some(number), Some(kind)) = (&number, kind)
         && let Err(e) = number.check_declared_kind(kind)
     {
@@ -183,17 +171,7 @@ pub fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent
             "right_held is owned, exclusive_licence, sole_licence or ordinary_licence",
         );
     }
-    let status = match input.legal_status.as_deref() {
-        None => Some(LegalStatus::Valid),
-        Some(code) => LegalStatus::from_code(code),
-    };
-    if status.is_none() {
-        issues.push(
-            "legal_status",
-            "unknown_status",
-            "legal_status is valid, lapsed or transferred",
-        );
-    }
+    let status = legal_status(&mut issues, input.legal_status.as_deref());
     issues.finish()?;
     match (number, kind, title, application, grant, right, status) {
         (
@@ -218,6 +196,39 @@ pub fn validate_patent(input: &PatentIn, today: NaiveDate) -> Result<ValidPatent
             &"unreported issue",
         )),
     }
+}
+
+/// The kind the enterprise declares, which the number must agree with.
+fn declared_kind(issues: &mut Issues, code: &str) -> Option<PatentKind> {
+    match code {
+        "invention" => Some(PatentKind::Invention),
+        "utility_model" => Some(PatentKind::UtilityModel),
+        "design" => Some(PatentKind::Design),
+        other => {
+            issues.push(
+                "kind",
+                "unknown_kind",
+                format!("{other:?} is not invention, utility_model or design"),
+            );
+            None
+        }
+    }
+}
+
+/// The legal status as sent; a new patent is valid unless told otherwise.
+fn legal_status(issues: &mut Issues, code: Option<&str>) -> Option<LegalStatus> {
+    let status = match code {
+        None => Some(LegalStatus::Valid),
+        Some(code) => LegalStatus::from_code(code),
+    };
+    if status.is_none() {
+        issues.push(
+            "legal_status",
+            "unknown_status",
+            "legal_status is valid, lapsed or transferred",
+        );
+    }
+    status
 }
 
 /// `GET /api/v1/enterprises/{uscc}/patents`.

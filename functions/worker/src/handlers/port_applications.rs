@@ -9,7 +9,7 @@ use ppr_core::{Email, Phone, RegionScope, Role};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use crate::auth::{random_bytes, sha256_hex};
+use crate::auth::{Principal, random_bytes, sha256_hex};
 use crate::authz;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, FieldIssue};
@@ -24,7 +24,7 @@ use crate::services::ports::{new_token, port_out, token_prefix};
 use crate::validation::Issues;
 use crate::validation::approve_or_reject;
 use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
-use crate::write::{Write, WriteError};
+use crate::write::{Created, Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -153,41 +153,7 @@ pub async fn create_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
             None
         }
     };
-    if input.contacts.is_empty() {
-        issues.push(
-            "contacts",
-            "required",
-            "name at least one contact person (name, title, phone, email)",
-        );
-    }
-    if input.contacts.len() > MAX_CONTACTS {
-        issues.push(
-            "contacts",
-            "too_many",
-            format!("at most {MAX_CONTACTS} contact persons"),
-        );
-    }
-    let mut contacts = Vec::new();
-    for (i, c) in input.contacts.iter().enumerate() {
-        let name = issues.take(
-            &format!("contacts[{i}].name"),
-            required_text(&c.name, MAX_PERSON_CHARS),
-        );
-        let title = issues.take(
-            &format!("contacts[{i}].title"),
-            required_text(&c.title, MAX_PERSON_CHARS),
-        );
-        let phone = issues.take(&format!("contacts[{i}].phone"), Phone::parse(&c.phone));
-        let email = issues.take(&format!("contacts[{i}].email"), Email::parse(&c.email));
-        if let (Some(name), Some(title), Some(phone), Some(email)) = (name, title, phone, email) {
-            contacts.push(ContactIn {
-                name,
-                title,
-                phone: phone.to_string(),
-                email: email.to_string(),
-            });
-        }
-    }
+    let contacts = check_contacts(&mut issues, &input.contacts);
     let account = issues.take("account_email", Email::parse(&input.account_email));
     issues.take("password", check_password_policy(&input.password));
     issues.finish()?;
@@ -219,18 +185,68 @@ pub async fn create_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
         account_email: account.as_str(),
         password_hash: &hash,
     };
-    let after =
-        serde_json::json!({"office_name": office, "region_scope": scope_code, "status": "pending"})
-            .to_string();
-    let mut write = Write::new(ctx.config, &ctx.stamp, Actor::ANONYMOUS);
-    write.push(applications::insert_application(db, &new, &ctx.stamp))?;
-    write.audit_created(
-        &Entry::new("port_application.submit", "port_application", "").after(&after),
-        &creation,
-    )?;
-    let created = write.commit_creation().await?;
+    let created = insert_application(ctx, &new, &creation).await?;
     let id = created.id("port application")?;
     Ok(created.mark(application_reply(db, id, 201, false).await?))
+}
+
+/// At least one contact person and not too many, each with every field valid: those
+/// that passed, as kept.
+fn check_contacts(issues: &mut Issues, contacts: &[ContactIn]) -> Vec<ContactIn> {
+    if contacts.is_empty() {
+        issues.push(
+            "contacts",
+            "required",
+            "name at least one contact person (name, title, phone, email)",
+        );
+    }
+    if contacts.len() > MAX_CONTACTS {
+        issues.push(
+            "contacts",
+            "too_many",
+            format!("at most {MAX_CONTACTS} contact persons"),
+        );
+    }
+    let mut clean = Vec::new();
+    for (i, c) in contacts.iter().enumerate() {
+        let name = issues.take(
+            &format!("contacts[{i}].name"),
+            required_text(&c.name, MAX_PERSON_CHARS),
+        );
+        let title = issues.take(
+            &format!("contacts[{i}].title"),
+            required_text(&c.title, MAX_PERSON_CHARS),
+        );
+        let phone = issues.take(&format!("contacts[{i}].phone"), Phone::parse(&c.phone));
+        let email = issues.take(&format!("contacts[{i}].email"), Email::parse(&c.email));
+        if let (Some(name), Some(title), Some(phone), Some(email)) = (name, title, phone, email) {
+            clean.push(ContactIn {
+                name,
+                title,
+                phone: phone.to_string(),
+                email: email.to_string(),
+            });
+        }
+    }
+    clean
+}
+
+/// Inserts the application with its audit row and the request's `Idempotency-Key`;
+/// nobody is signed in, so the actor is anonymous.
+async fn insert_application(
+    ctx: &Ctx<'_>,
+    new: &NewApplication<'_>,
+    creation: &Creation,
+) -> Result<Created, ApiError> {
+    let after = serde_json::json!({"office_name": new.office_name, "region_scope": new.scope, "status": "pending"})
+        .to_string();
+    let mut write = Write::new(ctx.config, &ctx.stamp, Actor::ANONYMOUS);
+    write.push(applications::insert_application(ctx.db(), new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("port_application.submit", "port_application", "").after(&after),
+        creation,
+    )?;
+    Ok(write.commit_creation().await?)
 }
 
 fn port_exists(scope: &str) -> ApiError {
@@ -379,27 +395,7 @@ pub async fn decide_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
         &ctx.stamp,
     ))?;
     let token = if approve {
-        let user = NewUser {
-            email: &row.account_email,
-            password_hash: &row.password_hash,
-            role: Role::RegionalAdmin.code(),
-            display_name: &row.office_name,
-            region_scope: Some(&row.scope),
-        };
-        let token = new_token()?;
-        write
-            .push(accounts::insert_staff_user(db, &user, &ctx.stamp))?
-            .push(ports::insert_port(db, &row, &ctx.stamp))?
-            .push(ports::insert_token(
-                db,
-                &row.scope,
-                &sha256_hex(token.as_bytes()),
-                &token_prefix(&token),
-                "issued at approval",
-                principal.user_id,
-                &ctx.stamp,
-            ))?;
-        Some(token)
+        Some(open_port(ctx, &principal, &row, &mut write)?)
     } else {
         None
     };
@@ -416,6 +412,43 @@ pub async fn decide_port_application(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply
         }
         err => err.into(),
     })?;
+    decided_reply(db, id, token).await
+}
+
+/// Adds the port's opening to an approval's write: the regional admin account, the
+/// port and a first API token, which is returned (its hash alone is stored).
+fn open_port(
+    ctx: &Ctx<'_>,
+    principal: &Principal,
+    row: &ApplicationRow,
+    write: &mut Write<'_>,
+) -> Result<String, ApiError> {
+    let db = ctx.db();
+    let user = NewUser {
+        email: &row.account_email,
+        password_hash: &row.password_hash,
+        role: Role::RegionalAdmin.code(),
+        display_name: &row.office_name,
+        region_scope: Some(&row.scope),
+    };
+    let token = new_token()?;
+    write
+        .push(accounts::insert_staff_user(db, &user, &ctx.stamp))?
+        .push(ports::insert_port(db, row, &ctx.stamp))?
+        .push(ports::insert_token(
+            db,
+            &row.scope,
+            &sha256_hex(token.as_bytes()),
+            &token_prefix(&token),
+            "issued at approval",
+            principal.user_id,
+            &ctx.stamp,
+        ))?;
+    Ok(token)
+}
+
+/// The decided application, with the port it opened and its first token, if any.
+async fn decided_reply(db: &D1Database, id: i64, token: Option<String>) -> Result<Reply, ApiError> {
     let row = applications::application(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("port application", &"row missing"))?;

@@ -215,28 +215,8 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
     let product = own_product(db, &enterprise, &ctx.param("number")?).await?;
     require_recorded(&product)?;
     let version = ctx.required_version(input.version)?;
-    let today = business_date(ctx.now);
-    let year_text = ctx.param("year")?;
-    let wanted = economics_year(today);
-    if year_text.parse::<i32>().ok() != Some(wanted) {
-        return Err(ApiError::invalid_field(
-            "year",
-            "wrong_year",
-            format!("the annual update now is for {wanted}; {year_text} cannot be updated"),
-        ));
-    }
-    let window = settings::annual_update_window(db, business_year(ctx.now)).await?;
-    if !window.contains(ctx.now) {
-        return Err(ApiError::state_conflict(
-            "outside_update_window",
-            format!(
-                "the annual update window of {} runs from {} to {} (Asia/Shanghai); it is closed now",
-                business_year(ctx.now),
-                window.start(),
-                window.end()
-            ),
-        ));
-    }
+    let wanted = update_year(ctx)?;
+    require_update_window(ctx).await?;
     let figures = EconomicsIn {
         year: wanted,
         sales: input.sales,
@@ -249,11 +229,7 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         return Err(problems_error(problems, ""));
     }
     let number = product.registration_number.clone();
-    let before: Option<YearRow> = products::years(db, &format!("[{}]", product.id))
-        .await?
-        .into_iter()
-        .find(|y| y.year == i64::from(wanted));
-    let before_json = before.map(|y| serde_json::json!({"year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit, "ip_investment": y.ip_investment}).to_string());
+    let before_json = figures_before(db, &product, wanted).await?;
     let after_json =
         serde_json::to_string(&figures).map_err(|e| ApiError::internal_cause("after", &e))?;
     let mut write = Write::by(ctx, &principal);
@@ -294,6 +270,53 @@ pub async fn put_annual_update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         )?);
     write.commit().await?;
     product_reply(db, &number).await
+}
+
+/// The year an annual update is for now (the previous business year's figures); the
+/// `{year}` in the path must name it.
+fn update_year(ctx: &Ctx<'_>) -> Result<i32, ApiError> {
+    let today = business_date(ctx.now);
+    let year_text = ctx.param("year")?;
+    let wanted = economics_year(today);
+    if year_text.parse::<i32>().ok() != Some(wanted) {
+        return Err(ApiError::invalid_field(
+            "year",
+            "wrong_year",
+            format!("the annual update now is for {wanted}; {year_text} cannot be updated"),
+        ));
+    }
+    Ok(wanted)
+}
+
+/// Refuses an annual update outside this business year's update window.
+async fn require_update_window(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let window = settings::annual_update_window(ctx.db(), business_year(ctx.now)).await?;
+    if !window.contains(ctx.now) {
+        return Err(ApiError::state_conflict(
+            "outside_update_window",
+            format!(
+                "the annual update window of {} runs from {} to {} (Asia/Shanghai); it is closed now",
+                business_year(ctx.now),
+                window.start(),
+                window.end()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The product's figures of `year` before the update, for the transaction, if it had
+/// any.
+async fn figures_before(
+    db: &D1Database,
+    product: &ProductRow,
+    year: i32,
+) -> Result<Option<String>, ApiError> {
+    let before: Option<YearRow> = products::years(db, &format!("[{}]", product.id))
+        .await?
+        .into_iter()
+        .find(|y| y.year == i64::from(year));
+    Ok(before.map(|y| serde_json::json!({"year": y.year, "sales": y.sales, "exports": y.exports, "profit": y.profit, "ip_investment": y.ip_investment}).to_string()))
 }
 
 /// Opt-in or out.

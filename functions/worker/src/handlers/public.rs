@@ -116,6 +116,23 @@ fn outs(rows: Vec<PublicProductRow>) -> Vec<PublicProductOut> {
 /// 422 naming a bad parameter.
 pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let query: BTreeMap<String, String> = ctx.query().into_iter().collect();
+    let filter = list_filter(&query)?;
+    let db = ctx.db();
+    let rows = public::list(db, &filter).await?;
+    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    let items = outs(rows);
+    Reply::json(
+        200,
+        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
+        CachePolicy::NoStore,
+    )
+}
+
+/// The listing's filter from its query parameters, checked one by one; a blank one
+/// counts as absent.
+fn list_filter(query: &BTreeMap<String, String>) -> Result<ListFilter, ApiError> {
     let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut filter = ListFilter {
         limit: DEFAULT_PAGE,
@@ -128,16 +145,7 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         filter.field = Some(field.code().to_owned());
     }
     if let Some(code) = get("region") {
-        let region = RegionCode::parse(code)
-            .map_err(|e| ApiError::invalid_field("region", e.code(), e.to_string()))?;
-        let text = region.to_string();
-        if text.ends_with("0000") {
-            filter.province = text.get(0..2).map(str::to_owned);
-        } else if text.ends_with("00") {
-            filter.prefecture = text.get(0..4).map(str::to_owned);
-        } else {
-            filter.county = Some(text);
-        }
+        filter_region(&mut filter, code)?;
     }
     if let Some(year) = get("year") {
         filter.year = Some(
@@ -147,19 +155,7 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 .ok_or_else(|| ApiError::invalid_field("year", "year", "year is a 4-digit year"))?,
         );
     }
-    match get("status").unwrap_or("recorded") {
-        "recorded" => {}
-        "identified" => filter.identified = true,
-        "revoked" => filter.status = Some("revoked"),
-        "all" => filter.status = None,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "status",
-                "unknown_status",
-                "status is recorded, identified, revoked or all",
-            ));
-        }
-    }
+    filter_status(&mut filter, get("status").unwrap_or("recorded"))?;
     if let Some(q) = get("q") {
         filter.search = Some(
             match_query(q).map_err(|e| ApiError::invalid_field("q", e.code(), e.to_string()))?,
@@ -185,17 +181,40 @@ pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
             })?;
     }
-    let db = ctx.db();
-    let rows = public::list(db, &filter).await?;
-    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
-    let items = outs(rows);
-    Reply::json(
-        200,
-        &serde_json::json!({"items": items, "next_cursor": next_cursor}),
-        CachePolicy::NoStore,
-    )
+    Ok(filter)
+}
+
+/// Narrows the listing to a region: a province's code, a prefecture's, or a county.
+fn filter_region(filter: &mut ListFilter, code: &str) -> Result<(), ApiError> {
+    let region = RegionCode::parse(code)
+        .map_err(|e| ApiError::invalid_field("region", e.code(), e.to_string()))?;
+    let text = region.to_string();
+    if text.ends_with("0000") {
+        filter.province = text.get(0..2).map(str::to_owned);
+    } else if text.ends_with("00") {
+        filter.prefecture = text.get(0..4).map(str::to_owned);
+    } else {
+        filter.county = Some(text);
+    }
+    Ok(())
+}
+
+/// Narrows the listing by `status`: recorded (the default), identified, revoked, all.
+fn filter_status(filter: &mut ListFilter, status: &str) -> Result<(), ApiError> {
+    match status {
+        "recorded" => {}
+        "identified" => filter.identified = true,
+        "revoked" => filter.status = Some("revoked"),
+        "all" => filter.status = None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "unknown_status",
+                "status is recorded, identified, revoked or all",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `GET /api/v1/products/{registration_number}`: one product's public record, with

@@ -6,10 +6,11 @@ use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
 use ppr_core::product::{MAX_REASON_CHARS, is_reviewable_field};
 use ppr_core::webhook::EventType;
-use ppr_core::workdays::{ReviewKind, service_level};
+use ppr_core::workdays::{ReviewKind, ServiceLevel, service_level};
 use serde::{Deserialize, Serialize};
+use worker::D1Database;
 
-use crate::auth;
+use crate::auth::{self, Principal};
 use crate::authz;
 use crate::clock::parse_stamp;
 use crate::ctx::Ctx;
@@ -17,7 +18,7 @@ use crate::error::{ApiError, FieldIssue};
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::Entry;
-use crate::repo::filings::{self, Decision};
+use crate::repo::filings::{self, Decision, FilingRow};
 use crate::repo::{self, Param};
 use crate::services::{recording, settings};
 use crate::views::filings::FilingOut;
@@ -74,110 +75,21 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let principal = ctx.principal().await?;
     authz::require_reviewer(&principal)?;
     let query = ctx.query();
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let kind = match get("kind").unwrap_or("filing") {
-        "filing" => ReviewKind::Filing,
-        "verification" => ReviewKind::Verification,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "kind",
-                "unknown_kind",
-                "kind is filing or verification",
-            ));
-        }
-    };
-    let limit = match get("limit") {
-        None => 50,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
-            })?,
-    };
-    let cursor = match get("cursor") {
-        None => None,
-        Some(text) => Some(parse_cursor(text)?),
-    };
-    let after = cursor.as_ref().map(|(at, id)| (at.as_str(), *id));
+    let page = QueuePage::parse(&query)?;
     let db = ctx.db();
     let today = business_date(ctx.now);
     let year = chrono::Datelike::year(&today);
     let calendar = settings::work_calendar(db, &[year - 1, year]).await?;
     let level = |submitted: &str| {
         let date = parse_stamp(submitted).map_or(today, business_date);
-        service_level(&calendar, kind, date, today)
+        service_level(&calendar, page.kind, date, today)
     };
-    let items: Vec<QueueItem> = if kind == ReviewKind::Filing {
-        let status = get("status").unwrap_or("submitted");
-        if FilingStatus::from_code(status).is_none() {
-            return Err(ApiError::invalid_field(
-                "status",
-                "unknown_status",
-                "a filing status: draft, submitted, returned, approved, rejected",
-            ));
-        }
-        filings::queue(db, status, after, limit)
-            .await?
-            .into_iter()
-            .map(|f| {
-                let submitted = f.submitted_at.clone().unwrap_or_default();
-                QueueItem {
-                    kind,
-                    id: f.id,
-                    filing_kind: Some(f.kind),
-                    status: f.status,
-                    enterprise: serde_json::json!({"uscc": f.uscc, "name": f.enterprise_name, "region_code": f.enterprise_region}),
-                    product: f.registration_number,
-                    service_level: level(&submitted),
-                    submitted_at: submitted,
-                }
-            })
-            .collect()
+    let items: Vec<QueueItem> = if page.kind == ReviewKind::Filing {
+        filing_items(db, &page, &level).await?
     } else {
-        let status = get("status").unwrap_or("pending");
-        if !["pending", "approved", "rejected"].contains(&status) {
-            return Err(ApiError::invalid_field(
-                "status",
-                "unknown_status",
-                "a verification status: pending, approved, rejected",
-            ));
-        }
-        let (at, id) = after.unwrap_or(("", 0));
-        let rows: Vec<VerificationQueueRow> = repo::all(
-            db,
-            "SELECT v.id, v.status, v.submitted_at, e.uscc, e.name
-             FROM verifications v JOIN enterprises e ON e.id = v.enterprise_id
-             WHERE v.status = ?1 AND (v.submitted_at > ?2 OR (v.submitted_at = ?2 AND v.id > ?3))
-             ORDER BY v.submitted_at, v.id LIMIT ?4",
-            &[
-                Param::Text(status),
-                Param::Text(at),
-                Param::Int(id),
-                Param::Int(limit),
-            ],
-        )
-        .await?;
-        rows.into_iter()
-            .map(|v| QueueItem {
-                kind,
-                id: v.id,
-                filing_kind: None,
-                status: v.status,
-                enterprise: serde_json::json!({"uscc": v.uscc, "name": v.name}),
-                product: None,
-                service_level: level(&v.submitted_at),
-                submitted_at: v.submitted_at,
-            })
-            .collect()
+        verification_items(db, &page, &level).await?
     };
-    let next_cursor = (i64::try_from(items.len()).unwrap_or(0) == limit)
+    let next_cursor = (i64::try_from(items.len()).unwrap_or(0) == page.limit)
         .then(|| items.last().map(|i| format!("{}~{}", i.submitted_at, i.id)))
         .flatten();
     Reply::json(
@@ -185,6 +97,139 @@ pub async fn get_review_queue(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &serde_json::json!({"items": items, "next_cursor": next_cursor}),
         CachePolicy::NoStore,
     )
+}
+
+/// The page of the queue a request asks for.
+struct QueuePage<'q> {
+    kind: ReviewKind,
+    /// As given: which statuses exist depends on the kind, checked with the items.
+    status: Option<&'q str>,
+    limit: i64,
+    cursor: Option<(String, i64)>,
+}
+
+impl<'q> QueuePage<'q> {
+    fn parse(query: &'q [(String, String)]) -> Result<Self, ApiError> {
+        let get = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let kind = match get("kind").unwrap_or("filing") {
+            "filing" => ReviewKind::Filing,
+            "verification" => ReviewKind::Verification,
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "kind",
+                    "unknown_kind",
+                    "kind is filing or verification",
+                ));
+            }
+        };
+        let limit = match get("limit") {
+            None => 50,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
+                })?,
+        };
+        let cursor = match get("cursor") {
+            None => None,
+            Some(text) => Some(parse_cursor(text)?),
+        };
+        Ok(Self {
+            kind,
+            status: get("status"),
+            limit,
+            cursor,
+        })
+    }
+
+    /// Where the page starts: after this submission time and id.
+    fn after(&self) -> Option<(&str, i64)> {
+        self.cursor.as_ref().map(|(at, id)| (at.as_str(), *id))
+    }
+}
+
+/// The filings of the page, `submitted` ones unless another status is asked for.
+async fn filing_items(
+    db: &D1Database,
+    page: &QueuePage<'_>,
+    level: &impl Fn(&str) -> ServiceLevel,
+) -> Result<Vec<QueueItem>, ApiError> {
+    let status = page.status.unwrap_or("submitted");
+    if FilingStatus::from_code(status).is_none() {
+        return Err(ApiError::invalid_field(
+            "status",
+            "unknown_status",
+            "a filing status: draft, submitted, returned, approved, rejected",
+        ));
+    }
+    Ok(filings::queue(db, status, page.after(), page.limit)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let submitted = f.submitted_at.clone().unwrap_or_default();
+            QueueItem {
+                kind: ReviewKind::Filing,
+                id: f.id,
+                filing_kind: Some(f.kind),
+                status: f.status,
+                enterprise: serde_json::json!({"uscc": f.uscc, "name": f.enterprise_name, "region_code": f.enterprise_region}),
+                product: f.registration_number,
+                service_level: level(&submitted),
+                submitted_at: submitted,
+            }
+        })
+        .collect())
+}
+
+/// The verifications of the page, `pending` ones unless another status is asked for.
+async fn verification_items(
+    db: &D1Database,
+    page: &QueuePage<'_>,
+    level: &impl Fn(&str) -> ServiceLevel,
+) -> Result<Vec<QueueItem>, ApiError> {
+    let status = page.status.unwrap_or("pending");
+    if !["pending", "approved", "rejected"].contains(&status) {
+        return Err(ApiError::invalid_field(
+            "status",
+            "unknown_status",
+            "a verification status: pending, approved, rejected",
+        ));
+    }
+    let (at, id) = page.after().unwrap_or(("", 0));
+    let rows: Vec<VerificationQueueRow> = repo::all(
+        db,
+        "SELECT v.id, v.status, v.submitted_at, e.uscc, e.name
+         FROM verifications v JOIN enterprises e ON e.id = v.enterprise_id
+         WHERE v.status = ?1 AND (v.submitted_at > ?2 OR (v.submitted_at = ?2 AND v.id > ?3))
+         ORDER BY v.submitted_at, v.id LIMIT ?4",
+        &[
+            Param::Text(status),
+            Param::Text(at),
+            Param::Int(id),
+            Param::Int(page.limit),
+        ],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|v| QueueItem {
+            kind: ReviewKind::Verification,
+            id: v.id,
+            filing_kind: None,
+            status: v.status,
+            enterprise: serde_json::json!({"uscc": v.uscc, "name": v.name}),
+            product: None,
+            service_level: level(&v.submitted_at),
+            submitted_at: v.submitted_at,
+        })
+        .collect())
 }
 
 fn parse_cursor(text: &str) -> Result<(String, i64), ApiError> {
@@ -244,18 +289,7 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         .await?
         .ok_or_else(|| ApiError::missing("filing_not_found", format!("no filing {id}")))?;
     authz::require_not_own(&principal, row.enterprise_id)?;
-    let event = match input.decision.as_str() {
-        "approve" => FilingEvent::Approve,
-        "return" => FilingEvent::Return,
-        "reject" => FilingEvent::Reject,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "decision",
-                "unknown_decision",
-                "decision is approve, return or reject",
-            ));
-        }
-    };
+    let event = decision_event(&input.decision)?;
     let version = ctx.if_match()?.or(input.version).unwrap_or(row.version);
     let status = FilingStatus::from_code(&row.status)
         .ok_or_else(|| ApiError::internal_cause("stored filing status", &row.status))?;
@@ -266,24 +300,12 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         .ok_or_else(|| ApiError::internal_cause("stored filing kind", &row.kind))?;
     if event == FilingEvent::Approve {
         recording::approve(ctx, &principal, &row, kind, version).await?;
-        let row = filings::by_id(db, id)
-            .await?
-            .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;
-        return Reply::json(200, &FilingOut::from_row(row), CachePolicy::NoStore);
+        return decided_reply(db, id).await;
     }
     let (reasons_json, reason) = if event == FilingEvent::Return {
         (Some(return_reasons(&input.reasons)?), None)
     } else {
-        let reason = input
-            .reason
-            .as_deref()
-            .map(|r| ppr_core::account::required_text(r, MAX_REASON_CHARS))
-            .transpose()
-            .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?
-            .ok_or_else(|| {
-                ApiError::invalid_field("reason", "required", "say why the filing is rejected")
-            })?;
-        (None, Some(reason))
+        (None, Some(reject_reason(input.reason.as_deref())?))
     };
     let decision = Decision {
         status: next.code(),
@@ -291,33 +313,78 @@ pub async fn decide_filing(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError
         reason: reason.as_deref(),
         decided_by: principal.user_id,
     };
-    let id_text = id.to_string();
+    return_or_reject(ctx, &principal, &row, event, version, &decision).await?;
+    decided_reply(db, id).await
+}
+
+/// The event a decision's word names.
+fn decision_event(decision: &str) -> Result<FilingEvent, ApiError> {
+    match decision {
+        "approve" => Ok(FilingEvent::Approve),
+        "return" => Ok(FilingEvent::Return),
+        "reject" => Ok(FilingEvent::Reject),
+        _ => Err(ApiError::invalid_field(
+            "decision",
+            "unknown_decision",
+            "decision is approve, return or reject",
+        )),
+    }
+}
+
+/// A rejection's reason, which it must have.
+fn reject_reason(reason: Option<&str>) -> Result<String, ApiError> {
+    reason
+        .map(|r| ppr_core::account::required_text(r, MAX_REASON_CHARS))
+        .transpose()
+        .map_err(|e| ApiError::invalid_field("reason", e.code(), e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::invalid_field("reason", "required", "say why the filing is rejected")
+        })
+}
+
+/// Writes a return or a rejection at the version read; a return also raises the
+/// `filing.returned` event.
+async fn return_or_reject(
+    ctx: &Ctx<'_>,
+    principal: &Principal,
+    row: &FilingRow,
+    event: FilingEvent,
+    version: i64,
+    decision: &Decision<'_>,
+) -> Result<(), ApiError> {
+    let db = ctx.db();
+    let id_text = row.id.to_string();
     let before = serde_json::json!({"status": row.status}).to_string();
-    let after = serde_json::json!({"status": next.code(), "return_reasons": reasons_json.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())}).to_string();
+    let after = serde_json::json!({"status": decision.status, "return_reasons": decision.return_reasons.and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())}).to_string();
     let action = if event == FilingEvent::Return {
         "filing.return"
     } else {
         "filing.reject"
     };
-    let mut write = Write::by(ctx, &principal);
+    let mut write = Write::by(ctx, principal);
     write
-        .guarded(filings::decide(db, id, version, &decision, &ctx.stamp))?
+        .guarded(filings::decide(db, row.id, version, decision, &ctx.stamp))?
         .audit(
             &Entry::new(action, "filing", &id_text)
                 .enterprise(row.enterprise_id)
                 .before(&before)
                 .after(&after)
-                .reason(reason.as_deref()),
+                .reason(decision.reason),
         )?;
     if event == FilingEvent::Return {
         write.event(webhooks::filing_event(
             db,
             EventType::FilingReturned,
-            &row,
+            row,
             &ctx.stamp,
         )?);
     }
     write.commit().await?;
+    Ok(())
+}
+
+/// The filing as decided.
+async fn decided_reply(db: &D1Database, id: i64) -> Result<Reply, ApiError> {
     let row = filings::by_id(db, id)
         .await?
         .ok_or_else(|| ApiError::internal_cause("filing", &"row missing"))?;

@@ -97,73 +97,11 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
     let key = ctx.param("key")?;
     let input: SettingIn = crate::body::decode_json(body)?;
     let value = if let Some(year) = key.strip_prefix(WINDOW_PREFIX) {
-        let year: i32 = year
-            .parse()
-            .ok()
-            .filter(|y| (2000..=9999).contains(y))
-            .ok_or_else(|| unknown_setting(&key))?;
-        let window: DateWindow = serde_json::from_value(input.value.clone()).map_err(|e| {
-            ApiError::invalid_field(
-                "value",
-                "window",
-                format!("give {{\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}} with start ≤ end: {e}"),
-            )
-        })?;
-        if window.start().year() != year {
-            return Err(ApiError::invalid_field(
-                "value.start",
-                "wrong_year",
-                format!("the window of {year} must start in {year}"),
-            ));
-        }
-        serde_json::to_string(&window).map_err(|e| ApiError::internal_cause("window json", &e))?
+        window_value(setting_year(&key, year)?, &input.value)?
     } else if let Some(year) = key.strip_prefix(CALENDAR_PREFIX) {
-        let year: i32 = year
-            .parse()
-            .ok()
-            .filter(|y| (2000..=9999).contains(y))
-            .ok_or_else(|| unknown_setting(&key))?;
-        let calendar: CalendarYear = serde_json::from_value(input.value.clone()).map_err(|e| {
-            ApiError::invalid_field(
-                "value",
-                "calendar",
-                format!("give {{\"holidays\": [\"YYYY-MM-DD\", …], \"workdays\": [\"YYYY-MM-DD\", …]}}: {e}"),
-            )
-        })?;
-        for (name, dates) in [
-            ("holidays", &calendar.holidays),
-            ("workdays", &calendar.workdays),
-        ] {
-            if dates.len() > MAX_CALENDAR_DATES {
-                return Err(ApiError::invalid_field(
-                    &format!("value.{name}"),
-                    "too_many",
-                    format!("at most {MAX_CALENDAR_DATES} dates"),
-                ));
-            }
-            if let Some(date) = dates.iter().find(|d| d.year() != year) {
-                return Err(ApiError::invalid_field(
-                    &format!("value.{name}"),
-                    "wrong_year",
-                    format!("{date} is not in {year}"),
-                ));
-            }
-        }
-        serde_json::to_string(&calendar)
-            .map_err(|e| ApiError::internal_cause("calendar json", &e))?
+        calendar_value(setting_year(&key, year)?, &input.value)?
     } else if key == REVOCATION_DAYS {
-        let days = input
-            .value
-            .as_i64()
-            .filter(|d| (0..=MAX_PROMPTED_REVOCATION_DAYS).contains(d))
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "value",
-                    "range",
-                    format!("whole days from 0 to {MAX_PROMPTED_REVOCATION_DAYS}"),
-                )
-            })?;
-        days.to_string()
+        revocation_days_value(&input.value)?
     } else {
         return Err(unknown_setting(&key));
     };
@@ -193,6 +131,83 @@ pub async fn put_setting(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> 
         },
         CachePolicy::NoStore,
     )
+}
+
+/// The year a per-year key names; any other ending is no setting at all.
+fn setting_year(key: &str, year: &str) -> Result<i32, ApiError> {
+    year.parse()
+        .ok()
+        .filter(|y| (2000..=9999).contains(y))
+        .ok_or_else(|| unknown_setting(key))
+}
+
+/// The stored value of `annual_update_window.YYYY`: a window that starts in its year.
+fn window_value(year: i32, value: &serde_json::Value) -> Result<String, ApiError> {
+    let window: DateWindow = serde_json::from_value(value.clone()).map_err(|e| {
+        ApiError::invalid_field(
+            "value",
+            "window",
+            format!(
+                "give {{\"start\": \"YYYY-MM-DD\", \"end\": \"YYYY-MM-DD\"}} with start ≤ end: {e}"
+            ),
+        )
+    })?;
+    if window.start().year() != year {
+        return Err(ApiError::invalid_field(
+            "value.start",
+            "wrong_year",
+            format!("the window of {year} must start in {year}"),
+        ));
+    }
+    serde_json::to_string(&window).map_err(|e| ApiError::internal_cause("window json", &e))
+}
+
+/// The stored value of `work_calendar.YYYY`: dates of its year, not too many.
+fn calendar_value(year: i32, value: &serde_json::Value) -> Result<String, ApiError> {
+    let calendar: CalendarYear = serde_json::from_value(value.clone()).map_err(|e| {
+        ApiError::invalid_field(
+            "value",
+            "calendar",
+            format!(
+                "give {{\"holidays\": [\"YYYY-MM-DD\", …], \"workdays\": [\"YYYY-MM-DD\", …]}}: {e}"
+            ),
+        )
+    })?;
+    for (name, dates) in [
+        ("holidays", &calendar.holidays),
+        ("workdays", &calendar.workdays),
+    ] {
+        if dates.len() > MAX_CALENDAR_DATES {
+            return Err(ApiError::invalid_field(
+                &format!("value.{name}"),
+                "too_many",
+                format!("at most {MAX_CALENDAR_DATES} dates"),
+            ));
+        }
+        if let Some(date) = dates.iter().find(|d| d.year() != year) {
+            return Err(ApiError::invalid_field(
+                &format!("value.{name}"),
+                "wrong_year",
+                format!("{date} is not in {year}"),
+            ));
+        }
+    }
+    serde_json::to_string(&calendar).map_err(|e| ApiError::internal_cause("calendar json", &e))
+}
+
+/// The stored value of `prompted_revocation_days`: whole days within the limit.
+fn revocation_days_value(value: &serde_json::Value) -> Result<String, ApiError> {
+    let days = value
+        .as_i64()
+        .filter(|d| (0..=MAX_PROMPTED_REVOCATION_DAYS).contains(d))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "value",
+                "range",
+                format!("whole days from 0 to {MAX_PROMPTED_REVOCATION_DAYS}"),
+            )
+        })?;
+    Ok(days.to_string())
 }
 
 fn unknown_setting(key: &str) -> ApiError {

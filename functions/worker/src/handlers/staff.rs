@@ -79,78 +79,34 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
     authorize_manage_staff(&principal)?;
     auth::check_csrf(ctx.req, &principal)?;
     let input: StaffIn = crate::body::decode_json(body)?;
-
-    let mut issues = Issues::default();
-    let email = issues.take("email", Email::parse(&input.email));
-    let name = issues.take(
-        "display_name",
-        required_text(&input.display_name, MAX_PERSON_CHARS),
-    );
-    let role = Role::from_code(&input.role).filter(|r| r.is_staff());
-    if role.is_none() {
-        issues.push(
-            "role",
-            "invalid_role",
-            "role must be reviewer, regional_admin or national_admin",
-        );
-    }
-    let scope = match (role, input.region_scope.as_deref()) {
-        (Some(Role::RegionalAdmin), Some(text)) => {
-            issues.take("region_scope", RegionScope::parse(text))
-        }
-        (Some(Role::RegionalAdmin), None) => {
-            issues.push(
-                "region_scope",
-                "required",
-                "a regional admin needs a region scope (PP0000, PPCC00 or xpcc)",
-            );
-            None
-        }
-        (_, Some(_)) => {
-            issues.push(
-                "region_scope",
-                "not_allowed",
-                "only a regional admin has a region scope",
-            );
-            None
-        }
-        (_, None) => None,
-    };
-    issues.take("password", check_password_policy(&input.password));
-    issues.finish()?;
-    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-        return Err(ApiError::internal_cause(
-            "create_staff",
-            &"a field was refused without an issue",
-        ));
-    };
+    let valid = ValidStaff::check(&input)?;
 
     let db = ctx.db();
     let hash = ppr_core::password::hash_password(&input.password, &random_bytes()?)
         .map_err(|e| ApiError::internal_cause("hash password", &e))?;
-    let scope_code = scope.as_ref().map(RegionScope::code);
+    let scope_code = valid.scope.as_ref().map(RegionScope::code);
     let user = NewUser {
-        email: email.as_str(),
+        email: valid.email.as_str(),
         password_hash: &hash,
-        role: role.code(),
-        display_name: &name,
+        role: valid.role.code(),
+        display_name: &valid.name,
         region_scope: scope_code.as_deref(),
     };
-    let after = serde_json::json!({"email": email.as_str(), "role": role.code(), "region_scope": scope_code})
+    let after = serde_json::json!({"email": valid.email.as_str(), "role": valid.role.code(), "region_scope": scope_code})
         .to_string();
     let mut write = Write::by(ctx, &principal);
     write
         .push(accounts::insert_staff_user(db, &user, &ctx.stamp))?
-        .audit(&Entry::new("staff.create", "user", email.as_str()).after(&after))?;
+        .audit(&Entry::new("staff.create", "user", valid.email.as_str()).after(&after))?;
     write.commit().await.map_err(|err| match err {
         WriteError::Duplicate(constraint) if constraint == "users.email" => ApiError::conflict(
             "email_registered",
             "email",
-            format!("{email} already has an account"),
+            format!("{} already has an account", valid.email),
         ),
         err => err.into(),
     })?;
-    let row = accounts::user_by_email(db, email.as_str())
+    let row = accounts::user_by_email(db, valid.email.as_str())
         .await?
         .ok_or_else(|| ApiError::internal_cause("create staff", &"row missing after insert"))?;
     let out = StaffOut {
@@ -161,4 +117,71 @@ pub async fn create_staff(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError>
         region_scope: row.region_scope,
     };
     Reply::json(201, &out, CachePolicy::NoStore)
+}
+
+/// A staff account whose every field passed the rules (the password's policy
+/// included; it is hashed where it is stored).
+#[derive(Debug)]
+struct ValidStaff {
+    email: Email,
+    name: String,
+    role: Role,
+    /// A regional admin's, and only theirs.
+    scope: Option<RegionScope>,
+}
+
+impl ValidStaff {
+    /// Checks every field, naming each one at fault.
+    fn check(input: &StaffIn) -> Result<Self, ApiError> {
+        let mut issues = Issues::default();
+        let email = issues.take("email", Email::parse(&input.email));
+        let name = issues.take(
+            "display_name",
+            required_text(&input.display_name, MAX_PERSON_CHARS),
+        );
+        let role = Role::from_code(&input.role).filter(|r| r.is_staff());
+        if role.is_none() {
+            issues.push(
+                "role",
+                "invalid_role",
+                "role must be reviewer, regional_admin or national_admin",
+            );
+        }
+        let scope = match (role, input.region_scope.as_deref()) {
+            (Some(Role::RegionalAdmin), Some(text)) => {
+                issues.take("region_scope", RegionScope::parse(text))
+            }
+            (Some(Role::RegionalAdmin), None) => {
+                issues.push(
+                    "region_scope",
+                    "required",
+                    "a regional admin needs a region scope (PP0000, PPCC00 or xpcc)",
+                );
+                None
+            }
+            (_, Some(_)) => {
+                issues.push(
+                    "region_scope",
+                    "not_allowed",
+                    "only a regional admin has a region scope",
+                );
+                None
+            }
+            (_, None) => None,
+        };
+        issues.take("password", check_password_policy(&input.password));
+        issues.finish()?;
+        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+            return Err(ApiError::internal_cause(
+                "create_staff",
+                &"a field was refused without an issue",
+            ));
+        };
+        Ok(Self {
+            email,
+            name,
+            role,
+            scope,
+        })
+    }
 }

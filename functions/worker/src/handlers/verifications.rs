@@ -6,7 +6,7 @@ use ppr_core::account::required_text;
 use ppr_core::commitment::{COMMITMENT_TEXT_EN, COMMITMENT_TEXT_ZH, COMMITMENT_VERSION};
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
+use crate::auth::{self, Principal};
 use crate::authz::{self, Access, enterprise_access};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
@@ -129,78 +129,8 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
     if let Some(id) = creation.replayed(db).await? {
         return verification_reply(db, id, 201).await.map(mark_replayed);
     }
-    match enterprise.verification_status.as_str() {
-        "pending" => {
-            return Err(ApiError::state_conflict(
-                "verification_pending",
-                "a verification is already waiting for review",
-            ));
-        }
-        "verified" => {
-            return Err(ApiError::state_conflict(
-                "already_verified",
-                "this enterprise is already verified",
-            ));
-        }
-        _ => {}
-    }
-    let mut issues = Issues::default();
-    let representative = issues.take(
-        "legal_representative",
-        required_text(&input.legal_representative, MAX_TEXT_CHARS),
-    );
-    let address = issues.take(
-        "registered_address",
-        required_text(&input.registered_address, MAX_TEXT_CHARS),
-    );
-    let known: Vec<i64> = documents::list(db, enterprise.id, Some("verification"))
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    if input.documents.is_empty() {
-        issues.push(
-            "documents",
-            "required",
-            "upload at least one supporting document (the business licence) first",
-        );
-    } else if input.documents.len() > MAX_DOCUMENTS {
-        issues.push(
-            "documents",
-            "too_many",
-            format!("at most {MAX_DOCUMENTS} documents"),
-        );
-    }
-    for (i, id) in input.documents.iter().enumerate() {
-        if !known.contains(id) {
-            issues.push(
-                &format!("documents[{i}]"),
-                "unknown_document",
-                format!("document {id} is not one of your verification documents"),
-            );
-        }
-    }
-    if !input.commitment.accepted {
-        issues.push(
-            "commitment.accepted",
-            "required",
-            "the integrity commitment must be accepted",
-        );
-    }
-    if input.commitment.version != COMMITMENT_VERSION {
-        issues.push(
-            "commitment.version",
-            "outdated",
-            format!("the current commitment is version {COMMITMENT_VERSION}; read it again"),
-        );
-    }
-    issues.finish()?;
-    let (Some(representative), Some(address)) = (representative, address) else {
-        return Err(ApiError::internal_cause(
-            "create_verification",
-            &"unreported issue",
-        ));
-    };
+    require_unverified(&enterprise.verification_status)?;
+    let (representative, address) = check_submission(db, enterprise.id, &input).await?;
     let documents_json = serde_json::to_string(&input.documents)
         .map_err(|e| ApiError::internal_cause("documents json", &e))?;
     let new = NewVerification {
@@ -211,26 +141,7 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         commitment_version: COMMITMENT_VERSION,
         submitted_by: principal.user_id,
     };
-    let after = serde_json::json!({"status": "pending", "commitment_version": COMMITMENT_VERSION})
-        .to_string();
-    let mut write = Write::by(ctx, &principal);
-    write
-        .guarded(verifications::mark_pending(db, enterprise.id, &ctx.stamp))?
-        .push(verifications::insert(db, &new, &ctx.stamp))?;
-    write.audit_created(
-        &Entry::new("verification.submit", "verification", "")
-            .enterprise(enterprise.id)
-            .after(&after),
-        &creation,
-    )?;
-    let created = write.commit_creation().await.map_err(|err| match err {
-        WriteError::Stale | WriteError::Duplicate(_) => ApiError::state_conflict(
-            "verification_pending",
-            "a verification is already waiting for review",
-        ),
-        err => err.into(),
-    })?;
-    if let Created::Replayed(id) = created {
+    if let Created::Replayed(id) = submit(ctx, &principal, &new, &creation).await? {
         return verification_reply(db, id, 201).await.map(mark_replayed);
     }
     let latest = verifications::list(db, enterprise.id)
@@ -239,6 +150,132 @@ pub async fn create_verification(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, Ap
         .next()
         .ok_or_else(|| ApiError::internal_cause("submit verification", &"row missing"))?;
     Reply::json(201, &VerificationOut::from(latest), CachePolicy::NoStore)
+}
+
+/// Refuses a second submission while one waits, and any once verified.
+fn require_unverified(verification_status: &str) -> Result<(), ApiError> {
+    match verification_status {
+        "pending" => Err(ApiError::state_conflict(
+            "verification_pending",
+            "a verification is already waiting for review",
+        )),
+        "verified" => Err(ApiError::state_conflict(
+            "already_verified",
+            "this enterprise is already verified",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks every field of a submission, naming each one at fault: the representative
+/// and address as kept, once all passed.
+async fn check_submission(
+    db: &worker::D1Database,
+    enterprise_id: i64,
+    input: &VerificationIn,
+) -> Result<(String, String), ApiError> {
+    let mut issues = Issues::default();
+    let representative = issues.take(
+        "legal_representative",
+        required_text(&input.legal_representative, MAX_TEXT_CHARS),
+    );
+    let address = issues.take(
+        "registered_address",
+        required_text(&input.registered_address, MAX_TEXT_CHARS),
+    );
+    let known: Vec<i64> = documents::list(db, enterprise_id, Some("verification"))
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    check_documents(&mut issues, &input.documents, &known);
+    check_commitment(&mut issues, &input.commitment);
+    issues.finish()?;
+    let (Some(representative), Some(address)) = (representative, address) else {
+        return Err(ApiError::internal_cause(
+            "create_verification",
+            &"unreported issue",
+        ));
+    };
+    Ok((representative, address))
+}
+
+/// At least one document, not too many, each one of the enterprise's own.
+fn check_documents(issues: &mut Issues, documents: &[i64], known: &[i64]) {
+    if documents.is_empty() {
+        issues.push(
+            "documents",
+            "required",
+            "upload at least one supporting document (the business licence) first",
+        );
+    } else if documents.len() > MAX_DOCUMENTS {
+        issues.push(
+            "documents",
+            "too_many",
+            format!("at most {MAX_DOCUMENTS} documents"),
+        );
+    }
+    for (i, id) in documents.iter().enumerate() {
+        if !known.contains(id) {
+            issues.push(
+                &format!("documents[{i}]"),
+                "unknown_document",
+                format!("document {id} is not one of your verification documents"),
+            );
+        }
+    }
+}
+
+/// The current commitment, accepted.
+fn check_commitment(issues: &mut Issues, commitment: &CommitmentIn) {
+    if !commitment.accepted {
+        issues.push(
+            "commitment.accepted",
+            "required",
+            "the integrity commitment must be accepted",
+        );
+    }
+    if commitment.version != COMMITMENT_VERSION {
+        issues.push(
+            "commitment.version",
+            "outdated",
+            format!("the current commitment is version {COMMITMENT_VERSION}; read it again"),
+        );
+    }
+}
+
+/// Marks the enterprise pending and inserts the verification, in one write.
+async fn submit(
+    ctx: &Ctx<'_>,
+    principal: &Principal,
+    new: &NewVerification<'_>,
+    creation: &Creation,
+) -> Result<Created, ApiError> {
+    let db = ctx.db();
+    let after = serde_json::json!({"status": "pending", "commitment_version": COMMITMENT_VERSION})
+        .to_string();
+    let mut write = Write::by(ctx, principal);
+    write
+        .guarded(verifications::mark_pending(
+            db,
+            new.enterprise_id,
+            &ctx.stamp,
+        ))?
+        .push(verifications::insert(db, new, &ctx.stamp))?;
+    write.audit_created(
+        &Entry::new("verification.submit", "verification", "")
+            .enterprise(new.enterprise_id)
+            .after(&after),
+        creation,
+    )?;
+    // Either refusal means another submission got there first.
+    write.commit_creation().await.map_err(|err| match err {
+        WriteError::Stale | WriteError::Duplicate(_) => ApiError::state_conflict(
+            "verification_pending",
+            "a verification is already waiting for review",
+        ),
+        err => err.into(),
+    })
 }
 
 async fn verification_reply(

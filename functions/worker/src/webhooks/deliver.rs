@@ -82,30 +82,9 @@ async fn attempt(
     if ctx.state != "pending" || ctx.attempts != attempts {
         return Ok(());
     }
-    let now = clock::now();
-    let stamp = clock::stamp(now);
-    if ctx.endpoint_status != "active" {
-        store::hold(db, delivery, &stamp)?.run().await?;
+    let Some((now, stamp)) = start(env, db, &ctx, delivery, attempts).await? else {
         return Ok(());
-    }
-    if let Some(due) = clock::parse_stamp(&ctx.next_attempt_at) {
-        let wait = (due - now).num_seconds();
-        if wait > 1 {
-            // Sent early (a delay beyond the queue's maximum): send it on.
-            let message = WebhookMessage::Deliver { delivery, attempts };
-            return send(env, &[message], u64::try_from(wait).unwrap_or(0)).await;
-        }
-    }
-    // The claim holds the delivery past the attempt's timeout, so the sweep does not
-    // queue it again while this attempt runs.
-    let lease = clock::stamp(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
-    let claimed = store::claim(db, delivery, attempts, &stamp, &lease)?
-        .run()
-        .await?;
-    let changed = claimed.meta()?.and_then(|m| m.changes).unwrap_or(0);
-    if changed != 1 {
-        return Ok(());
-    }
+    };
     let number = attempts + 1;
     let outcome = post(env, &ctx, now).await;
     let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
@@ -123,19 +102,7 @@ async fn attempt(
     let (state, next_at, next_delay) = if ok {
         ("delivered", finished_stamp.clone(), None)
     } else {
-        let made = usize::try_from(number - ctx.schedule_base).unwrap_or(usize::MAX);
-        let jitter = f64::from(u32::from_le_bytes(random_bytes::<4>()?)) / 4_294_967_296.0;
-        let retry_after = outcome
-            .retry_after
-            .as_deref()
-            .and_then(|v| webhook::parse_retry_after(v, finished));
-        match schedule.next_delay(made, jitter, retry_after) {
-            Some(delay) => {
-                let at = finished + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(0));
-                ("pending", clock::stamp(at), Some(delay))
-            }
-            None => ("exhausted", finished_stamp.clone(), None),
-        }
+        after_failure(schedule, &ctx, number, &outcome, finished)?
     };
     let disable = (!ok)
         .then(|| disable_reason(&ctx, finished, outcome.error.as_deref(), outcome.status))
@@ -166,6 +133,81 @@ async fn attempt(
         send(env, &[message], delay).await?;
     }
     Ok(())
+}
+
+/// Starts the attempt if it is this message's to make: the instant it started and its
+/// stamp. Otherwise nothing is sent: a paused endpoint's delivery is held, a message
+/// that came early is sent on, and one whose claim was lost is dropped.
+async fn start(
+    env: &Config,
+    db: &D1Database,
+    ctx: &AttemptContext,
+    delivery: i64,
+    attempts: i64,
+) -> Result<Option<(DateTime<Utc>, String)>, ApiError> {
+    let now = clock::now();
+    let stamp = clock::stamp(now);
+    if ctx.endpoint_status != "active" {
+        store::hold(db, delivery, &stamp)?.run().await?;
+        return Ok(None);
+    }
+    if let Some(due) = clock::parse_stamp(&ctx.next_attempt_at) {
+        let wait = (due - now).num_seconds();
+        if wait > 1 {
+            // Sent early (a delay beyond the queue's maximum): send it on.
+            let message = WebhookMessage::Deliver { delivery, attempts };
+            send(env, &[message], u64::try_from(wait).unwrap_or(0)).await?;
+            return Ok(None);
+        }
+    }
+    if !claim(db, delivery, attempts, now, &stamp).await? {
+        return Ok(None);
+    }
+    Ok(Some((now, stamp)))
+}
+
+/// Claims attempt `attempts + 1` of the delivery: false when another consumer claimed
+/// it first, or it is no longer pending.
+async fn claim(
+    db: &D1Database,
+    delivery: i64,
+    attempts: i64,
+    now: DateTime<Utc>,
+    stamp: &str,
+) -> Result<bool, ApiError> {
+    // The claim holds the delivery past the attempt's timeout, so the sweep does not
+    // queue it again while this attempt runs.
+    let lease = clock::stamp(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
+    let claimed = store::claim(db, delivery, attempts, stamp, &lease)?
+        .run()
+        .await?;
+    let changed = claimed.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed == 1)
+}
+
+/// What follows failed attempt `number`, finished at `finished`: the delivery's state,
+/// when it is due, and the delay of the next attempt's message; `exhausted` when the
+/// schedule has no attempt left.
+fn after_failure(
+    schedule: &RetrySchedule,
+    ctx: &AttemptContext,
+    number: i64,
+    outcome: &Outcome,
+    finished: DateTime<Utc>,
+) -> Result<(&'static str, String, Option<u64>), ApiError> {
+    let made = usize::try_from(number - ctx.schedule_base).unwrap_or(usize::MAX);
+    let jitter = f64::from(u32::from_le_bytes(random_bytes::<4>()?)) / 4_294_967_296.0;
+    let retry_after = outcome
+        .retry_after
+        .as_deref()
+        .and_then(|v| webhook::parse_retry_after(v, finished));
+    Ok(match schedule.next_delay(made, jitter, retry_after) {
+        Some(delay) => {
+            let at = finished + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(0));
+            ("pending", clock::stamp(at), Some(delay))
+        }
+        None => ("exhausted", clock::stamp(finished), None),
+    })
 }
 
 /// Why an endpoint that just failed is disabled now: it has failed without a
@@ -204,10 +246,6 @@ struct Outcome {
 /// Checks where the endpoint leads now, then signs and posts the payload, within the
 /// timeout. A refused address sends nothing and counts as a failed attempt.
 async fn post(env: &Config, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome {
-    let failed = |error: String| Outcome {
-        error: Some(error),
-        ..Outcome::default()
-    };
     let checked = match webhook::check_endpoint_url(&ctx.url, env.allow_local_http) {
         Ok(url) => super::resolve::check(env, &url).await.map(|()| url),
         Err(err) => Err(err),
@@ -215,8 +253,37 @@ async fn post(env: &Config, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome
     if let Err(err) = checked {
         return failed(format!("not sent: {err}"));
     }
+    let headers = match signed_headers(ctx, now) {
+        Ok(headers) => headers,
+        Err(error) => return failed(error),
+    };
+    let mut init = RequestInit::new();
+    // A redirect is an answer, not a place to go: following it would send the signed
+    // payload where the URL checks never looked.
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(Some(ctx.payload.clone().into()));
+    let request = match Request::new_with_init(&ctx.url, &init) {
+        Ok(request) => request,
+        Err(err) => return failed(format!("request: {err}")),
+    };
+    exchange(request).await
+}
+
+/// A failed attempt: nothing came back, for this reason.
+fn failed(error: String) -> Outcome {
+    Outcome {
+        error: Some(error),
+        ..Outcome::default()
+    }
+}
+
+/// The headers of a delivery, its signature included: by the endpoint's secret, and
+/// by the previous one while it is still honoured. The error says what failed.
+fn signed_headers(ctx: &AttemptContext, now: DateTime<Utc>) -> Result<Headers, String> {
     let Ok(secret) = Secret::parse(&ctx.secret) else {
-        return failed("the endpoint's secret is unreadable".into());
+        return Err("the endpoint's secret is unreadable".into());
     };
     let previous = ctx
         .previous_secret
@@ -242,20 +309,15 @@ async fn post(env: &Config, ctx: &AttemptContext, now: DateTime<Utc>) -> Outcome
         (webhook::HEADER_SIGNATURE, &signature),
     ] {
         if let Err(err) = headers.set(name, value) {
-            return failed(format!("header {name}: {err}"));
+            return Err(format!("header {name}: {err}"));
         }
     }
-    let mut init = RequestInit::new();
-    // A redirect is an answer, not a place to go: following it would send the signed
-    // payload where the URL checks never looked.
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(ctx.payload.clone().into()));
-    let request = match Request::new_with_init(&ctx.url, &init) {
-        Ok(request) => request,
-        Err(err) => return failed(format!("request: {err}")),
-    };
+    Ok(headers)
+}
+
+/// Sends the request and reads the start of the answer, or gives up after the
+/// timeout.
+async fn exchange(request: Request) -> Outcome {
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
