@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use ppr_core::report::{self, Counts, Cumulative, Group, Listed, Month, MonthlyReport};
-use ppr_core::webhook::EventType;
 use ppr_core::{RegionCode, RegionScope};
 use serde::Deserialize;
 use worker::D1Database;
@@ -20,6 +19,7 @@ use crate::repo::audit::Actor;
 use crate::repo::ports::{self, PortRow};
 use crate::repo::{Param, first, monthly_reports as store, statement};
 use crate::webhooks;
+use crate::webhooks::payload::{Download, PortData, ReportMonthlyData};
 use crate::write::{Write, WriteError};
 
 /// Makes every release that is due at `now`.
@@ -198,23 +198,14 @@ async fn release(
     let data =
         serde_json::to_string(&snapshot).map_err(|e| ApiError::internal_cause("report", &e))?;
     let month_text = month.to_string();
-    let event = webhooks::port_event(
-        db,
-        EventType::ReportMonthly,
-        port.id,
-        None,
-        serde_json::json!({
-            "month": month_text,
-            "region_scope": port.scope,
-            "totals": totals,
-            "cumulative": cumulative,
-            "download": {
-                "json": format!("/api/v1/port/reports/{month_text}"),
-                "csv": format!("/api/v1/port/reports/{month_text}?format=csv"),
-            },
-        }),
-        &stamp,
-    )?;
+    let announce = ReportMonthlyData {
+        month: month_text.clone(),
+        region_scope: port.scope.clone(),
+        totals,
+        cumulative,
+        download: Download::of(&month_text),
+    };
+    let event = webhooks::port_event(db, port.id, PortData::ReportMonthly(announce), &stamp)?;
     // The event is written only with the report it announces: if the report exists
     // already (a concurrent run), the insert changes nothing and neither does this.
     let mut write = Write::new(config, &stamp, Actor::SYSTEM);

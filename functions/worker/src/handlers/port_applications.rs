@@ -20,7 +20,7 @@ use crate::repo::accounts::{self, NewUser};
 use crate::repo::audit::{Actor, Entry};
 use crate::repo::port_applications::{self as applications, ApplicationRow, NewApplication};
 use crate::repo::ports;
-use crate::services::ports::{new_token, port_out, token_prefix};
+use crate::services::ports::{new_token, token_prefix};
 use crate::validation::Issues;
 use crate::validation::approve_or_reject;
 use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
@@ -459,7 +459,7 @@ async fn decided_reply(db: &D1Database, id: i64, token: Option<String>) -> Resul
         200,
         &serde_json::json!({
             "application": application_out(row, true),
-            "port": port.as_ref().map(port_out),
+            "port": port.as_ref().map(crate::views::ports::PortOut::from),
             "token": token,
         }),
         CachePolicy::NoStore,

@@ -5,7 +5,7 @@
 
 use ppr_core::Uscc;
 use ppr_core::account::required_text;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::auth::{Principal, sha256_hex};
@@ -15,11 +15,13 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::Entry;
-use crate::repo::ports::{self, PortRow};
+use crate::repo::ports::{self, AccessRow, DemonstrationRow, PortRow, TokenRow};
 use crate::repo::{self};
-use crate::services::ports::{new_token, own_port, own_port_write, port_out, token_prefix};
+use crate::services::ports::{new_token, own_port, own_port_write, token_prefix};
 use crate::validation::Issues;
 use crate::validation::MAX_PERSON_CHARS;
+use crate::views::page::Page;
+use crate::views::ports::PortOut;
 use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
@@ -36,6 +38,50 @@ pub const OPERATIONS: &[Operation] = &[
 /// Most demonstration enterprises one port lists.
 pub const MAX_DEMONSTRATIONS: usize = 5_000;
 
+// The answers below declare their fields in alphabetical order: they were first
+// written through `serde_json::Value`, which sorts keys, and clients have had that
+// order since (the tests hold each to it).
+
+/// `GET /api/v1/port`: the port, with its tokens.
+#[derive(Debug, Serialize)]
+pub struct PortWithTokensOut {
+    /// The port.
+    #[serde(flatten)]
+    pub port: PortOut,
+    /// Its tokens, newest first.
+    pub tokens: Vec<TokenOut>,
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Serialize)]
+pub struct TokenOut {
+    /// When it was made.
+    pub created_at: String,
+    /// Its id (`DELETE /api/v1/port/tokens/{id}`).
+    pub id: i64,
+    /// What it is for.
+    pub label: String,
+    /// When it was last used, to the minute.
+    pub last_used_at: Option<String>,
+    /// Its first 12 characters, to tell it apart.
+    pub prefix: String,
+    /// When it was revoked; `null` while it is live.
+    pub revoked_at: Option<String>,
+}
+
+impl From<TokenRow> for TokenOut {
+    fn from(row: TokenRow) -> Self {
+        Self {
+            created_at: row.created_at,
+            id: row.id,
+            label: row.label,
+            last_used_at: row.last_used_at,
+            prefix: row.prefix,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
 /// `GET /api/v1/port`: the port and its tokens (never the tokens themselves).
 ///
 /// # Errors
@@ -44,10 +90,10 @@ pub const MAX_DEMONSTRATIONS: usize = 5_000;
 pub async fn get_port(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, port) = own_port(ctx).await?;
     let tokens = ports::tokens(ctx.db(), port.id).await?;
-    let mut out = port_out(&port);
-    if let Some(map) = out.as_object_mut() {
-        map.insert("tokens".into(), serde_json::json!(tokens));
-    }
+    let out = PortWithTokensOut {
+        port: PortOut::from(&port),
+        tokens: tokens.into_iter().map(TokenOut::from).collect(),
+    };
     Reply::json(200, &out, CachePolicy::NoStore)
 }
 
@@ -73,6 +119,21 @@ fn require_session(principal: &Principal) -> Result<(), ApiError> {
 pub struct TokenIn {
     /// What the token is for (a system's name).
     pub label: String,
+}
+
+/// A new token: the one answer that shows the token itself.
+#[derive(Debug, Serialize)]
+pub struct NewTokenOut {
+    /// When it was made.
+    pub created_at: String,
+    /// Its id.
+    pub id: i64,
+    /// What it is for.
+    pub label: String,
+    /// Its first 12 characters, as the token list shows it.
+    pub prefix: String,
+    /// The token (`ppr_…`): shown this once, only its hash is stored.
+    pub token: String,
 }
 
 /// `POST /api/v1/port/tokens`: 201 with a new token, shown this once.
@@ -104,11 +165,14 @@ pub async fn create_port_token(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiE
         .audit(&Entry::new("api_token.create", "api_token", &prefix).after(&after))?;
     let results = write.commit().await?;
     let id = repo::returned_id(&results, "create token")?;
-    Reply::json(
-        201,
-        &serde_json::json!({"id": id, "token": token, "prefix": prefix, "label": label, "created_at": ctx.stamp}),
-        CachePolicy::NoStore,
-    )
+    let out = NewTokenOut {
+        created_at: ctx.stamp.clone(),
+        id,
+        label,
+        prefix,
+        token,
+    };
+    Reply::json(201, &out, CachePolicy::NoStore)
 }
 
 /// `DELETE /api/v1/port/tokens/{id}`: revokes a token at once; 204.
@@ -226,27 +290,90 @@ pub async fn get_demonstrations(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     coverage_reply(ctx, ctx.db(), &port).await
 }
 
+/// The demonstration list with its coverage.
+#[derive(Debug, Serialize)]
+pub struct CoverageOut {
+    /// Listed enterprises with at least one recorded product.
+    pub covered: usize,
+    /// The list, uncovered first.
+    pub items: Vec<DemonstrationOut>,
+    /// Enterprises listed.
+    pub listed: usize,
+    /// Listed enterprises with no recorded product.
+    pub uncovered: usize,
+}
+
+/// One listed demonstration enterprise and its coverage.
+#[derive(Debug, Serialize)]
+pub struct DemonstrationOut {
+    /// The region's label for it (示范企业, 优势企业, …).
+    pub label: String,
+    /// Its name, once it has registered in the region.
+    pub name: Option<String>,
+    /// Its products recorded and not revoked.
+    pub recorded_products: i64,
+    /// Whether it has registered in the region.
+    pub registered: bool,
+    /// Its USCC.
+    pub uscc: String,
+}
+
+impl From<DemonstrationRow> for DemonstrationOut {
+    fn from(row: DemonstrationRow) -> Self {
+        Self {
+            label: row.label,
+            name: row.name,
+            recorded_products: row.recorded_products,
+            registered: row.registered != 0,
+            uscc: row.uscc,
+        }
+    }
+}
+
+impl CoverageOut {
+    fn from_rows(rows: Vec<DemonstrationRow>) -> Self {
+        let listed = rows.len();
+        let covered = rows.iter().filter(|r| r.recorded_products > 0).count();
+        Self {
+            covered,
+            items: rows.into_iter().map(DemonstrationOut::from).collect(),
+            listed,
+            uncovered: listed - covered,
+        }
+    }
+}
+
 async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Result<Reply, ApiError> {
     let codes = crate::monthly::codes_in_scope(db, &port.scope).await?;
     let rows = ports::demonstrations(db, port.id, &ctx.stamp, &codes).await?;
-    let covered = rows.iter().filter(|r| r.recorded_products > 0).count();
-    let items: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "uscc": r.uscc,
-                "label": r.label,
-                "name": r.name,
-                "registered": r.registered != 0,
-                "recorded_products": r.recorded_products,
-            })
-        })
-        .collect();
-    Reply::json(
-        200,
-        &serde_json::json!({"listed": rows.len(), "covered": covered, "uncovered": rows.len() - covered, "items": items}),
-        CachePolicy::NoStore,
-    )
+    Reply::json(200, &CoverageOut::from_rows(rows), CachePolicy::NoStore)
+}
+
+/// One read of the enterprise's confidential data, as its access log shows it.
+#[derive(Debug, Serialize)]
+pub struct AccessOut {
+    /// Who read: the regional office, or the staff member.
+    pub actor_name: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Its id (the cursor).
+    pub id: i64,
+    /// `session` or `token`.
+    pub via: String,
+    /// What was read.
+    pub what: String,
+}
+
+impl From<AccessRow> for AccessOut {
+    fn from(row: AccessRow) -> Self {
+        Self {
+            actor_name: row.actor_name,
+            at: row.at,
+            id: row.id,
+            via: row.via,
+            what: row.what,
+        }
+    }
 }
 
 /// `GET /api/v1/enterprises/{uscc}/access-log`: who in a region read the
@@ -259,12 +386,112 @@ pub async fn get_access_log(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (_, enterprise) = authz::enterprise_access(ctx, Access::Read).await?;
     let limit = ctx.page_limit(50, 200)?;
     let rows = ports::access_log(ctx.db(), enterprise.id, ctx.id_cursor()?, limit).await?;
-    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
-    Reply::json(
-        200,
-        &serde_json::json!({"items": rows, "next_cursor": next_cursor}),
-        CachePolicy::NoStore,
-    )
+    let page: Page<AccessOut> = Page::cut(rows, limit, |r| r.id);
+    Reply::json(200, &page, CachePolicy::NoStore)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::views::sorted::assert_sorted;
+
+    fn token(id: i64, revoked_at: Option<&str>) -> TokenRow {
+        TokenRow {
+            id,
+            prefix: "ppr_0123abcd".to_owned(),
+            label: "ERP".to_owned(),
+            created_at: "2026-01-02T03:04:05.000Z".to_owned(),
+            last_used_at: None,
+            revoked_at: revoked_at.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_port_answers_as_before() {
+        let port = PortRow {
+            id: 7,
+            scope: "320500".to_owned(),
+            office_name: "Suzhou office".to_owned(),
+            application_id: 3,
+            user_id: 9,
+            created_at: "2026-01-01T00:00:00.000Z".to_owned(),
+        };
+        let out = PortWithTokensOut {
+            port: PortOut::from(&port),
+            tokens: vec![
+                TokenOut::from(token(2, None)),
+                TokenOut::from(token(1, Some("2026-01-03T00:00:00.000Z"))),
+            ],
+        };
+        assert_sorted(&out);
+        let before = json!({
+            "id": 7, "region_scope": "320500", "office_name": "Suzhou office",
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "tokens": [
+                {"id": 2, "prefix": "ppr_0123abcd", "label": "ERP",
+                 "created_at": "2026-01-02T03:04:05.000Z", "last_used_at": null, "revoked_at": null},
+                {"id": 1, "prefix": "ppr_0123abcd", "label": "ERP",
+                 "created_at": "2026-01-02T03:04:05.000Z", "last_used_at": null,
+                 "revoked_at": "2026-01-03T00:00:00.000Z"},
+            ],
+        });
+        assert_eq!(serde_json::to_string(&out).unwrap(), before.to_string());
+    }
+
+    #[test]
+    fn a_new_token_answers_as_before() {
+        let out = NewTokenOut {
+            created_at: "2026-01-02T03:04:05.000Z".to_owned(),
+            id: 4,
+            label: "ERP".to_owned(),
+            prefix: "ppr_0123abcd".to_owned(),
+            token: "ppr_0123abcdef".to_owned(),
+        };
+        assert_sorted(&out);
+        let before = json!({"id": 4, "token": "ppr_0123abcdef", "prefix": "ppr_0123abcd",
+            "label": "ERP", "created_at": "2026-01-02T03:04:05.000Z"});
+        assert_eq!(serde_json::to_string(&out).unwrap(), before.to_string());
+    }
+
+    #[test]
+    fn coverage_answers_as_before() {
+        let listed = |uscc: &str, name: Option<&str>, recorded_products| DemonstrationRow {
+            uscc: uscc.to_owned(),
+            label: "示范企业".to_owned(),
+            name: name.map(str::to_owned),
+            registered: i64::from(name.is_some()),
+            recorded_products,
+        };
+        let out = CoverageOut::from_rows(vec![
+            listed("91320500MA1XXXXX1A", None, 0),
+            listed("91320500MA1XXXXX2B", Some("Acme"), 3),
+        ]);
+        assert_sorted(&out);
+        let before = json!({"listed": 2, "covered": 1, "uncovered": 1, "items": [
+            {"uscc": "91320500MA1XXXXX1A", "label": "示范企业", "name": null,
+             "registered": false, "recorded_products": 0},
+            {"uscc": "91320500MA1XXXXX2B", "label": "示范企业", "name": "Acme",
+             "registered": true, "recorded_products": 3},
+        ]});
+        assert_eq!(serde_json::to_string(&out).unwrap(), before.to_string());
+    }
+
+    #[test]
+    fn the_access_log_answers_as_before() {
+        let row = AccessRow {
+            id: 12,
+            at: "2026-01-02T03:04:05.000Z".to_owned(),
+            actor_name: "Suzhou office".to_owned(),
+            via: "token".to_owned(),
+            what: "port: enterprises and contacts".to_owned(),
+        };
+        let page: Page<AccessOut> = Page::cut(vec![row], 1, |r| r.id);
+        assert_sorted(&page);
+        let before = json!({"items": [{"id": 12, "at": "2026-01-02T03:04:05.000Z",
+            "actor_name": "Suzhou office", "via": "token",
+            "what": "port: enterprises and contacts"}], "next_cursor": "12"});
+        assert_eq!(serde_json::to_string(&page).unwrap(), before.to_string());
+    }
 }

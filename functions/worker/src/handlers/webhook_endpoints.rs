@@ -6,7 +6,7 @@
 //! Who may: the regional admin of the port (session with CSRF, or an API token); an
 //! endpoint of another port is a 404.
 
-use ppr_core::webhook::{self, EventType, Secret};
+use ppr_core::webhook::{self, Secret};
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
@@ -21,6 +21,7 @@ use crate::services::ports::{endpoint_entry, port_endpoint};
 use crate::services::ports::{own_port, own_port_write};
 use crate::validation::Issues;
 use crate::webhooks;
+use crate::webhooks::payload::{PortData, TestData};
 use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
@@ -362,14 +363,8 @@ pub async fn test_webhook(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port_write(ctx).await?;
     let db = ctx.db();
     let row = port_endpoint(ctx, db, &port).await?;
-    let event = webhooks::port_event(
-        db,
-        EventType::Test,
-        port.id,
-        Some(row.id),
-        serde_json::json!({"endpoint_id": row.id, "message": "a test event from the patent product registry"}),
-        &ctx.stamp,
-    )?;
+    let test = PortData::Test(TestData::new(row.id));
+    let event = webhooks::port_event(db, port.id, test, &ctx.stamp)?;
     let event_id = event.0.clone();
     let mut write = Write::by(ctx, &principal);
     write.event(event);

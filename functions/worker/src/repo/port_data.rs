@@ -2,7 +2,7 @@
 //! confidential data, and the region's statistics. Every query takes the region
 //! codes the port's scope holds (decided by the core), bound as one JSON array.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::D1Database;
 
 use super::{Param, all, statement};
@@ -31,7 +31,7 @@ pub struct Filter {
 }
 
 /// An enterprise with its contact data (confidential).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct EnterpriseRow {
     /// Id (the cursor).
     pub id: i64,
@@ -88,7 +88,7 @@ pub async fn enterprises(db: &D1Database, f: &Filter) -> worker::Result<Vec<Ente
 }
 
 /// A product with its latest economic figures (confidential).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProductRow {
     /// Id (the cursor).
     pub id: i64,

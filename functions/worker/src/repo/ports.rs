@@ -79,7 +79,7 @@ pub async fn all_ports(db: &D1Database) -> worker::Result<Vec<PortRow>> {
 }
 
 /// An API token as listed (never the token itself).
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct TokenRow {
     /// Id.
     pub id: i64,
@@ -210,7 +210,7 @@ pub async fn touch_token(db: &D1Database, id: i64, now: &str) -> worker::Result<
 }
 
 /// A listed demonstration enterprise with its coverage.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DemonstrationRow {
     /// USCC.
     pub uscc: String,
@@ -325,7 +325,7 @@ pub fn log_reads(
 }
 
 /// One access-log row, as the enterprise sees it.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct AccessRow {
     /// Id.
     pub id: i64,

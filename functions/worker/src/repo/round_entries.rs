@@ -382,8 +382,32 @@ pub struct Issue<'a> {
     pub at: &'a str,
 }
 
+/// The `identification.published` event of each product of a chunk, in the outbox
+/// (`?1` the round's year, `?2` the issue time, `?3` the chunk's `[[product, code], …]`).
+/// Its id is fixed per round and product, so a re-run never announces one twice. The
+/// payload is built here, for the whole chunk in one statement, so it cannot come from
+/// the payload types in webhooks/payload.rs; it has their keys (`IdentificationData`
+/// with the enterprise and region, in the envelope), and a test there reads this text
+/// to hold the two together. Its keys go out in the order named here.
+pub const IDENTIFICATION_EVENTS: &str =
+    "INSERT OR IGNORE INTO webhook_events (id, type, enterprise_id, region_code, payload, created_at)
+             SELECT printf('msg_identified_%d_%d', c.year, p.id), 'identification.published',
+                    p.enterprise_id, p.region_code,
+                    json_object('type', 'identification.published', 'timestamp', ?2,
+                      'data', json_object('year', c.year, 'registration_number', p.registration_number,
+                        'name', p.name, 'model', p.model, 'field', p.field, 'certificate', c.code,
+                        'url', '/products/' || p.registration_number || '/',
+                        'enterprise', json_object('uscc', e.uscc, 'name', e.name),
+                        'region_code', p.region_code)),
+                    ?2
+             FROM certificates c JOIN products p ON p.id = c.product_id
+             JOIN enterprises e ON e.id = p.enterprise_id
+             WHERE c.year = ?1
+               AND c.product_id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?3) j)";
+
 /// Issues a chunk's certificates (`codes_json`: `[[product, code], …]`; a product that
-/// has one keeps it) and marks the round's year on the products.
+/// has one keeps it), marks the round's year on the products, and writes their
+/// [`IDENTIFICATION_EVENTS`].
 ///
 /// # Errors
 ///
@@ -420,25 +444,9 @@ pub fn issue_certificates(
              WHERE id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?2) j)",
             &[Param::Int(issue.year), Param::Text(codes_json)],
         )?,
-        // The `identification.published` event of each product, in the outbox. Its id
-        // is fixed per round and product, so a re-run never announces one twice. The
-        // payload has the shape `webhooks::enterprise_event` gives every event.
         statement(
             db,
-            "INSERT OR IGNORE INTO webhook_events (id, type, enterprise_id, region_code, payload, created_at)
-             SELECT printf('msg_identified_%d_%d', c.year, p.id), 'identification.published',
-                    p.enterprise_id, p.region_code,
-                    json_object('type', 'identification.published', 'timestamp', ?2,
-                      'data', json_object('year', c.year, 'registration_number', p.registration_number,
-                        'name', p.name, 'model', p.model, 'field', p.field, 'certificate', c.code,
-                        'url', '/products/' || p.registration_number || '/',
-                        'enterprise', json_object('uscc', e.uscc, 'name', e.name),
-                        'region_code', p.region_code)),
-                    ?2
-             FROM certificates c JOIN products p ON p.id = c.product_id
-             JOIN enterprises e ON e.id = p.enterprise_id
-             WHERE c.year = ?1
-               AND c.product_id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?3) j)",
+            IDENTIFICATION_EVENTS,
             &[
                 Param::Int(issue.year),
                 Param::Text(issue.at),

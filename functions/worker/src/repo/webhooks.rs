@@ -1,6 +1,6 @@
 //! The webhook outbox (events), their deliveries and every attempt.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{Param, all, first, statement};
@@ -346,7 +346,7 @@ pub fn finish_attempt(
 }
 
 /// A delivery as the region sees it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DeliveryRow {
     /// Id.
     pub id: i64,
@@ -368,7 +368,7 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     /// When it was delivered.
     pub delivered_at: Option<String>,
-    /// When the event happened.
+    /// When the delivery was made (the event fanned out to the endpoint).
     pub created_at: String,
 }
 
@@ -435,7 +435,7 @@ pub async fn delivery(db: &D1Database, id: i64) -> worker::Result<Option<(Delive
 }
 
 /// An attempt as logged.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct AttemptRow {
     /// Its number.
     pub attempt: i64,

@@ -21,16 +21,6 @@ pub(crate) fn token_prefix(token: &str) -> String {
     token.chars().take(12).collect()
 }
 
-/// A port as answered.
-pub(crate) fn port_out(port: &PortRow) -> serde_json::Value {
-    serde_json::json!({
-        "id": port.id,
-        "region_scope": port.scope,
-        "office_name": port.office_name,
-        "created_at": port.created_at,
-    })
-}
-
 /// The port of the signed-in regional admin (by session or token).
 ///
 /// # Errors

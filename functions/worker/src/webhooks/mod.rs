@@ -1,7 +1,7 @@
 //! Webhook delivery: the outbox, the dispatcher, the queue consumer and the sweeper.
 //!
 //! 1. A state change writes its event row in the same D1 batch ([`enterprise_event`],
-//!    [`port_event`]), then asks the queue to dispatch ([`notify`]).
+//!    [`port_event`]), then asks the queue to dispatch ([`crate::queues::notify`]).
 //! 2. The dispatcher ([`dispatch`]) fans each new event out to one delivery per
 //!    endpoint whose port's scope holds the event's region (decided by the core's
 //!    `RegionScope`) and that subscribed to its type, and queues the deliveries.
@@ -14,11 +14,13 @@
 //! 4. The sweeper ([`sweep`], in the scheduled job) dispatches events left behind and
 //!    re-queues deliveries whose message was lost, so nothing committed is lost.
 //!
-//! Delivery is at least once; receivers dedupe on `webhook-id`.
+//! Delivery is at least once; receivers dedupe on `webhook-id`. What each event
+//! carries is typed in [`payload`], the one place its fields are named.
 
 mod deliver;
 mod dispatch;
 mod outbox;
+pub mod payload;
 pub mod resolve;
 
 pub use deliver::consume;

@@ -1,9 +1,14 @@
 //! The outbox: the event row a state change writes in its own batch, with the
-//! payload every event carries (`type`, `timestamp`, `data` of public fields and ids).
+//! payload every event carries (`type`, `timestamp`, `data` of public fields and ids;
+//! the types are in [`super::payload`]).
 
 use ppr_core::webhook::{self, EventType};
+use serde::Serialize;
 use worker::{D1Database, D1PreparedStatement};
 
+use super::payload::{
+    AboutEnterprise, EnterpriseRef, Envelope, FilingEventData, PortData, ProductData,
+};
 use crate::auth::random_bytes;
 use crate::error::ApiError;
 use crate::repo::webhooks::{self as store, NewEvent};
@@ -21,39 +26,43 @@ pub struct About<'a> {
     pub region_code: &'a str,
 }
 
-/// The payload every event carries: `type`, `timestamp` and `data`.
-fn payload(kind: EventType, now: &str, data: serde_json::Value) -> Result<String, ApiError> {
-    serde_json::to_string(&serde_json::json!({
-        "type": kind.code(),
-        "timestamp": now,
-        "data": data,
-    }))
-    .map_err(|e| ApiError::internal_cause("event payload", &e))
+/// The body of an event of type `kind` made at `now`, as stored, signed and sent.
+fn body<D: Serialize>(kind: EventType, now: &str, data: D) -> Result<String, ApiError> {
+    Envelope::new(kind, now, data)
+        .to_json()
+        .map_err(|e| ApiError::internal_cause("event payload", &e))
+}
+
+/// The `data` of an event about the enterprise `about`: `fields` (the type's own, such
+/// as [`ProductData`]), with the enterprise's public fields and region added.
+fn about_enterprise<D>(about: &About<'_>, fields: D) -> AboutEnterprise<D> {
+    AboutEnterprise {
+        fields,
+        enterprise: EnterpriseRef {
+            uscc: about.uscc.to_owned(),
+            name: about.name.to_owned(),
+        },
+        region_code: about.region_code.to_owned(),
+    }
 }
 
 /// The outbox row of an event about an enterprise, for the batch of the change it
-/// reports, with the event's id (for [`super::notify`] once the batch committed). `data` holds public fields and ids only; the enterprise (USCC, name) and
-/// its region are added here.
+/// reports, with the event's id (for [`crate::queues::notify`] once the batch committed).
+/// `data` is the type's own fields ([`ProductData`], [`FilingEventData`]); the
+/// enterprise (USCC, name) and its region are added here.
 ///
 /// # Errors
 ///
 /// No randomness; D1 refuses the binding.
-pub fn enterprise_event(
+pub fn enterprise_event<D: Serialize>(
     db: &D1Database,
     kind: EventType,
     about: &About<'_>,
-    mut data: serde_json::Value,
+    data: D,
     now: &str,
 ) -> Result<(String, D1PreparedStatement), ApiError> {
-    if let Some(map) = data.as_object_mut() {
-        map.insert(
-            "enterprise".into(),
-            serde_json::json!({"uscc": about.uscc, "name": about.name}),
-        );
-        map.insert("region_code".into(), about.region_code.into());
-    }
     let id = webhook::event_id(random_bytes()?);
-    let body = payload(kind, now, data)?;
+    let body = body(kind, now, about_enterprise(about, data))?;
     let event = NewEvent {
         id: &id,
         kind: kind.code(),
@@ -67,7 +76,8 @@ pub fn enterprise_event(
     Ok((id, statement))
 }
 
-/// The `data` of a product event: public fields and ids.
+/// The `data` of a product event ([`ProductData`]), for [`enterprise_event`], as a
+/// JSON value: the approvals in `services::recording` carry it as one.
 #[must_use]
 pub fn product_data(
     number: &str,
@@ -77,15 +87,11 @@ pub fn product_data(
     status: &str,
     filing_id: Option<i64>,
 ) -> serde_json::Value {
-    serde_json::json!({
-        "registration_number": number,
-        "name": name,
-        "model": model,
-        "field": field,
-        "status": status,
-        "filing_id": filing_id,
-        "url": format!("/products/{number}/"),
-    })
+    // A struct of strings and numbers always serialises.
+    serde_json::to_value(ProductData::new(
+        number, name, model, field, status, filing_id,
+    ))
+    .unwrap_or_default()
 }
 
 /// The outbox row of an event about a recorded product, in the state `status`.
@@ -106,7 +112,7 @@ pub fn product_event(
         name: &product.enterprise_name,
         region_code: &product.region_code,
     };
-    let data = product_data(
+    let data = ProductData::new(
         &product.registration_number,
         &product.name,
         &product.model,
@@ -117,10 +123,29 @@ pub fn product_event(
     enterprise_event(db, kind, &about, data, now)
 }
 
-/// The outbox row of a filing event (`filing.submitted`, `filing.returned`): the
-/// filing's id and kind, its product's number for a change to a recorded product,
-/// and the product's name and field as filed (the reviewer's reasons stay between
-/// reviewer and enterprise).
+/// The `data` of a filing event: the filing's id and kind, its product's number for a
+/// change to a recorded product, and the product's name and field as filed.
+fn filing_data(kind: EventType, filing: &crate::repo::filings::FilingRow) -> FilingEventData {
+    let filed: serde_json::Value = serde_json::from_str(&filing.data).unwrap_or_default();
+    // Filings store the core's `FilingData`, whose name and field are text or null.
+    let text = |key: &str| {
+        filed
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    FilingEventData {
+        filing_id: filing.id,
+        kind: filing.kind.clone(),
+        registration_number: filing.registration_number.clone(),
+        name: text("name"),
+        field: text("field"),
+        status: (kind == EventType::FilingReturned).then_some("returned"),
+    }
+}
+
+/// The outbox row of a filing event (`filing.submitted`, `filing.returned`): see
+/// [`FilingEventData`] (the reviewer's reasons stay between reviewer and enterprise).
 ///
 /// # Errors
 ///
@@ -131,44 +156,30 @@ pub fn filing_event(
     filing: &crate::repo::filings::FilingRow,
     now: &str,
 ) -> Result<(String, D1PreparedStatement), ApiError> {
-    let data: serde_json::Value = serde_json::from_str(&filing.data).unwrap_or_default();
-    let mut out = serde_json::json!({
-        "filing_id": filing.id,
-        "kind": filing.kind,
-        "registration_number": filing.registration_number,
-        "name": data.get("name"),
-        "field": data.get("field"),
-    });
-    if kind == EventType::FilingReturned
-        && let Some(map) = out.as_object_mut()
-    {
-        map.insert("status".into(), "returned".into());
-    }
     let about = About {
         enterprise_id: filing.enterprise_id,
         uscc: &filing.uscc,
         name: &filing.enterprise_name,
         region_code: &filing.enterprise_region,
     };
-    enterprise_event(db, kind, &about, out, now)
+    enterprise_event(db, kind, &about, filing_data(kind, filing), now)
 }
 
-/// The outbox row of a port's own event (`report.monthly`, or `webhook.test` for
-/// one endpoint).
+/// The outbox row of a port's own event: `report.monthly`, or `webhook.test` for the
+/// one endpoint it names.
 ///
 /// # Errors
 ///
 /// No randomness; D1 refuses the binding.
 pub fn port_event(
     db: &D1Database,
-    kind: EventType,
     port_id: i64,
-    endpoint_id: Option<i64>,
-    data: serde_json::Value,
+    data: PortData,
     now: &str,
 ) -> Result<(String, D1PreparedStatement), ApiError> {
     let id = webhook::event_id(random_bytes()?);
-    let body = payload(kind, now, data)?;
+    let (kind, endpoint_id) = (data.kind(), data.endpoint_id());
+    let body = body(kind, now, data)?;
     let event = NewEvent {
         id: &id,
         kind: kind.code(),
@@ -180,4 +191,28 @@ pub fn port_event(
     };
     let statement = store::insert_event(db, &event, now)?;
     Ok((id, statement))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_data_as_a_value_is_the_same_payload() {
+        let about = About {
+            enterprise_id: 1,
+            uscc: "91320500MA1XXXXX1A",
+            name: "Acme",
+            region_code: "320505",
+        };
+        let now = "2026-03-02T08:15:04.120Z";
+        let args = ("P2026320500001", "Pump", "X-1", "03", "revoked", Some(8));
+        let typed = ProductData::new(args.0, args.1, args.2, args.3, args.4, args.5);
+        let value = product_data(args.0, args.1, args.2, args.3, args.4, args.5);
+        let kind = EventType::ProductRevoked;
+        assert_eq!(
+            body(kind, now, about_enterprise(&about, typed)).unwrap(),
+            body(kind, now, about_enterprise(&about, value)).unwrap()
+        );
+    }
 }
