@@ -56,6 +56,7 @@ const MATRIX: &[Row] = &[
     ("GET /api/v1/sessions/current", "", SIGNED_IN),
     ("POST /api/v1/staff", "{}", NATIONAL),
     ("GET /api/v1/integrity-commitment", "", PUBLIC),
+    ("GET /api/v1/product-fields", "", PUBLIC),
     ("GET /api/v1/enterprises/{uscc}", "", PUBLIC),
     (
         "GET /api/v1/enterprises/{uscc}/verifications",

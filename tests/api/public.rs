@@ -25,7 +25,44 @@ pub const CASES: &[Case] = &[
         "public::the_lookup_jumps_to_the_page",
         the_lookup_jumps_to_the_page,
     ),
+    (
+        "public::the_product_fields_in_both_languages",
+        the_product_fields_in_both_languages,
+    ),
 ];
+
+fn the_product_fields_in_both_languages(worker: &TestWorker) -> Result<()> {
+    let reply = worker.get("/api/v1/product-fields")?;
+    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    let fields = reply.json()?;
+    let codes: Vec<&str> = fields["items"]
+        .as_array()
+        .context("items")?
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    ensure!(
+        codes == ["01", "02", "03", "04", "05", "06", "07", "99"],
+        "{codes:?}"
+    );
+    ensure!(
+        fields["items"][0]["name_zh"] == "信息通信技术制造业",
+        "{fields}"
+    );
+    ensure!(
+        fields["items"][0]["name_en"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{fields}"
+    );
+    // Each code is one the listings' filter takes.
+    let filtered = worker.get("/api/v1/products?field=99")?;
+    ensure!(filtered.status == 200, "{}", filtered.status);
+    let refused = worker.get("/api/v1/product-fields?lang=zh")?;
+    let error = assert_error(&refused, 422, "validation_failed")?;
+    assert_field(&error, "lang", "unknown_parameter")?;
+    Ok(())
+}
 
 fn numbers(page: &serde_json::Value) -> Vec<String> {
     page["items"]

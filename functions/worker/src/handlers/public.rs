@@ -1,5 +1,5 @@
 //! The public registry API: anyone, no sign-in. Only public fields leave here
-//! (DOMAIN §3): registration number, product name and model, enterprise name and
+//! (docs/DOMAIN.md §3): registration number, product name and model, enterprise name and
 //! region, field, linked patent numbers with type, title and core flag, years
 //! recorded, identification years. Never economic data, contribution shares,
 //! documents or contact data: the row types this module reads do not even carry them.
@@ -26,6 +26,7 @@ pub const OPERATIONS: &[Operation] = &[
     operation!(GET "/api/v1/patents/{number}/products", get_patent_products(ctx), Roles::Anyone),
     operation!(GET "/api/v1/export/products", export_products(ctx), Roles::Anyone,
         query: ["cursor", "limit"]),
+    operation!(GET "/api/v1/product-fields", list_product_fields(ctx), Roles::Anyone),
 ];
 
 /// Default and largest page.
@@ -336,5 +337,38 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "products": items,
         }),
         CachePolicy::NoStore,
+    )
+}
+
+/// A product field as answered.
+#[derive(Debug, Serialize)]
+pub struct ProductFieldOut {
+    /// Its code (`01` to `07`, or `99`).
+    pub code: &'static str,
+    /// Its name in Chinese.
+    pub name_zh: &'static str,
+    /// Its name in English.
+    pub name_en: &'static str,
+}
+
+/// `GET /api/v1/product-fields`: the product fields a filing and the listings'
+/// `field` filter take, with their names in both languages (docs/DOMAIN.md §6.6).
+///
+/// # Errors
+///
+/// Never in practice (serialising constants).
+pub async fn list_product_fields(_ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let items: Vec<ProductFieldOut> = ProductField::ALL
+        .iter()
+        .map(|f| ProductFieldOut {
+            code: f.code(),
+            name_zh: f.name_zh(),
+            name_en: f.name_en(),
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({ "items": items }),
+        CachePolicy::PublicShort,
     )
 }
