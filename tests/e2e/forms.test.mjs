@@ -1,7 +1,8 @@
 // End-to-end tests of the enterprise's forms in headless Chromium: registration with
 // the USCC checked as it is typed, a filing submitted with the wasm client and again
-// with JavaScript off, both ending in the enterprise's list of filings, and a
-// product's annual update; and a regional office's application for its port.
+// with JavaScript off, both ending in the enterprise's list of filings, the same
+// filing edited in two tabs, and a product's annual update; and a regional office's
+// application for its port.
 // Run by `cargo test -p ppr-tests --test e2e`, which passes BASE_URL, ARTIFACTS and
 // the accounts and identifiers to use.
 import { test, before, after } from "node:test";
@@ -168,6 +169,70 @@ test("the annual update with the wasm client: the what-if follows the figures ty
   assert.equal(await p.getAttribute("#preview-body [data-identified]", "data-identified"), "false");
   await p.screenshot({ path: `${artifacts}/update-preview.png`, fullPage: true });
   assert.deepEqual(p.errors, []);
+});
+
+test("the same filing in two tabs: the later save is told, keeps what was typed, and overwrites nothing", async () => {
+  const a = await page({ javaScriptEnabled: false });
+  const b = await page({ javaScriptEnabled: false });
+  await signIn(a);
+  await signIn(b);
+  // Tab A starts a filing without a description: a draft is saved, not submitted.
+  await a.goto(`${base}/enterprise/filing/`);
+  await fillFiling(a, "两个窗口的储能电池", env("PATENT"));
+  await a.fill("#description", "");
+  await a.click("main button[type=submit]");
+  await a.waitForSelector("#error-summary");
+  const id = await a.inputValue("input[name=filing_id]");
+  assert.match(id, /^\d+$/);
+  // Tab B opens the same draft from the list, renames it and saves (still incomplete).
+  await b.goto(`${base}/enterprise/filings/`);
+  await Promise.all([b.waitForURL(`**/enterprise/filing/?id=${id}`), b.click(`#filings a[href$="filing/?id=${id}"]`)]);
+  assert.equal(await b.inputValue("#name"), "两个窗口的储能电池");
+  assert.equal(await b.inputValue("#patents-0-number"), env("PATENT"));
+  await b.fill("#name", "乙窗口改过的名称");
+  await b.click("main button[type=submit]");
+  await b.waitForSelector("#error-summary");
+  assert.equal(await b.inputValue("#name"), "乙窗口改过的名称");
+  // Tab A, rendered before B's save, completes the filing and submits: it is told, in
+  // Chinese, that someone else saved first, and everything it typed is still there.
+  await a.fill("#name", "甲窗口的名称");
+  await a.fill("#description", "甲窗口填写的产品描述。");
+  await a.click("main button[type=submit]");
+  await a.waitForSelector("#conflict");
+  assert.match(await a.locator("#conflict").innerText(), /已在别处/);
+  assert.equal(await a.inputValue("#name"), "甲窗口的名称");
+  assert.equal(await a.inputValue("#description"), "甲窗口填写的产品描述。");
+  await a.screenshot({ path: `${artifacts}/filing-conflict.png`, fullPage: true });
+  // Nothing of A's was saved: the filing still has B's name.
+  await b.goto(`${base}/enterprise/filing/?id=${id}`);
+  assert.equal(await b.inputValue("#name"), "乙窗口改过的名称");
+  // Posting again is a deliberate choice: A's content replaces B's and is submitted.
+  await Promise.all([a.waitForURL("**/enterprise/filings/?submitted=*"), a.click("main button[type=submit]")]);
+  const row = a.locator("#filings tr", { hasText: "甲窗口的名称" });
+  assert.equal(await row.getAttribute("data-status"), "submitted");
+  assert.equal(await a.locator("#filings tr", { hasText: "乙窗口改过的名称" }).count(), 0);
+});
+
+test("the conflict is told in English on the English form", async () => {
+  const a = await page({ javaScriptEnabled: false });
+  const b = await page({ javaScriptEnabled: false });
+  await signIn(a);
+  await signIn(b);
+  await a.goto(`${base}/en/enterprise/filing/`);
+  await fillFiling(a, "Two-tab battery pack", env("PATENT"));
+  await a.fill("#description", "");
+  await a.click("main button[type=submit]");
+  await a.waitForSelector("#error-summary");
+  const id = await a.inputValue("input[name=filing_id]");
+  await b.goto(`${base}/en/enterprise/filing/?id=${id}`);
+  await b.fill("#model", "B-2");
+  await b.click("main button[type=submit]");
+  await b.waitForSelector("#error-summary");
+  await a.fill("#model", "A-2");
+  await a.click("main button[type=submit]");
+  await a.waitForSelector("#conflict");
+  assert.match(await a.locator("#conflict").innerText(), /changed and saved elsewhere/);
+  assert.equal(await a.inputValue("#model"), "A-2");
 });
 
 test("a regional office applies for its port: refusals beside the fields, then submitted", async () => {
