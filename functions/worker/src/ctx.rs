@@ -186,6 +186,23 @@ impl<'a> Ctx<'a> {
             .transpose()
     }
 
+    /// Whether the caller asked for CSV (`?format=csv`) rather than JSON.
+    ///
+    /// # Errors
+    ///
+    /// 422 `unknown_format` for any other format.
+    pub fn wants_csv(&self) -> Result<bool, ApiError> {
+        match self.query_param("format").as_deref() {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(_) => Err(ApiError::invalid_field(
+                "format",
+                "unknown_format",
+                "format is json or csv",
+            )),
+        }
+    }
+
     /// The signed-in user, if the request carries a live session or API token.
     ///
     /// # Errors

@@ -6,9 +6,9 @@
 use crate::error::ApiError;
 use crate::handlers::{
     documents, enterprises, evaluations, filings, health, methodologies, objections, openapi,
-    patents, port_applications, port_data, ports, products, public, review, round_stages, rounds,
-    sessions, settings, staff, transactions, validate, verifications, webhook_deliveries,
-    webhook_endpoints,
+    patents, port_applications, port_data, port_reports, ports, products, public, review,
+    round_stages, rounds, sessions, settings, staff, transactions, validate, verifications,
+    webhook_deliveries, webhook_endpoints,
 };
 use crate::operation::Operation;
 
@@ -37,6 +37,7 @@ pub const RESOURCES: &[&[Operation]] = &[
     port_applications::OPERATIONS,
     ports::OPERATIONS,
     port_data::OPERATIONS,
+    port_reports::OPERATIONS,
     webhook_endpoints::OPERATIONS,
     webhook_deliveries::OPERATIONS,
 ];

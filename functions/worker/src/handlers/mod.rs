@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod patents;
 pub mod port_applications;
 pub mod port_data;
+pub mod port_reports;
 pub mod ports;
 pub mod products;
 pub mod public;

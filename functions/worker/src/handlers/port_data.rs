@@ -3,10 +3,8 @@
 //! filters and search, CSV or JSON, the region's statistics, and its monthly
 //! releases.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use ppr_core::calendar::BUSINESS_UTC_OFFSET_SECONDS;
-use ppr_core::report::{Month, MonthlyReport};
 use ppr_core::{RegionCode, RegionScope};
 use serde::Serialize;
 
@@ -16,7 +14,6 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::monthly::scope_codes;
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::monthly_reports as store;
 use crate::repo::port_data::{self, EnterpriseRow, Filter, ProductRow};
 use crate::repo::ports::{self, PortRow};
 use crate::services::ports::own_port;
@@ -28,10 +25,6 @@ pub const OPERATIONS: &[Operation] = &[
         query: ["q", "verification", "city", "format", "cursor", "limit"]),
     operation!(GET "/api/v1/port/products", list_port_products(ctx), Roles::Port,
         query: ["q", "field", "status", "year", "city", "format", "cursor", "limit"]),
-    operation!(GET "/api/v1/port/statistics", get_port_statistics(ctx), Roles::Port),
-    operation!(GET "/api/v1/port/reports", list_monthly_reports(ctx), Roles::Port),
-    operation!(GET "/api/v1/port/reports/{month}", get_monthly_report(ctx), Roles::Port,
-        query: ["format"]),
 ];
 
 /// Rows per JSON page, by default and at most.
@@ -39,19 +32,6 @@ const PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1_000;
 /// Rows of one CSV export (a cursor pages on beyond it).
 const MAX_EXPORT: i64 = 10_000;
-
-/// Whether the caller asked for CSV (`?format=csv`).
-fn wants_csv(ctx: &Ctx<'_>) -> Result<bool, ApiError> {
-    match ctx.query_param("format").as_deref() {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(_) => Err(ApiError::invalid_field(
-            "format",
-            "unknown_format",
-            "format is json or csv",
-        )),
-    }
-}
 
 /// The filters every listing shares: scope, city, text, cursor and page size.
 async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiError> {
@@ -324,7 +304,7 @@ fn csv_reply(header: &[&str], rows: &[Vec<String>], name: &str, cursor: Option<S
 /// As [`own_port`]; 403 a city outside the scope; 422 a bad filter.
 pub async fn list_port_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port(ctx).await?;
-    let csv = wants_csv(ctx)?;
+    let csv = ctx.wants_csv()?;
     let mut f = filter(ctx, &port, csv).await?;
     f.status = ctx.query_param("verification");
     if let Some(s) = &f.status
@@ -364,7 +344,7 @@ pub async fn list_port_enterprises(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// As [`list_port_enterprises`].
 pub async fn list_port_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, port) = own_port(ctx).await?;
-    let csv = wants_csv(ctx)?;
+    let csv = ctx.wants_csv()?;
     let f = product_filter(ctx, &port, csv).await?;
     let rows = port_data::products(ctx.db(), &f).await?;
     let usccs: BTreeSet<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
@@ -417,137 +397,6 @@ async fn product_filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filt
         })?),
     };
     Ok(f)
-}
-
-/// `GET /api/v1/port/statistics`: products by status, field, city and month
-/// (recorded and identified), identified against recorded, and the sales of
-/// recorded products by year.
-///
-/// # Errors
-///
-/// As [`own_port`].
-pub async fn get_port_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, port) = own_port(ctx).await?;
-    let db = ctx.db();
-    let codes = crate::monthly::codes_in_scope(db, &port.scope).await?;
-    let shift = format!("{BUSINESS_UTC_OFFSET_SECONDS:+} seconds");
-    let rows = port_data::statistics(db, &codes, &shift).await?;
-    let mut by_status = BTreeMap::new();
-    let mut by_field: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut by_city: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut recorded_month = BTreeMap::new();
-    let mut identified_month = BTreeMap::new();
-    let mut sales = Vec::new();
-    let mut identified = 0;
-    for row in rows {
-        let key = row.key.unwrap_or_default();
-        match row.dim.as_str() {
-            "status" => {
-                by_status.insert(key, row.n);
-            }
-            "field" | "region" => {
-                let (group, status) = key.split_once(':').unwrap_or((key.as_str(), ""));
-                let group = if row.dim == "region" {
-                    RegionCode::parse(group)
-                        .map_or_else(|_| group.to_owned(), |c| c.prefecture().unwrap_or(c).to_string())
-                } else {
-                    group.to_owned()
-                };
-                let target = if row.dim == "field" {
-                    &mut by_field
-                } else {
-                    &mut by_city
-                };
-                *target
-                    .entry(group)
-                    .or_default()
-                    .entry(status.to_owned())
-                    .or_default() += row.n;
-            }
-            "recorded_month" => {
-                recorded_month.insert(key, row.n);
-            }
-            "identified_month" => {
-                identified_month.insert(key, row.n);
-            }
-            "identified" => identified = row.n,
-            "sales" => sales.push(serde_json::json!({"year": key.parse::<i64>().unwrap_or_default(), "products": row.n, "sales": row.amount.unwrap_or_default()})),
-            _ => {}
-        }
-    }
-    let recorded = by_status.get("recorded").copied().unwrap_or_default();
-    Reply::json(
-        200,
-        &serde_json::json!({
-            "region_scope": port.scope,
-            "by_status": by_status,
-            "by_field": by_field,
-            "by_city": by_city,
-            "by_month": {"recorded": recorded_month, "identified": identified_month},
-            "recorded_vs_identified": {"recorded": recorded, "identified": identified},
-            "sales_of_recorded_products": sales,
-        }),
-        CachePolicy::NoStore,
-    )
-}
-
-/// `GET /api/v1/port/reports`: the months with a release, newest first.
-///
-/// # Errors
-///
-/// As [`own_port`].
-pub async fn list_monthly_reports(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, port) = own_port(ctx).await?;
-    let months = store::report_months(ctx.db(), port.id).await?;
-    let items: Vec<serde_json::Value> = months
-        .iter()
-        .map(|m| {
-            serde_json::json!({
-                "month": m,
-                "json": format!("/api/v1/port/reports/{m}"),
-                "csv": format!("/api/v1/port/reports/{m}?format=csv"),
-            })
-        })
-        .collect();
-    Reply::json(
-        200,
-        &serde_json::json!({"items": items}),
-        CachePolicy::NoStore,
-    )
-}
-
-/// `GET /api/v1/port/reports/{month}`: one release, as JSON or `?format=csv`.
-///
-/// # Errors
-///
-/// As [`own_port`]; 404 no release for that month.
-pub async fn get_monthly_report(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, port) = own_port(ctx).await?;
-    let csv = wants_csv(ctx)?;
-    let raw = ctx.param("month")?;
-    let not_found = || {
-        ApiError::missing(
-            "report_not_found",
-            format!(
-                "no monthly release for {raw}; releases are made on the 1st for the month before"
-            ),
-        )
-    };
-    let month = Month::parse(&raw).ok_or_else(not_found)?;
-    let data = store::report(ctx.db(), port.id, &month.to_string())
-        .await?
-        .ok_or_else(not_found)?;
-    let report: MonthlyReport =
-        serde_json::from_str(&data).map_err(|e| ApiError::internal_cause("stored report", &e))?;
-    if csv {
-        return Ok(
-            Reply::bytes(report.csv().into_bytes(), "text/csv; charset=utf-8").with_header(
-                "content-disposition",
-                format!("attachment; filename=\"report-{}-{month}.csv\"", port.scope),
-            ),
-        );
-    }
-    Reply::json(200, &report, CachePolicy::NoStore)
 }
 
 #[cfg(test)]
