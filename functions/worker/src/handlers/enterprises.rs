@@ -1,4 +1,5 @@
-//! Enterprises: self-registration (`POST /api/v1/enterprises`).
+//! Enterprises: self-registration (`POST /api/v1/enterprises`), and the access log in
+//! which an enterprise sees each read of its confidential data by a region.
 //!
 //! An enterprise registers with its USCC, name, region (defaulted from the USCC's area
 //! code), a contact person and a password; the contact's e-mail becomes its first
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::auth::{random_bytes, sha256_hex};
+use crate::authz::{self, Access};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
@@ -18,13 +20,18 @@ use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts::{self, EnterpriseRow, NewEnterprise, NewUser};
 use crate::repo::audit::{Actor, Entry};
 use crate::repo::idempotency as keys;
+use crate::repo::ports::{self, AccessRow};
 use crate::validation::Issues;
 use crate::validation::{MAX_NAME_CHARS, MAX_PERSON_CHARS};
+use crate::views::page::Page;
 use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
-pub const OPERATIONS: &[Operation] =
-    &[operation!(POST "/api/v1/enterprises", create_enterprise(ctx, body), Roles::Anyone)];
+pub const OPERATIONS: &[Operation] = &[
+    operation!(POST "/api/v1/enterprises", create_enterprise(ctx, body), Roles::Anyone),
+    operation!(GET "/api/v1/enterprises/{uscc}/access-log", get_access_log(ctx), Roles::EnterpriseRead,
+        query: ["cursor", "limit"]),
+];
 
 /// Scope of Idempotency-Keys of anonymous registrations.
 const REGISTER_SCOPE: &str = "enterprise.register";
@@ -306,4 +313,70 @@ async fn replay(db: &D1Database, key: &str, request_hash: &str) -> Result<Option
     Ok(Some(
         reply.with_header("idempotent-replayed", "true".to_owned()),
     ))
+}
+
+/// One read of the enterprise's confidential data, as its access log shows it.
+#[derive(Debug, Serialize)]
+pub struct AccessOut {
+    /// Who read: the regional office, or the staff member.
+    pub actor_name: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Its id (the cursor).
+    pub id: i64,
+    /// `session` or `token`.
+    pub via: String,
+    /// What was read.
+    pub what: String,
+}
+
+impl From<AccessRow> for AccessOut {
+    fn from(row: AccessRow) -> Self {
+        Self {
+            actor_name: row.actor_name,
+            at: row.at,
+            id: row.id,
+            via: row.via,
+            what: row.what,
+        }
+    }
+}
+
+/// `GET /api/v1/enterprises/{uscc}/access-log`: who in a region read the
+/// enterprise's confidential data, when, and what; newest first.
+///
+/// # Errors
+///
+/// As [`authz::enterprise_access`] for reading; 422 bad paging.
+pub async fn get_access_log(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let (_, enterprise) = authz::enterprise_access(ctx, Access::Read).await?;
+    let limit = ctx.page_limit(50, 200)?;
+    let rows = ports::access_log(ctx.db(), enterprise.id, ctx.id_cursor()?, limit).await?;
+    let page: Page<AccessOut> = Page::cut(rows, limit, |r| r.id);
+    Reply::json(200, &page, CachePolicy::NoStore)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::views::sorted::assert_sorted;
+
+    #[test]
+    fn the_access_log_answers_as_before() {
+        let row = AccessRow {
+            id: 12,
+            at: "2026-01-02T03:04:05.000Z".to_owned(),
+            actor_name: "Suzhou office".to_owned(),
+            via: "token".to_owned(),
+            what: "port: enterprises and contacts".to_owned(),
+        };
+        let page: Page<AccessOut> = Page::cut(vec![row], 1, |r| r.id);
+        assert_sorted(&page);
+        let before = json!({"items": [{"id": 12, "at": "2026-01-02T03:04:05.000Z",
+            "actor_name": "Suzhou office", "via": "token",
+            "what": "port: enterprises and contacts"}], "next_cursor": "12"});
+        assert_eq!(serde_json::to_string(&page).unwrap(), before.to_string());
+    }
 }

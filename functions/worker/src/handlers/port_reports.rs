@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use ppr_core::RegionCode;
 use ppr_core::calendar::BUSINESS_UTC_OFFSET_SECONDS;
 use ppr_core::report::{Month, MonthlyReport};
-use ppr_core::RegionCode;
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;

@@ -1,7 +1,6 @@
 //! A regional management port, for its regional admin (signed in, or with one of the
-//! port's API tokens): the port and its tokens, its list of demonstration enterprises
-//! with their coverage, and the access log in which an enterprise sees each read of
-//! its confidential data by a region. Nothing outside the port's scope.
+//! port's API tokens): the port and its tokens, and its list of demonstration
+//! enterprises with their coverage. Nothing outside the port's scope.
 
 use ppr_core::Uscc;
 use ppr_core::account::required_text;
@@ -9,18 +8,16 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use crate::auth::{Principal, sha256_hex};
-use crate::authz::{self, Access};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::audit::Entry;
-use crate::repo::ports::{self, AccessRow, DemonstrationRow, PortRow, TokenRow};
+use crate::repo::ports::{self, DemonstrationRow, PortRow, TokenRow};
 use crate::repo::{self};
 use crate::services::ports::{new_token, own_port, own_port_write, token_prefix};
 use crate::validation::Issues;
 use crate::validation::MAX_PERSON_CHARS;
-use crate::views::page::Page;
 use crate::views::ports::PortOut;
 use crate::write::{Write, WriteError};
 
@@ -31,8 +28,6 @@ pub const OPERATIONS: &[Operation] = &[
     operation!(DELETE "/api/v1/port/tokens/{id}", revoke_port_token(ctx), Roles::PortSignedIn),
     operation!(GET "/api/v1/port/demonstration-enterprises", get_demonstrations(ctx), Roles::Port),
     operation!(PUT "/api/v1/port/demonstration-enterprises", put_demonstrations(ctx, body), Roles::Port),
-    operation!(GET "/api/v1/enterprises/{uscc}/access-log", get_access_log(ctx), Roles::EnterpriseRead,
-        query: ["cursor", "limit"]),
 ];
 
 /// Most demonstration enterprises one port lists.
@@ -349,47 +344,6 @@ async fn coverage_reply(ctx: &Ctx<'_>, db: &D1Database, port: &PortRow) -> Resul
     Reply::json(200, &CoverageOut::from_rows(rows), CachePolicy::NoStore)
 }
 
-/// One read of the enterprise's confidential data, as its access log shows it.
-#[derive(Debug, Serialize)]
-pub struct AccessOut {
-    /// Who read: the regional office, or the staff member.
-    pub actor_name: String,
-    /// When (RFC 3339, UTC).
-    pub at: String,
-    /// Its id (the cursor).
-    pub id: i64,
-    /// `session` or `token`.
-    pub via: String,
-    /// What was read.
-    pub what: String,
-}
-
-impl From<AccessRow> for AccessOut {
-    fn from(row: AccessRow) -> Self {
-        Self {
-            actor_name: row.actor_name,
-            at: row.at,
-            id: row.id,
-            via: row.via,
-            what: row.what,
-        }
-    }
-}
-
-/// `GET /api/v1/enterprises/{uscc}/access-log`: who in a region read the
-/// enterprise's confidential data, when, and what; newest first.
-///
-/// # Errors
-///
-/// As [`authz::enterprise_access`] for reading; 422 bad paging.
-pub async fn get_access_log(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
-    let (_, enterprise) = authz::enterprise_access(ctx, Access::Read).await?;
-    let limit = ctx.page_limit(50, 200)?;
-    let rows = ports::access_log(ctx.db(), enterprise.id, ctx.id_cursor()?, limit).await?;
-    let page: Page<AccessOut> = Page::cut(rows, limit, |r| r.id);
-    Reply::json(200, &page, CachePolicy::NoStore)
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -476,22 +430,5 @@ mod tests {
              "registered": true, "recorded_products": 3},
         ]});
         assert_eq!(serde_json::to_string(&out).unwrap(), before.to_string());
-    }
-
-    #[test]
-    fn the_access_log_answers_as_before() {
-        let row = AccessRow {
-            id: 12,
-            at: "2026-01-02T03:04:05.000Z".to_owned(),
-            actor_name: "Suzhou office".to_owned(),
-            via: "token".to_owned(),
-            what: "port: enterprises and contacts".to_owned(),
-        };
-        let page: Page<AccessOut> = Page::cut(vec![row], 1, |r| r.id);
-        assert_sorted(&page);
-        let before = json!({"items": [{"id": 12, "at": "2026-01-02T03:04:05.000Z",
-            "actor_name": "Suzhou office", "via": "token",
-            "what": "port: enterprises and contacts"}], "next_cursor": "12"});
-        assert_eq!(serde_json::to_string(&page).unwrap(), before.to_string());
     }
 }
