@@ -1,8 +1,8 @@
 // End-to-end tests of the enterprise's forms in headless Chromium: registration with
 // the USCC checked as it is typed, a filing submitted with the wasm client and again
-// with JavaScript off, both ending in the enterprise's list of filings, the same
-// filing edited in two tabs, and a product's annual update; and a regional office's
-// application for its port.
+// with JavaScript off, both ending in the enterprise's list of filings, a product's
+// annual update, the same filing and the same update edited in two tabs; and a
+// regional office's application for its port.
 // Run by `cargo test -p ppr-tests --test e2e`, which passes BASE_URL, ARTIFACTS and
 // the accounts and identifiers to use.
 import { test, before, after } from "node:test";
@@ -169,6 +169,39 @@ test("the annual update with the wasm client: the what-if follows the figures ty
   assert.equal(await p.getAttribute("#preview-body [data-identified]", "data-identified"), "false");
   await p.screenshot({ path: `${artifacts}/update-preview.png`, fullPage: true });
   assert.deepEqual(p.errors, []);
+});
+
+test("the annual update in two tabs: the later save is told and keeps its figures", async () => {
+  const a = await page({ javaScriptEnabled: false });
+  const b = await page({ javaScriptEnabled: false });
+  await signIn(a);
+  await signIn(b);
+  const number = env("PRODUCT");
+  const url = `${base}/enterprise/products/${number}/update/`;
+  await a.goto(url);
+  await b.goto(url);
+  // B saves first.
+  await b.fill("#economics-sales", "2000000");
+  await b.fill("#economics-exports", "100000");
+  await b.fill("#economics-profit", "300000");
+  await b.fill("#economics-ip_investment", "50000");
+  await Promise.all([b.waitForURL(`**/enterprise/filings/?updated=${number}`), b.click("main button[type=submit]")]);
+  // A, rendered before B's save, is told, and what it typed is still there.
+  await a.fill("#economics-sales", "3000000");
+  await a.fill("#economics-exports", "0");
+  await a.fill("#economics-profit", "400000");
+  await a.fill("#economics-ip_investment", "60000");
+  await a.click("main button[type=submit]");
+  await a.waitForSelector("#conflict");
+  assert.match(await a.locator("#conflict").innerText(), /已在别处/);
+  assert.equal(await a.inputValue("#economics-sales"), "3000000");
+  // Nothing of A's was saved.
+  await b.goto(url);
+  assert.equal(await b.inputValue("#economics-sales"), "2000000");
+  // Saving again is a deliberate choice, and goes through.
+  await Promise.all([a.waitForURL(`**/enterprise/filings/?updated=${number}`), a.click("main button[type=submit]")]);
+  await b.goto(url);
+  assert.equal(await b.inputValue("#economics-sales"), "3000000");
 });
 
 test("the same filing in two tabs: the later save is told, keeps what was typed, and overwrites nothing", async () => {

@@ -58,10 +58,16 @@ pub async fn handle(
     .await?;
     let (mut values, opted) = current_values(&product, year, round);
     let mut errors = BTreeMap::new();
+    // The version the form was rendered from, which a save must still find.
+    let mut version = stored_version(&product);
+    let mut conflict = false;
     if req.method() == Method::Post {
         let form = posted_form(&mut req, &principal).await?;
         for (name, value) in &mut values {
             *value = form.get_field(name).unwrap_or_default();
+        }
+        if let Some(rendered) = form.get_field("version").and_then(|v| v.parse().ok()) {
+            version = rendered;
         }
         let caller = Caller {
             req: &req,
@@ -70,19 +76,35 @@ pub async fn handle(
             principal: Some(&principal),
         };
         let update = Update {
-            product: &product,
             path: &product_path,
             year,
+            version,
             opted,
         };
-        if post(&caller, &update, &values, lang, &mut errors).await? {
-            return see_other(
-                &format!("{}enterprise/filings/?updated={number}", root(lang)),
-                &[],
-            );
+        match post(&caller, &update, &values, lang, &mut errors).await? {
+            Outcome::Saved => {
+                return see_other(
+                    &format!("{}enterprise/filings/?updated={number}", root(lang)),
+                    &[],
+                );
+            }
+            Outcome::Refused => {}
+            // Saved by someone else since this form was rendered: say so, keep what
+            // was typed, and carry the version now stored, so that posting again is
+            // a deliberate choice to replace it.
+            Outcome::Conflict => {
+                conflict = true;
+                version = stored_version(&product);
+            }
         }
     }
-    let status = if errors.is_empty() { 200 } else { 422 };
+    let status = if conflict {
+        409
+    } else if errors.is_empty() {
+        200
+    } else {
+        422
+    };
     let recorded = preview_product(&product);
     render(
         "update.html",
@@ -98,6 +120,8 @@ pub async fn handle(
             round => round,
             values => values,
             errors => errors,
+            version => version,
+            conflict => conflict,
             csrf_token => principal.csrf_token,
             preview_context => script_json(&preview_context(config).await.unwrap_or_default()),
             preview_product => script_json(&recorded),
@@ -106,15 +130,27 @@ pub async fn handle(
     )
 }
 
-/// The product an update is for, as it was read, and where it is.
+/// The update a post makes: where the product is, the year of its figures, the
+/// version the form was rendered from, and whether the product takes part in this
+/// year's round now.
 struct Update<'a> {
-    product: &'a serde_json::Value,
     path: &'a str,
     year: i32,
+    version: i64,
     opted: bool,
 }
 
-/// Saves the posted `values`; whether they were saved, else why not in `errors`.
+/// How a post ended.
+enum Outcome {
+    /// Saved.
+    Saved,
+    /// Refused: why, beside the fields.
+    Refused,
+    /// Someone else saved the product after the form was rendered.
+    Conflict,
+}
+
+/// Saves the posted `values`, else says why not in `errors`.
 ///
 /// # Errors
 ///
@@ -125,30 +161,29 @@ async fn post(
     values: &BTreeMap<String, String>,
     lang: Lang,
     errors: &mut BTreeMap<String, String>,
-) -> Result<bool, ApiError> {
+) -> Result<Outcome, ApiError> {
     let figures = typed_figures(values, lang, errors)?;
     if !errors.is_empty() {
-        return Ok(false);
+        return Ok(Outcome::Refused);
     }
     let opt_in = values.get("opt_in").is_some_and(|v| v == "true");
-    let saved = save(
-        caller,
-        update.product,
-        update.path,
-        update.year,
-        figures,
-        opt_in,
-        update.opted,
-    )
-    .await;
-    match saved {
-        Ok(()) => Ok(true),
+    match save(caller, update, figures, opt_in).await {
+        Ok(()) => Ok(Outcome::Saved),
+        Err(err) if err.code == "stale_version" => Ok(Outcome::Conflict),
         Err(err) if err.status < 500 => {
             figure_errors(&err, errors);
-            Ok(false)
+            Ok(Outcome::Refused)
         }
         Err(err) => Err(err),
     }
+}
+
+/// A product's version as the API answered it.
+fn stored_version(product: &serde_json::Value) -> i64 {
+    product
+        .get("version")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(1)
 }
 
 /// The form's values from the stored product: `year`'s figures, and whether it takes
@@ -250,37 +285,30 @@ fn preview_product(product: &serde_json::Value) -> serde_json::Value {
     })
 }
 
-/// Puts the figures at the version of the product as `read`, then the opt-in if it
-/// changed at the version the figures left.
+/// Puts the figures at the version the form was rendered from, then the opt-in if it
+/// changed, at the version the figures left.
 async fn save(
     caller: &Caller<'_>,
-    read: &serde_json::Value,
-    product_path: &str,
-    year: i32,
+    update: &Update<'_>,
     mut figures: serde_json::Map<String, serde_json::Value>,
     opt_in: bool,
-    opted: bool,
 ) -> Result<(), ApiError> {
-    let version = |p: &serde_json::Value| {
-        p.get("version")
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(1)
-    };
-    figures.insert("version".to_owned(), version(read).into());
+    figures.insert("version".to_owned(), update.version.into());
     let updated = caller
         .json(
             Method::Put,
-            &format!("{product_path}/years/{year}"),
+            &format!("{}/years/{}", update.path, update.year),
             Some(Body::Json(serde_json::Value::Object(figures).to_string())),
             &[],
         )
         .await?;
-    if opt_in != opted {
-        let body = serde_json::json!({"opt_in": opt_in, "version": version(&updated)}).to_string();
+    if opt_in != update.opted {
+        let body =
+            serde_json::json!({"opt_in": opt_in, "version": stored_version(&updated)}).to_string();
         caller
             .call(
                 Method::Put,
-                &format!("{product_path}/opt-in"),
+                &format!("{}/opt-in", update.path),
                 Some(Body::Json(body)),
                 &[],
             )
