@@ -216,17 +216,20 @@ fn status_of(sent: &Sent) -> Option<u16> {
 fn stream_until_killed(worker: &TestWorker, login: &Login, data: &Value) -> Result<Vec<Sent>> {
     let sent = Mutex::new(Vec::new());
     let answered = AtomicUsize::new(0);
+    // Set just before the kill: from then on a 5xx is wrangler's proxy finding workerd
+    // gone. The clients go on sending through the kill, so it always interrupts some.
+    let killing = AtomicBool::new(false);
     let crashed = AtomicBool::new(false);
     let run = unique();
     thread::scope(|scope| -> Result<()> {
         for client in 0..CLIENTS {
-            let (sent, answered, crashed) = (&sent, &answered, &crashed);
+            let (sent, answered, killing, crashed) = (&sent, &answered, &killing, &crashed);
             scope.spawn(move || {
                 let record = |mut s: Sent| {
                     // A 5xx after the kill is wrangler's proxy finding workerd gone,
                     // not an answer of the Worker: no answer. (Before the kill, a 5xx
                     // stays, and fails the test.)
-                    if crashed.load(Ordering::SeqCst) {
+                    if killing.load(Ordering::SeqCst) {
                         match &mut s {
                             Sent::Create { status, .. }
                             | Sent::Edit { status, .. }
@@ -312,10 +315,16 @@ fn stream_until_killed(worker: &TestWorker, login: &Login, data: &Value) -> Resu
             }
             thread::sleep(Duration::from_millis(20));
         }
-        // Stop the clients in every case (the scope waits for them), then kill.
+        if let Err(err) = waited {
+            crashed.store(true, Ordering::SeqCst);
+            return Err(err);
+        }
+        // Kill while the clients are still sending, then stop them (the scope waits
+        // for them).
+        killing.store(true, Ordering::SeqCst);
+        let killed = worker.kill_workerd();
         crashed.store(true, Ordering::SeqCst);
-        waited?;
-        let pid = worker.kill_workerd()?;
+        let pid = killed?;
         eprintln!("crash: killed workerd (pid {pid}) with SIGKILL");
         Ok(())
     })?;

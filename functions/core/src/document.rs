@@ -165,9 +165,31 @@ pub fn clean_filename(name: &str) -> String {
     }
 }
 
+/// A file name where only ASCII may go (the plain `filename` of a
+/// `Content-Disposition` header): letters, digits and `.` kept, every other character
+/// `_`.
+#[must_use]
+pub fn ascii_filename(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_names_keep_letters_digits_and_dots() {
+        assert_eq!(ascii_filename("发票 2026.pdf"), "___2026.pdf");
+        assert_eq!(ascii_filename("a\"b.png"), "a_b.png");
+    }
 
     #[test]
     fn types_and_contents() {

@@ -149,17 +149,8 @@ impl<'a> Ctx<'a> {
     ///
     /// 422 `range` for anything else.
     pub fn page_limit(&self, default: i64, max: i64) -> Result<i64, ApiError> {
-        match self.query_param("limit") {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid_field("limit", "range", format!("limit is 1 to {max}"))
-                }),
-        }
+        let sent = self.query_param("limit");
+        crate::validation::page_limit(sent.as_deref().map(str::trim), default, max)
     }
 
     /// The `cursor` query parameter, a positive id, if given.

@@ -130,21 +130,14 @@ SELECT (SELECT count(*) FROM live) AS recorded_products,
          WHERE p.region_code IN (SELECT value FROM json_each(?1)) AND c.issued_at < ?2) AS identified_products,
        (SELECT count(DISTINCT enterprise_id) FROM live) AS enterprises_with_products";
 
-/// Computes and stores one month's release with its event.
-async fn release(
-    config: &Config,
-    port: &PortRow,
-    codes: &[String],
-    month: Month,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let db = &config.db;
-    let inside = scope_codes(&port.scope, codes)?;
-    let (start, end) = (clock::stamp(month.start()), clock::stamp(month.end()));
-    let params = [Param::Text(&inside), Param::Text(&start), Param::Text(&end)];
+/// One month's counts of a scope: in all, by field and by prefecture-level city.
+async fn month_counts(
+    db: &D1Database,
+    params: &[Param<'_>],
+) -> Result<(Counts, BTreeMap<String, Counts>, BTreeMap<String, Counts>), ApiError> {
     let batch = MONTH_COUNTS
         .iter()
-        .map(|sql| statement(db, sql, &params))
+        .map(|sql| statement(db, sql, params))
         .collect::<worker::Result<Vec<_>>>()?;
     let mut rows: Vec<CountRow> = Vec::new();
     for result in db
@@ -167,6 +160,22 @@ async fn release(
         );
         by_city.entry(city).or_default().add(&row.metric, row.n);
     }
+    Ok((totals, by_field, by_city))
+}
+
+/// Computes and stores one month's release with its event.
+async fn release(
+    config: &Config,
+    port: &PortRow,
+    codes: &[String],
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let db = &config.db;
+    let inside = scope_codes(&port.scope, codes)?;
+    let (start, end) = (clock::stamp(month.start()), clock::stamp(month.end()));
+    let params = [Param::Text(&inside), Param::Text(&start), Param::Text(&end)];
+    let (totals, by_field, by_city) = month_counts(db, &params).await?;
     let cumulative: Cumulative = first(db, CUMULATIVE, &[Param::Text(&inside), Param::Text(&end)])
         .await?
         .unwrap_or_default();

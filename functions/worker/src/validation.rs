@@ -74,6 +74,24 @@ impl Issues {
     }
 }
 
+/// A page size as sent (`None`: not sent): 1 to `max`, `default` when not sent.
+///
+/// # Errors
+///
+/// 422 `range` naming `limit` for anything else.
+pub fn page_limit(sent: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match sent {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_field("limit", "range", format!("limit is 1 to {max}"))
+            }),
+    }
+}
+
 /// 422 from the core's problems.
 #[must_use]
 pub fn problems_error(problems: Vec<Problem>, prefix: &str) -> ApiError {

@@ -252,17 +252,7 @@ pub async fn get_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::internal_cause("R2 body", &e))?;
     let doc_type = DocumentType::from_media_type(&row.content_type)
         .map_err(|e| ApiError::internal_cause("stored content type", &e))?;
-    let ascii_name: String = row
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let ascii_name = ppr_core::document::ascii_filename(&row.filename);
     Ok(Reply::bytes(bytes, doc_type.media_type()).with_header(
         "content-disposition",
         format!(

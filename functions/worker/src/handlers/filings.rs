@@ -2,7 +2,6 @@
 //! modification of a recorded product, or revocation request), edit it, submit it.
 //! Reviewers decide in [`crate::handlers::review`].
 
-use crate::webhooks;
 use chrono::NaiveDate;
 use ppr_core::account::required_text;
 use ppr_core::calendar::business_date;
@@ -26,6 +25,7 @@ use crate::repo::products::ProductRow;
 use crate::services::products::{Holdings, current_data, own_product};
 use crate::validation::problems_error;
 use crate::views::filings::FilingOut;
+use crate::webhooks;
 use crate::write::{Created, Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).

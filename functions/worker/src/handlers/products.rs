@@ -3,7 +3,6 @@
 //! identification round, confirming a prompted revocation, and the transaction
 //! history.
 
-use crate::webhooks;
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::product::{EconomicsIn, check_economics, economics_year};
 use ppr_core::webhook::EventType;
@@ -22,6 +21,7 @@ use crate::services::revocation::revoke_prompted;
 use crate::services::rounds::opt_in_window;
 use crate::services::settings;
 use crate::validation::problems_error;
+use crate::webhooks;
 use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).

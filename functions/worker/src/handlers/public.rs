@@ -16,6 +16,7 @@ use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::accounts;
 use crate::repo::public::{self, ListFilter, PublicDetailRow, PublicProductRow};
+use crate::validation::page_limit;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -174,13 +175,7 @@ fn list_filter(query: &BTreeMap<String, String>) -> Result<ListFilter, ApiError>
         )?);
     }
     if let Some(limit) = get("limit") {
-        filter.limit = limit
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
-            })?;
+        filter.limit = page_limit(Some(limit), DEFAULT_PAGE, MAX_PAGE)?;
     }
     Ok(filter)
 }

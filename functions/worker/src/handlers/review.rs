@@ -1,7 +1,6 @@
 //! The review desk: the queue with service levels, and decisions on filings.
 //! (Decisions on verifications are in [`crate::handlers::verifications`].)
 
-use crate::webhooks;
 use ppr_core::calendar::business_date;
 use ppr_core::filing::{FilingEvent, FilingKind, FilingStatus};
 use ppr_core::product::{MAX_REASON_CHARS, is_reviewable_field};
@@ -21,7 +20,9 @@ use crate::repo::audit::Entry;
 use crate::repo::filings::{self, Decision, FilingRow};
 use crate::repo::{self, Param};
 use crate::services::{recording, settings};
+use crate::validation::page_limit;
 use crate::views::filings::FilingOut;
+use crate::webhooks;
 use crate::write::Write;
 
 /// The operations of this resource (see [`crate::operation`]).
@@ -127,16 +128,7 @@ impl<'q> QueuePage<'q> {
                 ));
             }
         };
-        let limit = match get("limit") {
-            None => 50,
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
-                })?,
-        };
+        let limit = page_limit(get("limit"), 50, MAX_PAGE)?;
         let cursor = match get("cursor") {
             None => None,
             Some(text) => Some(parse_cursor(text)?),

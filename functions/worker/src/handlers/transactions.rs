@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
 use crate::repo::products::{self, TransactionRow};
+use crate::validation::page_limit;
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -38,16 +39,11 @@ fn paging(ctx: &Ctx<'_>) -> Result<(Option<i64>, i64), ApiError> {
             )
         })?),
     };
-    let limit = match query.get("limit") {
-        None => DEFAULT_PAGE,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid_field("limit", "range", format!("limit is 1 to {MAX_PAGE}"))
-            })?,
-    };
+    let limit = page_limit(
+        query.get("limit").map(String::as_str),
+        DEFAULT_PAGE,
+        MAX_PAGE,
+    )?;
     Ok((before, limit))
 }
 

@@ -11,12 +11,13 @@ use minijinja::context;
 use ppr_core::calendar::{business_date, business_year};
 use ppr_core::money::parse_typed_yuan;
 use ppr_core::product::economics_year;
-use worker::{Method, Request, Response};
+use worker::{FormData, Method, Request, Response};
 
 use super::{
     Body, Caller, Lang, enterprise_user, errors_of, posted_form, render, root, script_json,
     see_other,
 };
+use crate::auth::Principal;
 use crate::config::Config;
 use crate::error::ApiError;
 
@@ -56,19 +57,16 @@ pub async fn handle(
     }
     .json(Method::Get, &product_path, None, &[])
     .await?;
-    let (mut values, opted) = current_values(&product, year, round);
-    let mut errors = BTreeMap::new();
+    let (values, opted) = current_values(&product, year, round);
     // The version the form was rendered from, which a save must still find.
-    let mut version = stored_version(&product);
-    let mut conflict = false;
+    let mut state = FormState {
+        values,
+        errors: BTreeMap::new(),
+        version: stored_version(&product),
+        conflict: false,
+    };
     if req.method() == Method::Post {
         let form = posted_form(&mut req, &principal).await?;
-        for (name, value) in &mut values {
-            *value = form.get_field(name).unwrap_or_default();
-        }
-        if let Some(rendered) = form.get_field("version").and_then(|v| v.parse().ok()) {
-            version = rendered;
-        }
         let caller = Caller {
             req: &req,
             config,
@@ -78,34 +76,99 @@ pub async fn handle(
         let update = Update {
             path: &product_path,
             year,
-            version,
+            version: state.version,
             opted,
         };
-        match post(&caller, &update, &values, lang, &mut errors).await? {
-            Outcome::Saved => {
-                return see_other(
-                    &format!("{}enterprise/filings/?updated={number}", root(lang)),
-                    &[],
-                );
-            }
-            Outcome::Refused => {}
-            // Saved by someone else since this form was rendered: say so, keep what
-            // was typed, and carry the version now stored, so that posting again is
-            // a deliberate choice to replace it.
-            Outcome::Conflict => {
-                conflict = true;
-                version = stored_version(&product);
-            }
+        if take_post(&caller, &form, update, lang, &mut state).await? {
+            return see_other(
+                &format!("{}enterprise/filings/?updated={number}", root(lang)),
+                &[],
+            );
+        }
+        if state.conflict {
+            // Carry the version now stored, so that posting again is a deliberate
+            // choice to replace it.
+            state.version = stored_version(&product);
         }
     }
-    let status = if conflict {
+    let page = Page {
+        enterprise: (uscc, enterprise_name),
+        product: &product,
+        number: &number,
+        year,
+        round,
+    };
+    render_page(config, lang, now, &principal, &page, state).await
+}
+
+/// Takes a posted form into `state` and saves it at the version it was rendered
+/// from; whether it was saved.
+///
+/// # Errors
+///
+/// A failure other than a refusal of what was typed.
+async fn take_post(
+    caller: &Caller<'_>,
+    form: &FormData,
+    mut update: Update<'_>,
+    lang: Lang,
+    state: &mut FormState,
+) -> Result<bool, ApiError> {
+    for (name, value) in &mut state.values {
+        *value = form.get_field(name).unwrap_or_default();
+    }
+    if let Some(rendered) = form.get_field("version").and_then(|v| v.parse().ok()) {
+        update.version = rendered;
+        state.version = rendered;
+    }
+    match post(caller, &update, &state.values, lang, &mut state.errors).await? {
+        Outcome::Saved => Ok(true),
+        Outcome::Refused => Ok(false),
+        // Saved by someone else since this form was rendered: say so, and keep what
+        // was typed.
+        Outcome::Conflict => {
+            state.conflict = true;
+            Ok(false)
+        }
+    }
+}
+
+/// What the page is about: the enterprise, the product as read, and the years.
+struct Page<'a> {
+    enterprise: (String, String),
+    product: &'a serde_json::Value,
+    number: &'a str,
+    year: i32,
+    round: i32,
+}
+
+/// The form as it stands: what was typed (or stored), what is wrong with it, the
+/// version it saves at, and whether someone else saved first.
+struct FormState {
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    version: i64,
+    conflict: bool,
+}
+
+/// Renders the page, 409 after a conflict, 422 with errors.
+async fn render_page(
+    config: &Config,
+    lang: Lang,
+    now: DateTime<Utc>,
+    principal: &Principal,
+    page: &Page<'_>,
+    form: FormState,
+) -> Result<Response, ApiError> {
+    let status = if form.conflict {
         409
-    } else if errors.is_empty() {
+    } else if form.errors.is_empty() {
         200
     } else {
         422
     };
-    let recorded = preview_product(&product);
+    let (uscc, name) = &page.enterprise;
+    let number = page.number;
     render(
         "update.html",
         status,
@@ -113,18 +176,18 @@ pub async fn handle(
         &format!("enterprise/products/{number}/update/"),
         now,
         context! {
-            enterprise => context! { uscc => uscc, name => enterprise_name },
-            product => minijinja::Value::from_serialize(&product),
+            enterprise => context! { uscc => uscc, name => name },
+            product => minijinja::Value::from_serialize(page.product),
             number => number,
-            year => year,
-            round => round,
-            values => values,
-            errors => errors,
-            version => version,
-            conflict => conflict,
+            year => page.year,
+            round => page.round,
+            values => form.values,
+            errors => form.errors,
+            version => form.version,
+            conflict => form.conflict,
             csrf_token => principal.csrf_token,
             preview_context => script_json(&preview_context(config).await.unwrap_or_default()),
-            preview_product => script_json(&recorded),
+            preview_product => script_json(&preview_product(page.product)),
             form_strings => script_json(&form_strings(lang)?),
         },
     )

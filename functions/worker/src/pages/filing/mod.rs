@@ -262,17 +262,8 @@ async fn upload_evidence(
         return Ok(());
     }
     let bytes = file.bytes().await?;
-    let name: String = file
-        .name()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    // The name goes into the query string as it is.
+    let name = ppr_core::document::ascii_filename(&file.name());
     let uscc = &page.enterprise.0;
     let uploaded = caller
         .json(
