@@ -1,7 +1,8 @@
 //! The API's answers that more than one resource gives: a filing (the enterprise's
-//! filings and the review queue), a round (its reads and its stages), a port, a page
-//! of a listing.
-//! A resource's other request and answer types live with its handlers.
+//! filings and the review queue), a port (its own read and its application's
+//! approval), a page of a listing. A resource's other request and answer types live
+//! with its handlers; a round as answered is assembled, with its steps' progress, by
+//! `services::rounds`.
 
 pub mod filings;
 pub mod page;
