@@ -195,6 +195,10 @@ test("the annual update in two tabs: the later save is told and keeps its figure
   await a.waitForSelector("#conflict");
   assert.match(await a.locator("#conflict").innerText(), /已在别处/);
   assert.equal(await a.inputValue("#economics-sales"), "3000000");
+  for (const width of [1280, 390]) {
+    await a.setViewportSize({ width, height: 900 });
+    await a.screenshot({ path: `${artifacts}/update-conflict-${width}.png`, fullPage: true });
+  }
   // Nothing of A's was saved.
   await b.goto(url);
   assert.equal(await b.inputValue("#economics-sales"), "2000000");
@@ -235,7 +239,10 @@ test("the same filing in two tabs: the later save is told, keeps what was typed,
   assert.match(await a.locator("#conflict").innerText(), /已在别处/);
   assert.equal(await a.inputValue("#name"), "甲窗口的名称");
   assert.equal(await a.inputValue("#description"), "甲窗口填写的产品描述。");
-  await a.screenshot({ path: `${artifacts}/filing-conflict.png`, fullPage: true });
+  for (const width of [1280, 390]) {
+    await a.setViewportSize({ width, height: 900 });
+    await a.screenshot({ path: `${artifacts}/filing-conflict-${width}.png`, fullPage: true });
+  }
   // Nothing of A's was saved: the filing still has B's name.
   await b.goto(`${base}/enterprise/filing/?id=${id}`);
   assert.equal(await b.inputValue("#name"), "乙窗口改过的名称");
