@@ -5,6 +5,9 @@ bench_tools() {
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null; }
   done
+  # wrangler needs the static assets' directory to start; the benchmarks measure the
+  # Worker, not the site, so an empty one will do when no site was built.
+  mkdir -p site/dist
 }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
