@@ -152,7 +152,7 @@ async fn port_delivery(
 }
 
 /// `GET /api/v1/port/webhook-deliveries/{id}`: a delivery with every attempt (time,
-/// status, latency, error, the response's first 1,024 bytes) and the payload sent.
+/// status, latency, error, the response's first 1,024 bytes).
 ///
 /// # Errors
 ///
