@@ -22,12 +22,7 @@ pub async fn handle(
     now: DateTime<Utc>,
     code: &str,
 ) -> Result<Response, ApiError> {
-    let caller = Caller {
-        req,
-        config,
-        now,
-        principal: None,
-    };
+    let caller = Caller::new(req, config, now, None);
     let encoded: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')

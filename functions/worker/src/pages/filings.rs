@@ -25,12 +25,7 @@ pub async fn list(
         Err(redirect) => return Ok(redirect),
     };
     let (uscc, name) = enterprise_of(config, &principal).await?;
-    let caller = Caller {
-        req: &req,
-        config,
-        now,
-        principal: Some(&principal),
-    };
+    let caller = Caller::new(&req, config, now, Some(&principal));
     let items: Vec<serde_json::Value> = caller
         .json(
             Method::Get,

@@ -355,7 +355,23 @@ pub struct Caller<'a> {
     pub principal: Option<&'a Principal>,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
+    /// A caller for the page request `req`, signed in as `principal` if any.
+    #[must_use]
+    pub fn new(
+        req: &'a Request,
+        config: &'a Config,
+        now: DateTime<Utc>,
+        principal: Option<&'a Principal>,
+    ) -> Self {
+        Self {
+            req,
+            config,
+            now,
+            principal,
+        }
+    }
+
     /// Sends an API request through the Worker's own dispatch: the same routes,
     /// rules and checks as any client's request.
     ///

@@ -90,12 +90,7 @@ pub async fn handle(
     }
     let key = form.get_field("idempotency_key").unwrap_or_default();
     let body = application_body(&values);
-    let caller = Caller {
-        req: &req,
-        config,
-        now,
-        principal: None,
-    };
+    let caller = Caller::new(&req, config, now, None);
     let headers = super::idempotency_header(&key);
     values.insert("password".to_owned(), String::new());
     match caller

@@ -61,12 +61,7 @@ pub async fn handle(
         "password": get("password"),
     })
     .to_string();
-    let caller = Caller {
-        req: &req,
-        config,
-        now,
-        principal: None,
-    };
+    let caller = Caller::new(&req, config, now, None);
     let headers = super::idempotency_header(&key);
     match caller
         .call(

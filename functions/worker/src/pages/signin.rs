@@ -57,12 +57,7 @@ pub async fn handle(
     let email = field("email");
     let next = next_path(Some(field("next")), lang);
     let body = serde_json::json!({"email": email, "password": field("password")}).to_string();
-    let caller = Caller {
-        req: &req,
-        config,
-        now,
-        principal: None,
-    };
+    let caller = Caller::new(&req, config, now, None);
     let answer = caller
         .call(
             Method::Post,

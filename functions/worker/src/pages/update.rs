@@ -49,14 +49,9 @@ pub async fn handle(
     let product_path = format!("/api/v1/enterprises/{uscc}/products/{number}");
     let year = economics_year(business_date(now));
     let round = business_year(now);
-    let product = Caller {
-        req: &req,
-        config,
-        now,
-        principal: Some(&principal),
-    }
-    .json(Method::Get, &product_path, None, &[])
-    .await?;
+    let product = Caller::new(&req, config, now, Some(&principal))
+        .json(Method::Get, &product_path, None, &[])
+        .await?;
     let (values, opted) = current_values(&product, year, round);
     // The version the form was rendered from, which a save must still find.
     let mut state = FormState {
@@ -67,12 +62,7 @@ pub async fn handle(
     };
     if req.method() == Method::Post {
         let form = posted_form(&mut req, &principal).await?;
-        let caller = Caller {
-            req: &req,
-            config,
-            now,
-            principal: Some(&principal),
-        };
+        let caller = Caller::new(&req, config, now, Some(&principal));
         let update = Update {
             path: &product_path,
             year,

@@ -120,21 +120,11 @@ pub async fn handle(
     };
     let enterprise = enterprise_of(config, &principal).await?;
     if req.method() != Method::Post {
-        let caller = Caller {
-            req: &req,
-            config,
-            now,
-            principal: Some(&principal),
-        };
+        let caller = Caller::new(&req, config, now, Some(&principal));
         return open(&caller, lang, enterprise).await;
     }
     let form = posted_form(&mut req, &principal).await?;
-    let caller = Caller {
-        req: &req,
-        config,
-        now,
-        principal: Some(&principal),
-    };
+    let caller = Caller::new(&req, config, now, Some(&principal));
     post(&caller, lang, enterprise, &form).await
 }
 
