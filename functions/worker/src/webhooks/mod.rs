@@ -25,6 +25,6 @@ pub mod resolve;
 
 pub use deliver::consume;
 pub use dispatch::{dispatch, queue, sweep};
-pub use outbox::{About, enterprise_event, filing_event, port_event, product_data, product_event};
+pub use outbox::{About, enterprise_event, filing_event, port_event, product_event};
 
 pub use crate::queues::WEBHOOKS_QUEUE as QUEUE_NAME;

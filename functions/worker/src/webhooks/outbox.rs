@@ -76,24 +76,6 @@ pub fn enterprise_event<D: Serialize>(
     Ok((id, statement))
 }
 
-/// The `data` of a product event ([`ProductData`]), for [`enterprise_event`], as a
-/// JSON value: the approvals in `services::recording` carry it as one.
-#[must_use]
-pub fn product_data(
-    number: &str,
-    name: &str,
-    model: &str,
-    field: &str,
-    status: &str,
-    filing_id: Option<i64>,
-) -> serde_json::Value {
-    // A struct of strings and numbers always serialises.
-    serde_json::to_value(ProductData::new(
-        number, name, model, field, status, filing_id,
-    ))
-    .unwrap_or_default()
-}
-
 /// The outbox row of an event about a recorded product, in the state `status`.
 ///
 /// # Errors
@@ -191,28 +173,4 @@ pub fn port_event(
     };
     let statement = store::insert_event(db, &event, now)?;
     Ok((id, statement))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn product_data_as_a_value_is_the_same_payload() {
-        let about = About {
-            enterprise_id: 1,
-            uscc: "91320500MA1XXXXX1A",
-            name: "Acme",
-            region_code: "320505",
-        };
-        let now = "2026-03-02T08:15:04.120Z";
-        let args = ("P2026320500001", "Pump", "X-1", "03", "revoked", Some(8));
-        let typed = ProductData::new(args.0, args.1, args.2, args.3, args.4, args.5);
-        let value = product_data(args.0, args.1, args.2, args.3, args.4, args.5);
-        let kind = EventType::ProductRevoked;
-        assert_eq!(
-            body(kind, now, about_enterprise(&about, typed)).unwrap(),
-            body(kind, now, about_enterprise(&about, value)).unwrap()
-        );
-    }
 }

@@ -12,6 +12,7 @@ use crate::repo::product_writes::{self, Figures, ProductFields};
 use crate::services::products::Holdings;
 use crate::services::rounds::opt_in_window;
 use crate::validation::problems_error;
+use crate::webhooks::payload::ProductData;
 
 /// What an approved filing writes into its product.
 pub(super) struct Content {
@@ -155,9 +156,9 @@ impl Content {
         Ok(batch)
     }
 
-    /// The `data` of the product's webhook event, in `status`.
-    pub(super) fn event_data(&self, number: &str, filing_id: i64) -> serde_json::Value {
-        crate::webhooks::product_data(
+    /// The `data` of the product's webhook event, recorded.
+    pub(super) fn event_data(&self, number: &str, filing_id: i64) -> ProductData {
+        ProductData::new(
             number,
             &self.name,
             &self.model,

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::repo::product_writes;
 use crate::repo::products;
 use crate::webhooks;
+use crate::webhooks::payload::ProductData;
 
 /// Revokes the product the filing names, in one write with the decision.
 ///
@@ -36,7 +37,7 @@ pub(super) async fn approve(approval: &Approval<'_>) -> Result<(), ApiError> {
             db,
             EventType::ProductRevoked,
             &approval.about(),
-            webhooks::product_data(
+            ProductData::new(
                 number,
                 &product.name,
                 &product.model,
