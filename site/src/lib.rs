@@ -31,9 +31,8 @@ use crate::model::Model;
 use crate::render::{Page, Site};
 
 /// The static files, embedded: (path under the site root, bytes).
-const STATIC: [(&str, &[u8]); 6] = [
+const STATIC: [(&str, &[u8]); 5] = [
     ("style.css", include_bytes!("../static/style.css")),
-    ("search.js", include_bytes!("../static/search.js")),
     ("form.js", include_bytes!("../static/form.js")),
     ("favicon.svg", include_bytes!("../static/favicon.svg")),
     ("robots.txt", include_bytes!("../static/robots.txt")),
@@ -124,14 +123,19 @@ fn progress_bar(total: usize) -> ProgressBar {
 /// # Errors
 ///
 /// Content or templates are broken, or `out` cannot be written.
-pub fn build(snapshot: Snapshot, out: &Path, show_progress: bool) -> Result<Summary> {
+pub fn build(
+    snapshot: Snapshot,
+    out: &Path,
+    origin: &str,
+    show_progress: bool,
+) -> Result<Summary> {
     let started = Instant::now();
     let content = content::load()?;
     let env = render::environment()?;
     let api = openapi::api()?;
     let model = Model::new(snapshot);
     let statistics = stats::statistics(&model);
-    let site = Site::new(model, &content, &statistics, &api);
+    let site = Site::new(model, &content, &statistics, &api, origin);
     prepare(out)?;
     let written = Written::default();
     for (path, bytes) in STATIC {
@@ -157,8 +161,7 @@ pub fn build(snapshot: Snapshot, out: &Path, show_progress: bool) -> Result<Summ
     written.file(out, "404.html", site.render_not_found(&env)?.as_bytes())?;
     written.pages.fetch_add(1, Ordering::Relaxed);
 
-    let pages = render::pages(&site.model);
-    let jobs: Vec<(Page, usize)> = pages
+    let jobs: Vec<(Page, usize)> = render::PAGES
         .iter()
         .flat_map(|page| (0..LANGS.len()).map(move |lang| (*page, lang)))
         .collect();

@@ -3,6 +3,8 @@
 //! ```text
 //! ppr-site build --api http://localhost:8787 [--out site/dist]   read the export from the API
 //! ppr-site build --data snapshot.json [--out site/dist]          from a saved snapshot
+//!   [--origin https://…]   the site's public origin, for absolute addresses
+//!                          (`hreflang`, `canonical`); the API's by default
 //! ppr-site fetch --api http://localhost:8787 --out snapshot.json save a snapshot
 //! ```
 //!
@@ -15,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use ppr_site::data;
 
 const USAGE: &str = "usage:
-  ppr-site build (--api URL | --data FILE) [--out DIR] [--quiet]
+  ppr-site build (--api URL | --data FILE) [--out DIR] [--origin URL] [--quiet]
   ppr-site fetch --api URL --out FILE";
 
 #[derive(Debug, Default)]
@@ -24,6 +26,7 @@ struct Args {
     api: Option<String>,
     data: Option<PathBuf>,
     out: Option<PathBuf>,
+    origin: Option<String>,
     quiet: bool,
 }
 
@@ -40,6 +43,7 @@ fn args() -> Result<Args> {
             "--api" => args.api = Some(value()?),
             "--data" => args.data = Some(PathBuf::from(value()?)),
             "--out" => args.out = Some(PathBuf::from(value()?)),
+            "--origin" => args.origin = Some(value()?),
             "--quiet" => args.quiet = true,
             other => bail!("unknown argument {other}\n{USAGE}"),
         }
@@ -76,7 +80,8 @@ fn main() -> Result<()> {
             };
             let products = snapshot.products.len();
             let out = args.out.unwrap_or_else(ppr_site::default_out);
-            let summary = ppr_site::build(snapshot, &out, !args.quiet)?;
+            let origin = args.origin.or(args.api).unwrap_or_default();
+            let summary = ppr_site::build(snapshot, &out, &origin, !args.quiet)?;
             #[expect(clippy::cast_precision_loss, reason = "sizes for display")]
             let megabytes = summary.bytes as f64 / 1_048_576.0;
             println!(

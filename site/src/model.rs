@@ -1,17 +1,12 @@
-//! From the snapshot to what the pages show: products in listing order, enterprises,
-//! the listings (all, by field, province, year, identified), rounds, and totals.
+//! From the snapshot to what the static pages show: products newest first,
+//! enterprises, rounds, and totals.
 //! Everything is sorted, so the same snapshot always gives the same site.
 
 use std::collections::BTreeMap;
 
-use ppr_core::ProductField;
-use ppr_core::region::PROVINCES;
 use serde::Serialize;
 
 use crate::data::{Product, Round, Snapshot};
-
-/// Products per listing page.
-pub const PAGE_SIZE: usize = 50;
 
 /// Products on the home page's "latest" lists.
 pub const LATEST: usize = 8;
@@ -27,44 +22,6 @@ pub struct EnterpriseEntry {
     pub region_code: String,
     /// Its products, newest first.
     pub products: Vec<usize>,
-}
-
-/// A listing: a filter of the registry, paged.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listing {
-    /// Path under the language root, e.g. `products/field/01/`.
-    pub path: String,
-    /// Which filter: `all`, `field`, `province`, `year`, `identified`.
-    pub kind: &'static str,
-    /// The filter's value (field code, province code, year), empty for `all`.
-    pub key: String,
-    /// Its label in Chinese and English.
-    pub label_zh: String,
-    /// English label.
-    pub label_en: String,
-    /// Products, newest first (indices into [`Model::products`]).
-    #[serde(skip)]
-    pub items: Vec<usize>,
-    /// How many.
-    pub count: usize,
-}
-
-impl Listing {
-    /// Pages it takes (at least one, which may be empty).
-    #[must_use]
-    pub fn pages(&self) -> usize {
-        self.items.len().div_ceil(PAGE_SIZE).max(1)
-    }
-
-    /// The path of page `n` (1-based).
-    #[must_use]
-    pub fn page_path(&self, n: usize) -> String {
-        if n <= 1 {
-            self.path.clone()
-        } else {
-            format!("{}page/{n}/", self.path)
-        }
-    }
 }
 
 /// Totals for the home page.
@@ -89,8 +46,6 @@ pub struct Model {
     pub products: Vec<Product>,
     /// Enterprises by USCC.
     pub enterprises: BTreeMap<String, EnterpriseEntry>,
-    /// Every listing.
-    pub listings: Vec<Listing>,
     /// Rounds, newest first.
     pub rounds: Vec<Round>,
     /// Totals.
@@ -123,7 +78,6 @@ impl Model {
         let recorded: Vec<usize> = (0..products.len())
             .filter(|&i| products.get(i).is_some_and(|p| p.status == "recorded"))
             .collect();
-        let listings = listings(&products, &recorded);
         let mut patents: Vec<&str> = recorded
             .iter()
             .filter_map(|&i| products.get(i))
@@ -153,7 +107,6 @@ impl Model {
             taken_at: snapshot.taken_at,
             products,
             enterprises,
-            listings,
             rounds,
             totals,
         }
@@ -179,87 +132,4 @@ impl Model {
             .take(LATEST)
             .collect()
     }
-}
-
-fn listings(products: &[Product], recorded: &[usize]) -> Vec<Listing> {
-    let listing = |path: String,
-                   kind: &'static str,
-                   key: String,
-                   labels: (String, String),
-                   items: Vec<usize>| Listing {
-        path,
-        kind,
-        key,
-        label_zh: labels.0,
-        label_en: labels.1,
-        count: items.len(),
-        items,
-    };
-    let mut out = vec![listing(
-        "products/".to_owned(),
-        "all",
-        String::new(),
-        ("全部".to_owned(), "All".to_owned()),
-        recorded.to_vec(),
-    )];
-    let of = |keep: &dyn Fn(&Product) -> bool| -> Vec<usize> {
-        recorded
-            .iter()
-            .copied()
-            .filter(|&i| products.get(i).is_some_and(keep))
-            .collect()
-    };
-    for field in ProductField::ALL {
-        out.push(listing(
-            format!("products/field/{}/", field.code()),
-            "field",
-            field.code().to_owned(),
-            (field.name_zh().to_owned(), field.name_en().to_owned()),
-            of(&|p| p.field.code == field.code()),
-        ));
-    }
-    for province in PROVINCES {
-        let code = province.code().get(0..2).unwrap_or_default().to_owned();
-        let items = of(&|p| p.enterprise.region.code.starts_with(&code));
-        if items.is_empty() {
-            continue;
-        }
-        out.push(listing(
-            format!("products/province/{code}/"),
-            "province",
-            code,
-            (province.name_zh().to_owned(), province.name_en().to_owned()),
-            items,
-        ));
-    }
-    let mut years: Vec<i64> = recorded
-        .iter()
-        .filter_map(|&i| products.get(i).map(|p| p.recorded_year))
-        .collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
-    for year in years {
-        out.push(listing(
-            format!("products/year/{year}/"),
-            "year",
-            year.to_string(),
-            (format!("{year} 年"), year.to_string()),
-            of(&|p| p.recorded_year == year),
-        ));
-    }
-    let identified: Vec<usize> = (0..products.len())
-        .filter(|&i| {
-            products
-                .get(i)
-                .is_some_and(|p| !p.identified_years.is_empty())
-        })
-        .collect();
-    out.push(listing(
-        "products/identified/".to_owned(),
-        "identified",
-        String::new(),
-        ("已认定".to_owned(), "Identified".to_owned()),
-        identified,
-    ));
-    out
 }

@@ -29,7 +29,143 @@ pub const CASES: &[Case] = &[
         "public::the_product_fields_in_both_languages",
         the_product_fields_in_both_languages,
     ),
+    (
+        "public::registry_pages_are_live_and_cacheable",
+        registry_pages_are_live_and_cacheable,
+    ),
+    (
+        "public::registry_pages_refuse_bad_input_with_a_page",
+        registry_pages_refuse_bad_input_with_a_page,
+    ),
 ];
+
+/// A product recorded a moment ago has its pages at once (no site build between),
+/// and every public page and answer is cacheable: `Cache-Control` public with a short
+/// max-age, an `ETag` answered with 304, `Cache-Tag`s, and never a cookie.
+fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("440300")?;
+    let name = format!("缓存测试仪{}", unique());
+    let number = worker.recorded_product(&verified, &name)?;
+    let patent = verified.session.get(&verified.path("/patents"))?.json()?["items"][0]["number"]
+        .as_str()
+        .context("patent")?
+        .to_owned();
+    let uscc = &verified.enterprise.uscc;
+    let pages = [
+        format!("/products/{number}/"),
+        format!("/en/products/{number}/"),
+        format!("/enterprises/{uscc}/"),
+        format!("/patents/{patent}/"),
+        "/products/".to_owned(),
+        "/products/field/03/".to_owned(),
+        "/products/province/44/".to_owned(),
+        "/products/prefecture/4403/".to_owned(),
+        format!("/search/?q={}", urlencode("缓存")),
+        format!("/api/v1/products/{number}"),
+        format!("/api/v1/products?q={}", urlencode("缓存")),
+        format!("/api/v1/enterprises/{uscc}"),
+        format!("/api/v1/patents/{patent}/products"),
+    ];
+    for path in &pages {
+        let reply = worker.get(path)?;
+        ensure!(reply.status == 200, "{path}: {}", reply.status);
+        ensure!(reply.body.contains(&number), "{path} does not show {number}");
+        ensure!(reply.header("set-cookie").is_none(), "{path} sets a cookie");
+        let cache = reply.header("cache-control").unwrap_or_default();
+        ensure!(
+            cache.contains("public") && cache.contains("max-age=60"),
+            "{path}: cache-control {cache}"
+        );
+        let tags = reply.header("cache-tag").unwrap_or_default();
+        ensure!(tags.starts_with("registry"), "{path}: cache-tag {tags}");
+        let etag = reply.header("etag").context("etag")?.to_owned();
+        let again = worker.request("GET", path, &[("if-none-match", &etag)], Vec::new())?;
+        ensure!(again.status == 304, "{path}: {} to If-None-Match", again.status);
+        ensure!(again.body.is_empty(), "{path}: a 304 with a body");
+        let other = worker.request("GET", path, &[("if-none-match", "\"other\"")], Vec::new())?;
+        ensure!(other.status == 200, "{path}: {} to another tag", other.status);
+    }
+    let page = worker.get(&format!("/products/{number}/"))?;
+    let tags = page.header("cache-tag").unwrap_or_default();
+    ensure!(
+        tags.contains(&format!("product-{number}")) && tags.contains(&format!("enterprise-{uscc}")),
+        "{tags}"
+    );
+    ensure!(page.body.contains(&name), "name");
+    ensure!(
+        page.body.contains(&format!("href=\"/patents/{patent}/\"")),
+        "the patent is a link"
+    );
+    ensure!(
+        page.body.contains(&format!("hreflang=\"en\" href=\"{}/en/products/{number}/\"", worker.url(""))),
+        "hreflang is absolute"
+    );
+    // Among the newest of its field (other tests record beside this one).
+    let listing = worker.get("/products/field/03/")?;
+    ensure!(listing.body.contains(&number), "not in its field's first page");
+    // Pages that belong to someone are never cached.
+    let signin = worker.get("/enterprise/signin/")?;
+    ensure!(
+        signin.header("cache-control") == Some("no-store"),
+        "{:?}",
+        signin.header("cache-control")
+    );
+    Ok(())
+}
+
+/// An unknown number is the 404 page in its language with a search box; a bad filter
+/// is a 422 page naming it; nothing is a 5xx.
+fn registry_pages_refuse_bad_input_with_a_page(worker: &TestWorker) -> Result<()> {
+    let cases = [
+        ("/products/PR2026-44-999999-1/", 404, "页面不存在"),
+        ("/en/products/PR2026-44-999999-1/", 404, "Page not found"),
+        ("/products/%E7%94%B5/", 404, "页面不存在"),
+        ("/enterprises/91350100M000100Y4X/", 404, "页面不存在"),
+        ("/patents/12345/", 404, "页面不存在"),
+        ("/products/field/zz/", 404, "页面不存在"),
+        ("/products/province/%27/", 404, "页面不存在"),
+        ("/rounds/1999/", 404, "页面不存在"),
+        ("/rounds/abc/", 404, "页面不存在"),
+        ("/search/?year=abc", 422, "年度应为四位数字"),
+        ("/en/search/?field=zz", 422, "There is no such product field"),
+        ("/search/?region=999999", 422, "没有这个省份"),
+        ("/search/?status=gone", 422, "没有这个状态"),
+        ("/products/?cursor=-1", 422, "翻页位置无效"),
+        ("/search/?q=%22%22", 422, "请输入至少"),
+    ];
+    for (path, status, text) in cases {
+        let reply = worker.get(path)?;
+        ensure!(reply.status == status, "{path}: {} not {status}", reply.status);
+        ensure!(reply.body.contains(text), "{path}: no {text:?} in {}", reply.body);
+        ensure!(
+            reply.body.contains("name=\"q\""),
+            "{path}: no search box"
+        );
+        ensure!(
+            reply.header("cache-control") == Some("no-store"),
+            "{path}: a refusal is cached"
+        );
+    }
+    // A registration number with a wrong check character: the nearest valid number.
+    let verified = worker.verified_enterprise_in("440300")?;
+    let number = worker.recorded_product(&verified, &format!("校验位测试{}", unique()))?;
+    let wrong_check = if number.ends_with('0') { '1' } else { '0' };
+    let typed = format!("{}{wrong_check}", &number[..number.len() - 1]);
+    let reply = worker.get(&format!("/search/?q={}", urlencode(&typed)))?;
+    ensure!(reply.status == 200, "{}", reply.status);
+    ensure!(
+        reply.body.contains("校验位") && reply.body.contains(&format!("/products/{number}/")),
+        "no correction offered"
+    );
+    // POST is not how a registry page is read.
+    let post = worker.request("POST", "/products/", &[], Vec::new())?;
+    ensure!(post.status == 405, "{}", post.status);
+    // The old static paging moved to the listing.
+    let old = worker.get("/en/products/field/03/page/2/")?;
+    ensure!(old.status == 301, "{}", old.status);
+    ensure!(old.header("location") == Some("/en/products/field/03/"), "{:?}", old.header("location"));
+    Ok(())
+}
 
 fn the_product_fields_in_both_languages(worker: &TestWorker) -> Result<()> {
     let reply = worker.get("/api/v1/product-fields")?;
@@ -326,7 +462,7 @@ fn the_lookup_jumps_to_the_page(worker: &TestWorker) -> Result<()> {
         "USCC"
     );
     ensure!(
-        location(&format!("ZL{patent}"))? == format!("/en/products/{number}/"),
+        location(&format!("ZL{patent}"))? == format!("/en/patents/{patent}/"),
         "patent number"
     );
     ensure!(

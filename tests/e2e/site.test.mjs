@@ -41,17 +41,20 @@ async function page(options = {}) {
   return p;
 }
 
-test("search finds a product by a 2-character Chinese query", async () => {
-  const p = await page();
-  await p.goto(`${base}/search/`);
-  await p.fill("#search-q", "电池");
-  await p.press("#search-q", "Enter");
-  await p.waitForSelector("#results li", { timeout: 15000 });
-  const titles = await p.locator("#results li a").allTextContents();
-  assert.ok(titles.length > 0, "no results");
-  assert.ok(titles.some((t) => t.includes("电池")), `no 电池 among ${titles}`);
-  await p.screenshot({ path: `${artifacts}/search.png`, fullPage: true });
-  assert.deepEqual(p.errors, []);
+test("search finds a product by a 2-character Chinese query, without JavaScript too", async () => {
+  for (const javaScriptEnabled of [true, false]) {
+    const p = await page({ javaScriptEnabled });
+    await p.goto(`${base}/search/`);
+    await p.fill("#search-q", "电池");
+    await p.press("#search-q", "Enter");
+    await p.waitForSelector("table.products", { timeout: 15000 });
+    const names = await p.locator("table.products tbody tr td:nth-child(2)").allTextContents();
+    assert.ok(names.length > 0, "no results");
+    assert.ok(names.every((t) => t.includes("电池")), `not all 电池: ${names}`);
+    assert.match(await p.locator(".count").innerText(), /共 \d+ 件/);
+    await p.screenshot({ path: `${artifacts}/search-js-${javaScriptEnabled}.png`, fullPage: true });
+    assert.deepEqual(p.errors, []);
+  }
 });
 
 test("the exact lookup jumps to the product page", async () => {
@@ -85,7 +88,8 @@ test("a certificate code, as typed, opens its verification page", async () => {
 
 test("pages fit a 360 px wide screen and start with a skip link", async () => {
   const p = await page({ viewport: { width: 360, height: 740 } });
-  for (const path of ["/", `/products/${product}/`, "/statistics/", "/products/", "/en/faq/"]) {
+  for (const path of ["/", `/products/${product}/`, "/statistics/", "/products/", "/en/faq/",
+    "/search/?q=%E7%94%B5%E6%B1%A0", "/rounds/", "/en/products/identified/"]) {
     await p.goto(`${base}${path}`);
     const width = await p.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${path} is ${width} px wide`);
@@ -120,7 +124,8 @@ test("pages pass axe-core's WCAG 2.1 AA checks", async () => {
   // The pages allow no inline script (CSP); axe goes in as one, so CSP is bypassed.
   const p = await page({ bypassCSP: true });
   const paths = ["/", "/products/", `/products/${product}/`, "/statistics/", "/faq/", "/guide/",
-    "/api/", "/open-data/", "/rounds/", "/search/", `/en/products/${product}/`, "/en/statistics/",
+    "/api/", "/open-data/", "/rounds/", "/search/", "/search/?q=%E7%94%B5%E6%B1%A0", `/en/products/${product}/`,
+    "/en/statistics/", `/rounds/${new Date().getFullYear()}/`,
     `/certificates/${certificate}/`, "/enterprise/register/", "/enterprise/signin/",
     "/no/such/page/"];
   assert.deepEqual(await axeViolations(p, base, paths), []);

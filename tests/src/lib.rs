@@ -84,7 +84,7 @@ pub fn dry_run_deploy() -> Result<DryRun> {
     let root = std::env::temp_dir().join(format!("ppr-deploy-{}", std::process::id()));
     let _ = fs::remove_dir_all(&root);
     let (out_dir, site) = (root.join("bundle"), root.join("site"));
-    ppr_site::build(empty_snapshot(), &site, false)?;
+    ppr_site::build(empty_snapshot(), &site, "", false)?;
     let (out, assets) = (
         out_dir.to_string_lossy().into_owned(),
         site.to_string_lossy().into_owned(),
@@ -362,7 +362,7 @@ impl TestWorker {
         // A site of its own for the static assets: empty, until a test builds one
         // from this worker's registry ([`TestWorker::build_site`]).
         let site_dir = state_dir.join("site");
-        ppr_site::build(empty_snapshot(), &site_dir, false)?;
+        ppr_site::build(empty_snapshot(), &site_dir, "", false)?;
         let port = free_port()?;
         let log = logs_dir().join(format!("{name}-wrangler.log"));
         let dns = receiver::Receiver::start()?;
@@ -389,18 +389,16 @@ impl TestWorker {
     }
 
     /// Builds this worker's static site from its own registry's public export (as
-    /// `scripts/build-site` does: the pages, Pagefind's index, the forms' wasm client)
-    /// and restarts the worker to serve it (wrangler reads the assets when it starts).
+    /// `scripts/build-site` does: the static pages and the forms' wasm client) and
+    /// restarts the worker to serve it (wrangler reads the assets when it starts).
     ///
     /// # Errors
     ///
-    /// The export, the build, the index or the restart failed.
+    /// The export, the build or the restart failed.
     pub fn build_site(&mut self) -> Result<ppr_site::Summary> {
         let snapshot = ppr_site::data::fetch(&self.base, "2026-01-01T00:00:00Z".to_owned())?;
-        let summary = ppr_site::build(snapshot, &self.site_dir, false)?;
+        let summary = ppr_site::build(snapshot, &self.site_dir, &self.base, false)?;
         let site = self.site_dir.to_string_lossy().into_owned();
-        let log = logs_dir().join("pagefind.log");
-        run_checked(&["pagefind", "--site", &site], &log)?;
         let log = logs_dir().join("build-form-client.log");
         run_checked(&["bash", "scripts/build-form-client", &site], &log)?;
         self.restart()?;

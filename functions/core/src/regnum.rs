@@ -104,21 +104,7 @@ impl RegistrationNumber {
     ///
     /// Not the format, a wrong check character, or parts out of range.
     pub fn parse(input: &str) -> Result<Self, RegistrationNumberError> {
-        let normal: String = normalize_identifier(input)
-            .chars()
-            .filter(|c| *c != '-' && *c != ' ')
-            .collect();
-        let format_error = || RegistrationNumberError::Format(input.to_owned());
-        let rest = normal.strip_prefix("PR").ok_or_else(format_error)?;
-        let chars: Vec<char> = rest.chars().collect();
-        let (digits, check) = match chars.as_slice() {
-            [digits @ .., check] if digits.len() == 12 => (digits, *check),
-            _ => return Err(format_error()),
-        };
-        if !digits.iter().all(char::is_ascii_digit) {
-            return Err(format_error());
-        }
-        let digits: String = digits.iter().collect();
+        let (digits, check) = digits_and_check(input)?;
         let expected = check_char(&digits);
         if check != expected {
             return Err(RegistrationNumberError::Check {
@@ -127,6 +113,22 @@ impl RegistrationNumber {
                 expected,
             });
         }
+        Self::from_digits(&digits)
+    }
+
+    /// The valid number nearest to `input` when only its check character disagrees
+    /// with its digits: the same digits with the check character they give. A
+    /// mistyped check character gives the number meant; a mistyped digit gives a
+    /// number to compare with. `None` for anything else (valid, or not the shape).
+    #[must_use]
+    pub fn corrected(input: &str) -> Option<Self> {
+        let (digits, check) = digits_and_check(input).ok()?;
+        (check != check_char(&digits))
+            .then(|| Self::from_digits(&digits).ok())
+            .flatten()
+    }
+
+    fn from_digits(digits: &str) -> Result<Self, RegistrationNumberError> {
         let part = |range: std::ops::Range<usize>| -> u32 {
             digits
                 .get(range)
@@ -166,6 +168,25 @@ impl RegistrationNumber {
     }
 }
 
+/// The 12 digits and the check character of what looks like a registration number.
+fn digits_and_check(input: &str) -> Result<(String, char), RegistrationNumberError> {
+    let normal: String = normalize_identifier(input)
+        .chars()
+        .filter(|c| *c != '-' && *c != ' ')
+        .collect();
+    let format_error = || RegistrationNumberError::Format(input.to_owned());
+    let rest = normal.strip_prefix("PR").ok_or_else(format_error)?;
+    let chars: Vec<char> = rest.chars().collect();
+    let (digits, check) = match chars.as_slice() {
+        [digits @ .., check] if digits.len() == 12 => (digits, *check),
+        _ => return Err(format_error()),
+    };
+    if !digits.iter().all(char::is_ascii_digit) {
+        return Err(format_error());
+    }
+    Ok((digits.iter().collect(), check))
+}
+
 impl fmt::Display for RegistrationNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -190,6 +211,18 @@ impl std::str::FromStr for RegistrationNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrong_check_character_is_corrected_to_the_nearest_valid_number() {
+        let number = RegistrationNumber::new(2026, 44, 123).expect("number");
+        let text = number.to_string();
+        let wrong = if number.check() == '0' { '1' } else { '0' };
+        let typed = format!("{}{wrong}", text.get(..text.len() - 1).unwrap_or_default());
+        assert_eq!(RegistrationNumber::corrected(&typed), Some(number));
+        assert_eq!(RegistrationNumber::corrected(&text), None);
+        assert_eq!(RegistrationNumber::corrected("电池"), None);
+        assert_eq!(RegistrationNumber::corrected("PR2026-44-12-X"), None);
+    }
 
     #[test]
     fn formats_and_parses() {

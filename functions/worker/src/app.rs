@@ -2,9 +2,9 @@
 //! renders (or the site's lookup and 404 page). Every failure becomes the error
 //! envelope (API) or an error page here; only the fetch entry point calls this.
 
-use worker::{Env, Request, Response};
+use worker::{Context, Env, Request, Response};
 
-use crate::config::Config;
+use crate::config::{Config, EdgeCache};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{error_response, options_response, reply_response};
@@ -17,11 +17,12 @@ use crate::routes::{self, RouteMiss};
 ///
 /// Only if the runtime cannot build a response object; failures are already
 /// responses by then.
-pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
-    let config = match Config::from_env(env) {
+pub async fn handle(req: Request, env: &Env, ctx: &Context) -> worker::Result<Response> {
+    let mut config = match Config::from_env(env) {
         Ok(config) => config,
         Err(err) => return error_response(&ApiError::misconfigured(&err)),
     };
+    config.edge_cache = EdgeCache::of(ctx.as_ref());
     // The method as sent: `Request::method` reads any method it does not know as GET.
     let method = req.inner().method().to_ascii_uppercase();
     let path = req.path();
@@ -52,7 +53,10 @@ pub async fn handle(req: Request, env: &Env) -> worker::Result<Response> {
         return error_response(&err);
     }
     match (matched.operation.run)(&ctx).await {
-        Ok(reply) => reply_response(reply),
+        Ok(reply) => {
+            let if_none_match = req.headers().get("if-none-match").ok().flatten();
+            reply_response(reply, if_none_match.as_deref())
+        }
         Err(err) => error_response(&err),
     }
 }

@@ -6,6 +6,9 @@
 use std::fmt;
 
 use ppr_core::webhook::RetrySchedule;
+use worker::js_sys::{Array, Function, Object, Promise, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, D1Database, Env, Fetcher, Queue};
 
 /// The D1 database: all state.
@@ -55,6 +58,72 @@ pub struct Config {
     pub allow_local_http: bool,
     /// The DNS-over-HTTPS resolver.
     pub dns_resolver: String,
+    /// The Worker's own edge cache, where the runtime offers one to purge.
+    pub edge_cache: EdgeCache,
+}
+
+/// The Worker's edge cache (Workers Caching, `[cache]` in `wrangler.toml`) as the
+/// runtime hands it to an invocation (`ctx.cache`): what a change purges the public
+/// pages and answers from, by their `Cache-Tag`s. Where the runtime has none (locally,
+/// or with caching off) nothing is purged and the pages' `max-age` bounds how stale
+/// they can be.
+#[derive(Clone, Default)]
+pub struct EdgeCache(Option<JsValue>);
+
+impl fmt::Debug for EdgeCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("EdgeCache").field(&self.0.is_some()).finish()
+    }
+}
+
+impl EdgeCache {
+    /// The cache of an invocation's context, if the runtime gives it one that purges.
+    #[must_use]
+    pub fn of(ctx: &JsValue) -> Self {
+        let cache = Reflect::get(ctx, &JsValue::from_str("cache"))
+            .ok()
+            .filter(JsValue::is_object);
+        let purges = cache.as_ref().is_some_and(|c| {
+            Reflect::get(c, &JsValue::from_str("purge")).is_ok_and(|f| f.is_function())
+        });
+        Self(cache.filter(|_| purges))
+    }
+
+    /// Whether a purge reaches a cache.
+    #[must_use]
+    pub fn purges(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Purges every cached response carrying any of `tags`.
+    ///
+    /// # Errors
+    ///
+    /// The runtime refused the purge (its message).
+    pub async fn purge(&self, tags: &[String]) -> Result<(), String> {
+        let Some(cache) = &self.0 else {
+            return Ok(());
+        };
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let text = |e: JsValue| format!("{e:?}");
+        let purge: Function = Reflect::get(cache, &JsValue::from_str("purge"))
+            .map_err(text)?
+            .dyn_into()
+            .map_err(text)?;
+        let list = Array::new();
+        for tag in tags {
+            list.push(&JsValue::from_str(tag));
+        }
+        let options = Object::new();
+        Reflect::set(&options, &JsValue::from_str("tags"), &list).map_err(text)?;
+        let promise = purge.call1(cache, &options).map_err(text)?;
+        if let Ok(promise) = promise.dyn_into::<Promise>() {
+            JsFuture::from(promise).await.map_err(text)?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Config {
@@ -120,6 +189,7 @@ impl Config {
                     webhook_schedule: v.webhook_schedule,
                     allow_local_http: v.allow_local_http,
                     dns_resolver: v.dns_resolver,
+                    edge_cache: EdgeCache::default(),
                 })
             }
             _ => Err(ConfigError { problems }),

@@ -1,6 +1,7 @@
 //! Building responses: JSON bodies, caching policy, and the security and CORS headers
 //! every API response carries.
 
+use sha2::{Digest, Sha256};
 use worker::{Headers, Response};
 
 use crate::error::ApiError;
@@ -12,6 +13,74 @@ pub enum CachePolicy {
     NoStore,
     /// Changes only with a deploy: five minutes in any cache.
     PublicShort,
+    /// The public registry ([`REGISTRY_CACHE`]), with an `ETag` answered by 304.
+    Registry,
+}
+
+/// How long any cache (the edge's, a browser's) may keep a public registry page or
+/// answer: fresh for a minute, then served once more while it is fetched anew. A
+/// change purges the edge's copies by their `Cache-Tag` where the runtime can purge,
+/// so this is the bound on staleness only where it cannot (docs/DEPLOY.md).
+pub const REGISTRY_CACHE: &str = "public, max-age=60, stale-while-revalidate=60";
+
+/// The `Cache-Tag`s of the public registry's pages and answers, by which a change
+/// purges them from the edge cache.
+pub mod public_tags {
+    /// Every public registry page and answer.
+    pub const REGISTRY: &str = "registry";
+
+    /// Every listing, search and patent page (a recording or revocation anywhere
+    /// changes them).
+    pub const LISTINGS: &str = "listings";
+
+    /// A product's page and answer.
+    #[must_use]
+    pub fn product(number: &str) -> String {
+        format!("product-{number}")
+    }
+
+    /// An enterprise's page and answer.
+    #[must_use]
+    pub fn enterprise(uscc: &str) -> String {
+        format!("enterprise-{uscc}")
+    }
+}
+
+/// `tags` with [`public_tags::REGISTRY`] first, as a `Cache-Tag` value.
+fn registry_tags<'a>(tags: impl Iterator<Item = &'a str>) -> String {
+    std::iter::once(public_tags::REGISTRY)
+        .chain(tags)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The `ETag` of a representation made of `parts`: a strong tag from their SHA-256.
+#[must_use]
+pub fn etag_of(parts: &[&[u8]]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_le_bytes());
+        hash.update(part);
+    }
+    let digest = hash.finalize();
+    let hex: String = digest
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` header names `etag` (or is `*`); weak tags compare by
+/// their value, as RFC 9110 asks of `If-None-Match`.
+#[must_use]
+pub fn matches_etag(if_none_match: Option<&str>, etag: &str) -> bool {
+    let Some(header) = if_none_match else {
+        return false;
+    };
+    header.split(',').map(str::trim).any(|tag| {
+        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
+    })
 }
 
 /// A successful handler's answer, before it becomes a `Response`.
@@ -111,21 +180,34 @@ fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
         match cache {
             CachePolicy::NoStore => "no-store",
             CachePolicy::PublicShort => "public, max-age=300",
+            CachePolicy::Registry => REGISTRY_CACHE,
         },
     )?;
     Ok(headers)
 }
 
-/// The `Response` for a reply.
+/// The `Response` for a reply to a request that sent `if_none_match`: a public
+/// registry answer carries its `ETag`, and is a bodiless 304 when the client has it.
 ///
 /// # Errors
 ///
 /// Only if the runtime refuses to build a response.
-pub fn reply_response(reply: Reply) -> worker::Result<Response> {
+pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Result<Response> {
     let headers = base_headers(reply.cache)?;
     headers.set("content-type", reply.content_type)?;
     for (name, value) in &reply.headers {
         headers.append(name, value)?;
+    }
+    if reply.cache == CachePolicy::Registry {
+        let own = headers.get("cache-tag").ok().flatten().unwrap_or_default();
+        headers.set("cache-tag", &registry_tags(own.split(',').filter(|t| !t.is_empty())))?;
+    }
+    if reply.cache == CachePolicy::Registry && reply.status == 200 {
+        let etag = etag_of(&[&reply.body]);
+        headers.set("etag", &etag)?;
+        if matches_etag(if_none_match, &etag) {
+            return Ok(Response::empty()?.with_status(304).with_headers(headers));
+        }
     }
     Ok(Response::from_bytes(reply.body)?
         .with_status(reply.status)
@@ -188,4 +270,35 @@ pub fn page_headers() -> worker::Result<Headers> {
         headers.set(name, value)?;
     }
     Ok(headers)
+}
+
+/// The headers of a public registry page: the page's security headers, cacheable by
+/// anyone for [`REGISTRY_CACHE`], with its `ETag` and the `Cache-Tag`s a change
+/// purges it by.
+///
+/// # Errors
+///
+/// Only if the runtime refuses to build headers.
+pub fn public_page_headers(etag: &str, tags: &[String]) -> worker::Result<Headers> {
+    let headers = page_headers()?;
+    headers.set("cache-control", REGISTRY_CACHE)?;
+    headers.set("etag", etag)?;
+    headers.set("cache-tag", &registry_tags(tags.iter().map(String::as_str)))?;
+    Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_etag_matches_itself_in_a_list_and_as_weak() {
+        let tag = etag_of(&[b"page", b"zh"]);
+        assert_ne!(tag, etag_of(&[b"pagez", b"h"]));
+        assert!(matches_etag(Some(&tag), &tag));
+        assert!(matches_etag(Some(&format!("\"x\", W/{tag}")), &tag));
+        assert!(matches_etag(Some("*"), &tag));
+        assert!(!matches_etag(Some("\"x\""), &tag));
+        assert!(!matches_etag(None, &tag));
+    }
 }

@@ -48,8 +48,8 @@ use crate::error::ApiError;
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    app::handle(req, &env).await
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    app::handle(req, &env, &ctx).await
 }
 
 /// The scheduled entry point (the cron trigger in `wrangler.toml`): see [`cron`].
@@ -70,12 +70,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 async fn queue(
     batch: MessageBatch<serde_json::Value>,
     env: Env,
-    _ctx: Context,
+    ctx: Context,
 ) -> worker::Result<()> {
-    let config = Config::from_env(&env).map_err(|err| {
+    let mut config = Config::from_env(&env).map_err(|err| {
         let _ = ApiError::misconfigured(&err);
         worker::Error::RustError(err.to_string())
     })?;
+    config.edge_cache = config::EdgeCache::of(ctx.as_ref());
     if batch.queue() == queues::WEBHOOKS_QUEUE {
         webhooks::consume(batch, &config).await;
     } else {

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;
-use crate::http::{CachePolicy, Reply};
+use crate::http::{CachePolicy, Reply, public_tags};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::accounts;
+use crate::repo::Reads;
 use crate::repo::public::{self, ListFilter, PublicDetailRow, PublicProductRow};
 use crate::validation::page_limit;
 
@@ -75,7 +75,9 @@ fn field_json(code: &str) -> serde_json::Value {
     }
 }
 
-fn region_json(code: &str) -> serde_json::Value {
+/// A region as answered: its code and its province in both languages.
+#[must_use]
+pub fn region_json(code: &str) -> serde_json::Value {
     match RegionCode::parse(code) {
         Ok(r) => serde_json::json!({
             "code": code, "province": r.province().code(), "province_zh": r.province().name_zh(),
@@ -85,7 +87,9 @@ fn region_json(code: &str) -> serde_json::Value {
     }
 }
 
-fn public_out(row: PublicProductRow) -> PublicProductOut {
+/// A product's public record as answered, from its row.
+#[must_use]
+pub fn public_out(row: PublicProductRow) -> PublicProductOut {
     PublicProductOut {
         field: field_json(&row.field),
         enterprise: serde_json::json!({
@@ -105,7 +109,9 @@ fn public_out(row: PublicProductRow) -> PublicProductOut {
     }
 }
 
-fn outs(rows: Vec<PublicProductRow>) -> Vec<PublicProductOut> {
+/// Records as answered, from their rows.
+#[must_use]
+pub fn outs(rows: Vec<PublicProductRow>) -> Vec<PublicProductOut> {
     rows.into_iter().map(public_out).collect()
 }
 
@@ -119,22 +125,33 @@ fn outs(rows: Vec<PublicProductRow>) -> Vec<PublicProductOut> {
 pub async fn list_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let query: BTreeMap<String, String> = ctx.query().into_iter().collect();
     let filter = list_filter(&query)?;
-    let db = ctx.db();
-    let rows = public::list(db, &filter).await?;
-    let next_cursor = (i64::try_from(rows.len()).unwrap_or(0) == filter.limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let rows = public::list(&Reads::replica(ctx.db()), &filter).await?;
+    let next_cursor = next_cursor(&rows, filter.limit);
     let items = outs(rows);
-    Reply::json(
+    Ok(Reply::json(
         200,
         &serde_json::json!({"items": items, "next_cursor": next_cursor}),
-        CachePolicy::NoStore,
-    )
+        CachePolicy::Registry,
+    )?
+    .with_header("cache-tag", public_tags::LISTINGS.to_owned()))
+}
+
+/// The cursor of the page after `rows`, when the page was full.
+#[must_use]
+pub fn next_cursor(rows: &[PublicProductRow], limit: i64) -> Option<String> {
+    (i64::try_from(rows.len()).unwrap_or(0) == limit)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten()
 }
 
 /// The listing's filter from its query parameters, checked one by one; a blank one
-/// counts as absent.
-fn list_filter(query: &BTreeMap<String, String>) -> Result<ListFilter, ApiError> {
+/// counts as absent. The site's search and listings read theirs through this too, so
+/// the same query finds the same products on the site and in the API.
+///
+/// # Errors
+///
+/// 422 naming the first bad parameter.
+pub fn list_filter(query: &BTreeMap<String, String>) -> Result<ListFilter, ApiError> {
     let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut filter = ListFilter {
         limit: DEFAULT_PAGE,
@@ -228,14 +245,20 @@ pub async fn get_product(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     };
     let number = ppr_core::regnum::RegistrationNumber::parse(&raw).map_err(|_| not_found())?;
-    let db = ctx.db();
-    let detail = public::by_number(db, &number.to_string())
+    let detail = public::by_number(&Reads::replica(ctx.db()), &number.to_string())
         .await?
         .ok_or_else(not_found)?;
-    Reply::json(200, &detail_out(detail), CachePolicy::NoStore)
+    let tags = format!(
+        "{},{}",
+        public_tags::product(&detail.product.registration_number),
+        public_tags::enterprise(&detail.product.uscc)
+    );
+    Ok(Reply::json(200, &detail_out(detail), CachePolicy::Registry)?.with_header("cache-tag", tags))
 }
 
-fn detail_out(detail: PublicDetailRow) -> PublicProductOut {
+/// A product's public record with its patents, as answered.
+#[must_use]
+pub fn detail_out(detail: PublicDetailRow) -> PublicProductOut {
     let mut out = public_out(detail.product);
     out.patents = Some(serde_json::from_str(&detail.patents).unwrap_or_default());
     out
@@ -279,8 +302,7 @@ pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .parse::<PatentNumber>()
         .map_err(|e| ApiError::invalid_field("number", e.code(), e.to_string()))?;
     let canonical = number.to_string();
-    let db = ctx.db();
-    let rows = public::using_patent(db, &canonical).await?;
+    let rows = public::using_patent(&Reads::replica(ctx.db()), &canonical).await?;
     let flags: Vec<(bool, String)> = rows
         .iter()
         .map(|r| (r.is_core == 1, r.title.clone()))
@@ -291,15 +313,16 @@ pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .zip(flags)
         .map(|(p, (core, title))| serde_json::json!({"product": p, "core": core, "title": title}))
         .collect();
-    Reply::json(
+    Ok(Reply::json(
         200,
         &serde_json::json!({
             "number": canonical,
             "type": number.patent_type().code(),
             "items": items,
         }),
-        CachePolicy::NoStore,
-    )
+        CachePolicy::Registry,
+    )?
+    .with_header("cache-tag", public_tags::LISTINGS.to_owned()))
 }
 
 /// `GET /api/v1/enterprises/{uscc}`: an enterprise's public record and products.
@@ -316,13 +339,14 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         )
     };
     let uscc = Uscc::parse(&raw).map_err(|_| not_found())?;
-    let db = ctx.db();
-    let enterprise = accounts::enterprise_by_uscc(db, uscc.as_str())
+    let db = Reads::replica(ctx.db());
+    let enterprise = public::enterprise(&db, uscc.as_str())
         .await?
         .ok_or_else(not_found)?;
-    let rows = public::of_enterprise(db, enterprise.id).await?;
+    let rows = public::of_enterprise(&db, enterprise.id).await?;
     let items = outs(rows);
-    Reply::json(
+    let tag = public_tags::enterprise(&enterprise.uscc);
+    Ok(Reply::json(
         200,
         &serde_json::json!({
             "uscc": enterprise.uscc,
@@ -331,8 +355,9 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "verified": enterprise.verification_status == "verified",
             "products": items,
         }),
-        CachePolicy::NoStore,
-    )
+        CachePolicy::Registry,
+    )?
+    .with_header("cache-tag", tag))
 }
 
 /// A product field as answered.

@@ -19,9 +19,12 @@ mod filing;
 mod filings;
 mod port_application;
 mod register;
+mod registry;
 mod signin;
 mod site;
 mod update;
+
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
@@ -40,7 +43,7 @@ use crate::routes;
 const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
 
 /// The templates these pages use, from the site's set.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 17] = [
     (
         "base.html",
         include_str!("../../../../site/templates/base.html"),
@@ -77,6 +80,38 @@ const TEMPLATES: [(&str, &str); 9] = [
         "port_application.html",
         include_str!("../../../../site/templates/port_application.html"),
     ),
+    (
+        "macros.html",
+        include_str!("../../../../site/templates/macros.html"),
+    ),
+    (
+        "product.html",
+        include_str!("../../../../site/templates/product.html"),
+    ),
+    (
+        "products.html",
+        include_str!("../../../../site/templates/products.html"),
+    ),
+    (
+        "enterprise.html",
+        include_str!("../../../../site/templates/enterprise.html"),
+    ),
+    (
+        "patent.html",
+        include_str!("../../../../site/templates/patent.html"),
+    ),
+    (
+        "rounds.html",
+        include_str!("../../../../site/templates/rounds.html"),
+    ),
+    (
+        "round.html",
+        include_str!("../../../../site/templates/round.html"),
+    ),
+    (
+        "not_found.html",
+        include_str!("../../../../site/templates/not_found.html"),
+    ),
 ];
 
 /// Largest form post accepted: a 10 MiB document and the fields around it.
@@ -99,6 +134,8 @@ pub enum Page {
     Certificate(String),
     /// `port/apply/`: a regional office applies for its management port.
     PortApplication,
+    /// A page of the public registry (a product, a listing, the search, …).
+    Registry(registry::Page),
 }
 
 /// The language of a page: 0 Chinese (the root), 1 English (`/en/`).
@@ -122,7 +159,7 @@ pub fn resolve(path: &str) -> Option<(Page, Lang)> {
         }
         ["certificates", code] if !code.is_empty() => Page::Certificate(percent_decode(code)),
         ["port", "apply"] => Page::PortApplication,
-        _ => return None,
+        segments => Page::Registry(registry::resolve(segments)?),
     };
     Some((page, lang))
 }
@@ -163,6 +200,13 @@ pub async fn handle(
         Page::AnnualUpdate(number) => update::handle(req, config, lang, now, &number).await,
         Page::Certificate(code) => certificate::handle(&req, config, lang, now, &code).await,
         Page::PortApplication => port_application::handle(req, config, lang, now).await,
+        Page::Registry(page) => {
+            if method != "GET" {
+                let refused = ApiError::method_not_allowed(method, path, "GET, HEAD".to_owned());
+                return error_page(&refused, lang, now);
+            }
+            registry::handle(&req, config, lang, now, page).await
+        }
     };
     match result {
         Ok(response) => Ok(response),
@@ -170,7 +214,36 @@ pub async fn handle(
     }
 }
 
-fn environment() -> Result<Environment<'static>, ApiError> {
+/// The template environment, compiled once per isolate.
+static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+
+/// The interface strings of both languages, parsed once per isolate.
+static STRING_VALUES: OnceLock<[Value; 2]> = OnceLock::new();
+
+fn environment() -> Result<&'static Environment<'static>, ApiError> {
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env);
+    }
+    let env = compile()?;
+    Ok(ENVIRONMENT.get_or_init(|| env))
+}
+
+/// The strings of `lang` as a template value.
+fn string_value(lang: Lang) -> Result<Value, ApiError> {
+    if STRING_VALUES.get().is_none() {
+        let values = [
+            Value::from_serialize(strings(0)?),
+            Value::from_serialize(strings(1)?),
+        ];
+        let _ = STRING_VALUES.set(values);
+    }
+    Ok(STRING_VALUES
+        .get()
+        .and_then(|v| v.get(lang.min(1)).cloned())
+        .unwrap_or_default())
+}
+
+fn compile() -> Result<Environment<'static>, ApiError> {
     let mut config = Environment::new();
     config.set_undefined_behavior(UndefinedBehavior::Strict);
     config.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -197,13 +270,69 @@ fn environment() -> Result<Environment<'static>, ApiError> {
 }
 
 /// The interface strings of `lang`.
-fn strings(lang: Lang) -> Result<serde_json::Value, ApiError> {
-    let all: serde_json::Value =
-        serde_json::from_str(STRINGS).map_err(|e| ApiError::internal_cause("strings", &e))?;
+fn strings(lang: Lang) -> Result<&'static serde_json::Value, ApiError> {
+    static PARSED: OnceLock<serde_json::Value> = OnceLock::new();
+    let all = match PARSED.get() {
+        Some(all) => all,
+        None => {
+            let parsed: serde_json::Value = serde_json::from_str(STRINGS)
+                .map_err(|e| ApiError::internal_cause("strings", &e))?;
+            PARSED.get_or_init(|| parsed)
+        }
+    };
     Ok(all
         .get(if lang == 0 { "zh" } else { "en" })
-        .cloned()
-        .unwrap_or_default())
+        .unwrap_or(&serde_json::Value::Null))
+}
+
+/// Where a page is: its language, its path under the language's root, and the
+/// site's origin (for the absolute addresses of `hreflang` and print).
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// The page's language.
+    pub lang: Lang,
+    /// Its path under the language's root, e.g. `products/PR…/`.
+    pub path: &'a str,
+    /// The origin requests reach the site at, e.g. `https://example.cn`.
+    pub origin: &'a str,
+}
+
+/// The origin of a request (`https://host`).
+#[must_use]
+pub fn origin_of(req: &Request) -> String {
+    req.url()
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// Renders `template` with the layout's context and `extra`, as HTML.
+fn render_html(
+    template: &str,
+    place: Place<'_>,
+    now: DateTime<Utc>,
+    extra: Value,
+) -> Result<String, ApiError> {
+    let lang = place.lang;
+    let other = 1 - lang.min(1);
+    let taken_at = clock::stamp(now);
+    let base = context! {
+        lang => if lang == 0 { "zh" } else { "en" },
+        t => string_value(lang)?,
+        root => root(lang),
+        path => place.path,
+        origin => place.origin,
+        other => context! {
+            lang => if other == 0 { "zh" } else { "en" },
+            t => string_value(other)?,
+            root => root(other),
+        },
+        date_as_of => taken_at.get(0..10).unwrap_or_default(),
+        taken_at => taken_at,
+    };
+    environment()?
+        .get_template(template)
+        .and_then(|t| t.render(context! { ..base, ..extra }))
+        .map_err(|e| ApiError::internal_cause("render page", &format!("{e:#}")))
 }
 
 /// Renders `template` with the layout's context and `extra`, as a response.
@@ -215,26 +344,12 @@ fn render(
     now: DateTime<Utc>,
     extra: Value,
 ) -> Result<Response, ApiError> {
-    let config = environment()?;
-    let other = 1 - lang.min(1);
-    let taken_at = clock::stamp(now);
-    let base = context! {
-        lang => if lang == 0 { "zh" } else { "en" },
-        t => Value::from_serialize(strings(lang)?),
-        root => root(lang),
-        path => path,
-        other => context! {
-            lang => if other == 0 { "zh" } else { "en" },
-            t => Value::from_serialize(strings(other)?),
-            root => root(other),
-        },
-        date_as_of => taken_at.get(0..10).unwrap_or_default(),
-        taken_at => taken_at,
+    let place = Place {
+        lang,
+        path,
+        origin: "",
     };
-    let html = config
-        .get_template(template)
-        .and_then(|t| t.render(context! { ..base, ..extra }))
-        .map_err(|e| ApiError::internal_cause("render page", &format!("{e:#}")))?;
+    let html = render_html(template, place, now, extra)?;
     let headers = page_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
     Ok(Response::from_html(html)?

@@ -24,8 +24,8 @@ fn redirect(location: &str) -> worker::Result<Response> {
 }
 
 /// `GET /lookup?q=…&lang=zh|en`: a registration number goes to its product page, a
-/// USCC to its enterprise page, a patent number to the product using it (or to the
-/// search when several do), a certificate code to its verification; anything else to
+/// USCC to its enterprise page, a patent number to the page of the products using it,
+/// a certificate code to its verification; anything else to
 /// the search with the text. Unknown identifiers go to the search too, so a mistyped
 /// number still finds something.
 ///
@@ -63,13 +63,7 @@ pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 search()
             }
         }
-        Some(Identifier::Patent(number)) => {
-            let rows = public::using_patent(db, &number.to_string()).await?;
-            match rows.as_slice() {
-                [one] => format!("{root}products/{}/", one.product.registration_number),
-                _ => search(),
-            }
-        }
+        Some(Identifier::Patent(number)) => format!("{root}patents/{number}/"),
         Some(Identifier::Certificate(code)) => format!("{root}certificates/{code}/"),
         None => search(),
     };

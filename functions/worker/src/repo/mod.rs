@@ -32,7 +32,7 @@ mod sql_check;
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement};
 
 pub use schema::{SchemaState, schema_state};
 
@@ -68,18 +68,61 @@ impl Param<'_> {
     }
 }
 
+/// What a statement can be prepared on: the database itself (the primary), or a
+/// session of reads that may be answered by a nearby read replica ([`Reads`]).
+pub trait Prepare {
+    /// `sql`, prepared.
+    fn prepare_sql(&self, sql: &str) -> D1PreparedStatement;
+}
+
+impl Prepare for D1Database {
+    fn prepare_sql(&self, sql: &str) -> D1PreparedStatement {
+        self.prepare(sql)
+    }
+}
+
+/// Reads of public data, which may come from the nearest read replica: a D1 session
+/// started `first-unconstrained` (any replica, however recent), or the primary where
+/// the runtime has no sessions. A public page or answer is at most a replica's lag
+/// behind the primary, which is far inside its cache lifetime anyway.
+#[derive(Debug)]
+pub enum Reads<'a> {
+    /// A session of the D1 Sessions API.
+    Session(D1DatabaseSession),
+    /// The primary.
+    Primary(&'a D1Database),
+}
+
+impl<'a> Reads<'a> {
+    /// A session on `db` that any replica may answer.
+    #[must_use]
+    pub fn replica(db: &'a D1Database) -> Self {
+        db.with_session(Some("first-unconstrained"))
+            .map_or(Self::Primary(db), Self::Session)
+    }
+}
+
+impl Prepare for Reads<'_> {
+    fn prepare_sql(&self, sql: &str) -> D1PreparedStatement {
+        match self {
+            Self::Session(session) => session.prepare(sql),
+            Self::Primary(db) => db.prepare(sql),
+        }
+    }
+}
+
 /// Prepares `sql` with `params` bound in order.
 ///
 /// # Errors
 ///
 /// D1 refuses the binding (wrong count).
 pub fn statement(
-    db: &D1Database,
+    db: &(impl Prepare + ?Sized),
     sql: &str,
     params: &[Param<'_>],
 ) -> worker::Result<D1PreparedStatement> {
     let values: Vec<JsValue> = params.iter().map(|p| p.to_js()).collect();
-    db.prepare(sql).bind(&values)
+    db.prepare_sql(sql).bind(&values)
 }
 
 /// Every row of a query.
@@ -88,7 +131,7 @@ pub fn statement(
 ///
 /// The database failed, or a row does not fit `T`.
 pub async fn all<T: DeserializeOwned>(
-    db: &D1Database,
+    db: &(impl Prepare + ?Sized),
     sql: &str,
     params: &[Param<'_>],
 ) -> worker::Result<Vec<T>> {
@@ -101,7 +144,7 @@ pub async fn all<T: DeserializeOwned>(
 ///
 /// The database failed, or the row does not fit `T`.
 pub async fn first<T: DeserializeOwned>(
-    db: &D1Database,
+    db: &(impl Prepare + ?Sized),
     sql: &str,
     params: &[Param<'_>],
 ) -> worker::Result<Option<T>> {

@@ -1,9 +1,8 @@
 //! The public registry's queries: only recorded products' public columns leave here.
 
 use serde::Deserialize;
-use worker::D1Database;
 
-use super::{Param, all};
+use super::{Param, Prepare, all, first};
 
 /// A product's public columns.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,61 +70,106 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-const FILTERS: &str = "(?1 IS NULL OR p.field = ?1)
-    AND (?2 IS NULL OR p.province = ?2)
-    AND (?3 IS NULL OR substr(p.region_code, 1, 4) = ?3)
-    AND (?4 IS NULL OR p.region_code = ?4)
-    AND (?5 IS NULL OR p.recorded_year = ?5)
-    AND (?6 IS NULL OR p.status = ?6)
-    AND (?7 = 0 OR p.identified_years <> '[]')
-    AND (?8 IS NULL OR p.id < ?8)";
+/// The listing's query: the public columns of the products that pass `f`, newest
+/// first, starting below the cursor. Only the filters given become conditions, so
+/// SQLite walks the one index that fits (field, province, region or year, each
+/// `(…, id)`) or the text index, and a page costs about its own rows however deep it
+/// is.
+fn list_query<'a>(f: &'a ListFilter, select: &str, limit: bool) -> (String, Vec<Param<'a>>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<Param<'a>> = Vec::new();
+    if f.identified {
+        conditions.push("p.identified_years <> '[]'".to_owned());
+    }
+    let mut add = |condition: &str, param: Param<'a>| {
+        params.push(param);
+        conditions.push(condition.replace('?', &format!("?{}", params.len())));
+    };
+    if let Some(field) = f.field.as_deref() {
+        add("p.field = ?", Param::Text(field));
+    }
+    if let Some(province) = f.province.as_deref() {
+        add("p.province = ?", Param::Text(province));
+    }
+    if let Some(prefecture) = f.prefecture.as_deref() {
+        add("p.region_code >= ?", Param::Text(prefecture));
+        add("p.region_code < ? || 'Z'", Param::Text(prefecture));
+    }
+    if let Some(county) = f.county.as_deref() {
+        add("p.region_code = ?", Param::Text(county));
+    }
+    if let Some(year) = f.year {
+        add("p.recorded_year = ?", Param::Int(year));
+    }
+    if let Some(status) = f.status {
+        add("p.status = ?", Param::Text(status));
+    }
+    if let Some(before) = f.before_id {
+        add("p.id < ?", Param::Int(before));
+    }
+    // Text: walk the index's matches newest first and stop at the page size.
+    let (from, order) = match f.search.as_deref() {
+        Some(search) => {
+            add("product_search MATCH ?", Param::Text(search));
+            ("product_search s JOIN products p ON p.id = s.rowid", "s.rowid")
+        }
+        None => ("products p", "p.id"),
+    };
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let tail = if limit {
+        params.push(Param::Int(f.limit));
+        format!("ORDER BY {order} DESC LIMIT ?{}", params.len())
+    } else {
+        String::new()
+    };
+    (
+        format!(
+            "SELECT {select} FROM {from} JOIN enterprises e ON e.id = p.enterprise_id {filter} {tail}"
+        ),
+        params,
+    )
+}
 
 /// A page of the public listing, newest first.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn list(db: &D1Database, f: &ListFilter) -> worker::Result<Vec<PublicProductRow>> {
-    let mut params = vec![
-        Param::OptText(f.field.as_deref()),
-        Param::OptText(f.province.as_deref()),
-        Param::OptText(f.prefecture.as_deref()),
-        Param::OptText(f.county.as_deref()),
-        Param::OptInt(f.year),
-        Param::OptText(f.status),
-        Param::Int(i64::from(f.identified)),
-        Param::OptInt(f.before_id),
-        Param::Int(f.limit),
-    ];
-    match &f.search {
-        None => {
-            all(
-                db,
-                &format!(
-                    "SELECT {COLUMNS} FROM products p JOIN enterprises e ON e.id = p.enterprise_id
-                     WHERE {FILTERS} ORDER BY p.id DESC LIMIT ?9"
-                ),
-                &params,
-            )
-            .await
-        }
-        Some(search) => {
-            params.push(Param::Text(search));
-            all(
-                db,
-                &format!(
-                    // Walk the index's matches newest first and stop at the page size.
-                    "SELECT {COLUMNS} FROM product_search s
-                       JOIN products p ON p.id = s.rowid
-                       JOIN enterprises e ON e.id = p.enterprise_id
-                     WHERE product_search MATCH ?10 AND {FILTERS}
-                     ORDER BY s.rowid DESC LIMIT ?9"
-                ),
-                &params,
-            )
-            .await
-        }
+pub async fn list(
+    db: &(impl Prepare + ?Sized),
+    f: &ListFilter,
+) -> worker::Result<Vec<PublicProductRow>> {
+    let (sql, params) = list_query(f, COLUMNS, true);
+    all(db, &sql, &params).await
+}
+
+/// How many products pass `f` (its cursor ignored), counted up to `cap`: a count of a
+/// million matches costs no more than one of `cap`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn count_upto(
+    db: &(impl Prepare + ?Sized),
+    f: &ListFilter,
+    cap: i64,
+) -> worker::Result<i64> {
+    let whole = ListFilter {
+        before_id: None,
+        limit: cap,
+        ..f.clone()
+    };
+    let (inner, params) = list_query(&whole, "1", true);
+    let sql = format!("SELECT count(*) AS n FROM ({inner})");
+    #[derive(serde::Deserialize)]
+    struct Count {
+        n: i64,
     }
+    Ok(first::<Count>(db, &sql, &params).await?.map_or(0, |c| c.n))
 }
 
 /// The products of one enterprise, newest first.
@@ -134,7 +178,7 @@ pub async fn list(db: &D1Database, f: &ListFilter) -> worker::Result<Vec<PublicP
 ///
 /// The database failed.
 pub async fn of_enterprise(
-    db: &D1Database,
+    db: &(impl Prepare + ?Sized),
     enterprise_id: i64,
 ) -> worker::Result<Vec<PublicProductRow>> {
     all(
@@ -165,7 +209,7 @@ pub struct PatentUseRow {
 /// # Errors
 ///
 /// The database failed.
-pub async fn using_patent(db: &D1Database, number: &str) -> worker::Result<Vec<PatentUseRow>> {
+pub async fn using_patent(db: &(impl Prepare + ?Sized), number: &str) -> worker::Result<Vec<PatentUseRow>> {
     all(
         db,
         &format!(
@@ -207,8 +251,8 @@ const PATENTS_JSON: &str = "(SELECT json_group_array(json_object('number', numbe
 /// # Errors
 ///
 /// The database failed.
-pub async fn by_number(db: &D1Database, number: &str) -> worker::Result<Option<PublicDetailRow>> {
-    super::first(
+pub async fn by_number(db: &(impl Prepare + ?Sized), number: &str) -> worker::Result<Option<PublicDetailRow>> {
+    first(
         db,
         &format!(
             "SELECT {COLUMNS}, {PATENTS_JSON}
@@ -227,7 +271,7 @@ pub async fn by_number(db: &D1Database, number: &str) -> worker::Result<Option<P
 ///
 /// The database failed.
 pub async fn export(
-    db: &D1Database,
+    db: &(impl Prepare + ?Sized),
     after: i64,
     limit: i64,
 ) -> worker::Result<Vec<PublicDetailRow>> {
@@ -239,6 +283,38 @@ pub async fn export(
              WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"
         ),
         &[Param::Int(after), Param::Int(limit)],
+    )
+    .await
+}
+
+/// An enterprise's public columns.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicEnterpriseRow {
+    /// Id (not shown).
+    pub id: i64,
+    /// USCC.
+    pub uscc: String,
+    /// Name.
+    pub name: String,
+    /// Region code.
+    pub region_code: String,
+    /// `verified` once its real-name verification passed.
+    pub verification_status: String,
+}
+
+/// The enterprise with this USCC (canonical).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn enterprise(
+    db: &(impl Prepare + ?Sized),
+    uscc: &str,
+) -> worker::Result<Option<PublicEnterpriseRow>> {
+    first(
+        db,
+        "SELECT id, uscc, name, region_code, verification_status FROM enterprises WHERE uscc = ?1",
+        &[Param::Text(uscc)],
     )
     .await
 }

@@ -21,6 +21,14 @@ const REVIEWED: &[(&str, &str)] = &[
     ("repo/rounds.rs", "total_sql"),
     // `["round_values", "round_benchmarks", "round_entries"].iter()`.
     ("repo/round_entries.rs", "table"),
+    // `list_query`: `select` is `COLUMNS` or "1"; `from` one of two fixed joins;
+    // `filter` joins fixed conditions whose values are bound (`?n`, numbered in the
+    // code); `tail` the fixed order and the bound limit; `inner` that whole query.
+    ("repo/public.rs", "select"),
+    ("repo/public.rs", "from"),
+    ("repo/public.rs", "filter"),
+    ("repo/public.rs", "tail"),
+    ("repo/public.rs", "inner"),
 ];
 
 /// Files that may call `prepare` directly.

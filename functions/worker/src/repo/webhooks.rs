@@ -64,6 +64,10 @@ pub struct PendingEvent {
     pub port_id: Option<i64>,
     /// Its endpoint, for a test event.
     pub endpoint_id: Option<i64>,
+    /// The product it is about, if any.
+    pub registration_number: Option<String>,
+    /// The enterprise it is about, if any.
+    pub uscc: Option<String>,
 }
 
 /// Events not yet fanned out, oldest first: those whose ids are in `only` (a JSON
@@ -79,7 +83,10 @@ pub async fn undispatched(
 ) -> worker::Result<Vec<PendingEvent>> {
     all(
         db,
-        "SELECT id, type, region_code, port_id, endpoint_id FROM webhook_events
+        "SELECT id, type, region_code, port_id, endpoint_id,
+                json_extract(payload, '$.data.registration_number') AS registration_number,
+                json_extract(payload, '$.data.enterprise.uscc') AS uscc
+         FROM webhook_events
          WHERE dispatched_at IS NULL AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))
          ORDER BY created_at LIMIT ?2",
         &[Param::OptText(only), Param::Int(limit)],

@@ -7,6 +7,7 @@ use ppr_core::{RegionCode, RegionScope};
 use worker::D1Database;
 
 use crate::config::Config;
+use crate::http::public_tags;
 use crate::repo::audit::Actor;
 use crate::write::Write;
 
@@ -73,10 +74,43 @@ async fn dispatch_batch(
         write.extend(store::fan_out(db, &event.id, &ids, &now))?;
     }
     write.commit().await?;
+    purge(env, &events).await;
     let ids = serde_json::to_string(&events.iter().map(|e| &e.id).collect::<Vec<_>>())
         .map_err(|e| ApiError::internal_cause("fan out", &e))?;
     queue(env, &store::pending_of_events(db, &ids).await?).await?;
     Ok(events.len())
+}
+
+/// Purges the public pages and answers the events changed from the edge cache, by
+/// their `Cache-Tag`s: a product's, its enterprise's and the listings for a product
+/// event; everything public for a round's publication (it changes the identified
+/// years of many products at once). Where the runtime cannot purge, the pages'
+/// `max-age` bounds their staleness instead.
+async fn purge(env: &Config, events: &[store::PendingEvent]) {
+    if !env.edge_cache.purges() {
+        return;
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for event in events {
+        match event.r#type.as_str() {
+            "product.recorded" | "product.updated" | "product.revoked" => {
+                tags.push(public_tags::LISTINGS.to_owned());
+                if let Some(number) = &event.registration_number {
+                    tags.push(public_tags::product(number));
+                }
+                if let Some(uscc) = &event.uscc {
+                    tags.push(public_tags::enterprise(uscc));
+                }
+            }
+            "identification.published" => tags.push(public_tags::REGISTRY.to_owned()),
+            _ => {}
+        }
+    }
+    tags.sort_unstable();
+    tags.dedup();
+    if let Err(err) = env.edge_cache.purge(&tags).await {
+        let _ = ApiError::internal_cause("purge the edge cache", &err);
+    }
 }
 
 /// Sends one `Deliver` message per delivery, for its next attempt.
