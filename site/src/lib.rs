@@ -3,8 +3,9 @@
 //! Builds the public site from the registry's public export, in named steps:
 //! **load** the snapshot ([`data`]) → **model** it ([`model`], [`stats`], [`openapi`])
 //! → **render** every page in Chinese and English with one embedded minijinja
-//! template set ([`render`]) → **write** `site/dist` with the static files and the
-//! open data ([`open_data`]). The same snapshot always gives the same bytes: the pages
+//! template set ([`render`]) → **write** `site/dist` with the static files. The
+//! registry's own pages and the open-data files are the Worker's: their number grows
+//! with the registry, this site's does not. The same snapshot always gives the same bytes: the pages
 //! show the data's time, never the build's.
 //!
 //! Depends on `ppr-core` (fields, provinces) and reads nothing but public fields.
@@ -12,7 +13,6 @@
 pub mod content;
 pub mod data;
 pub mod model;
-pub mod open_data;
 pub mod openapi;
 pub mod render;
 pub mod stats;
@@ -123,12 +123,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 /// # Errors
 ///
 /// Content or templates are broken, or `out` cannot be written.
-pub fn build(
-    snapshot: Snapshot,
-    out: &Path,
-    origin: &str,
-    show_progress: bool,
-) -> Result<Summary> {
+pub fn build(snapshot: Snapshot, out: &Path, origin: &str, show_progress: bool) -> Result<Summary> {
     let started = Instant::now();
     let content = content::load()?;
     let env = render::environment()?;
@@ -141,23 +136,6 @@ pub fn build(
     for (path, bytes) in STATIC {
         written.file(out, path, bytes)?;
     }
-    let mut numbered: Vec<&crate::data::Product> = site.model.products.iter().collect();
-    numbered.sort_by(|a, b| a.registration_number.cmp(&b.registration_number));
-    written.file(
-        out,
-        "open-data/products.csv",
-        open_data::csv(&numbered).as_bytes(),
-    )?;
-    written.file(
-        out,
-        "open-data/products.json",
-        open_data::json(&numbered, &site.model.taken_at)?.as_bytes(),
-    )?;
-    written.file(
-        out,
-        "open-data/schema.json",
-        open_data::schema(&site.model.taken_at)?.as_bytes(),
-    )?;
     written.file(out, "404.html", site.render_not_found(&env)?.as_bytes())?;
     written.pages.fetch_add(1, Ordering::Relaxed);
 

@@ -219,7 +219,7 @@ impl Site {
                 "open_data.html",
                 context! {
                     count => self.model.products.len(),
-                    columns => crate::open_data::COLUMNS.iter().map(|(name, zh, en)| context!{name => name, zh => zh, en => en}).collect::<Vec<_>>(),
+                    columns => ppr_core::open_data::COLUMNS.iter().map(|c| context!{name => c.name, zh => c.zh, en => c.en}).collect::<Vec<_>>(),
                 },
             ),
         };

@@ -14,6 +14,7 @@ mod deploy;
 mod errors;
 mod health;
 mod monthly;
+mod open_data;
 mod openapi;
 mod ports;
 mod public;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         robustness::CASES,
         security::CASES,
         public::CASES,
+        open_data::CASES,
         ports::CASES,
         webhooks::CASES,
         monthly::CASES,

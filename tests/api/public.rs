@@ -69,7 +69,10 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
     for path in &pages {
         let reply = worker.get(path)?;
         ensure!(reply.status == 200, "{path}: {}", reply.status);
-        ensure!(reply.body.contains(&number), "{path} does not show {number}");
+        ensure!(
+            reply.body.contains(&number),
+            "{path} does not show {number}"
+        );
         ensure!(reply.header("set-cookie").is_none(), "{path} sets a cookie");
         let cache = reply.header("cache-control").unwrap_or_default();
         ensure!(
@@ -80,10 +83,18 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
         ensure!(tags.starts_with("registry"), "{path}: cache-tag {tags}");
         let etag = reply.header("etag").context("etag")?.to_owned();
         let again = worker.request("GET", path, &[("if-none-match", &etag)], Vec::new())?;
-        ensure!(again.status == 304, "{path}: {} to If-None-Match", again.status);
+        ensure!(
+            again.status == 304,
+            "{path}: {} to If-None-Match",
+            again.status
+        );
         ensure!(again.body.is_empty(), "{path}: a 304 with a body");
         let other = worker.request("GET", path, &[("if-none-match", "\"other\"")], Vec::new())?;
-        ensure!(other.status == 200, "{path}: {} to another tag", other.status);
+        ensure!(
+            other.status == 200,
+            "{path}: {} to another tag",
+            other.status
+        );
     }
     let page = worker.get(&format!("/products/{number}/"))?;
     let tags = page.header("cache-tag").unwrap_or_default();
@@ -97,12 +108,18 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
         "the patent is a link"
     );
     ensure!(
-        page.body.contains(&format!("hreflang=\"en\" href=\"{}/en/products/{number}/\"", worker.url(""))),
+        page.body.contains(&format!(
+            "hreflang=\"en\" href=\"{}/en/products/{number}/\"",
+            worker.url("")
+        )),
         "hreflang is absolute"
     );
     // Among the newest of its field (other tests record beside this one).
     let listing = worker.get("/products/field/03/")?;
-    ensure!(listing.body.contains(&number), "not in its field's first page");
+    ensure!(
+        listing.body.contains(&number),
+        "not in its field's first page"
+    );
     // Pages that belong to someone are never cached.
     let signin = worker.get("/enterprise/signin/")?;
     ensure!(
@@ -127,7 +144,11 @@ fn registry_pages_refuse_bad_input_with_a_page(worker: &TestWorker) -> Result<()
         ("/rounds/1999/", 404, "页面不存在"),
         ("/rounds/abc/", 404, "页面不存在"),
         ("/search/?year=abc", 422, "年度应为四位数字"),
-        ("/en/search/?field=zz", 422, "There is no such product field"),
+        (
+            "/en/search/?field=zz",
+            422,
+            "There is no such product field",
+        ),
         ("/search/?region=999999", 422, "没有这个省份"),
         ("/search/?status=gone", 422, "没有这个状态"),
         ("/products/?cursor=-1", 422, "翻页位置无效"),
@@ -135,12 +156,17 @@ fn registry_pages_refuse_bad_input_with_a_page(worker: &TestWorker) -> Result<()
     ];
     for (path, status, text) in cases {
         let reply = worker.get(path)?;
-        ensure!(reply.status == status, "{path}: {} not {status}", reply.status);
-        ensure!(reply.body.contains(text), "{path}: no {text:?} in {}", reply.body);
         ensure!(
-            reply.body.contains("name=\"q\""),
-            "{path}: no search box"
+            reply.status == status,
+            "{path}: {} not {status}",
+            reply.status
         );
+        ensure!(
+            reply.body.contains(text),
+            "{path}: no {text:?} in {}",
+            reply.body
+        );
+        ensure!(reply.body.contains("name=\"q\""), "{path}: no search box");
         ensure!(
             reply.header("cache-control") == Some("no-store"),
             "{path}: a refusal is cached"
@@ -163,7 +189,11 @@ fn registry_pages_refuse_bad_input_with_a_page(worker: &TestWorker) -> Result<()
     // The old static paging moved to the listing.
     let old = worker.get("/en/products/field/03/page/2/")?;
     ensure!(old.status == 301, "{}", old.status);
-    ensure!(old.header("location") == Some("/en/products/field/03/"), "{:?}", old.header("location"));
+    ensure!(
+        old.header("location") == Some("/en/products/field/03/"),
+        "{:?}",
+        old.header("location")
+    );
     Ok(())
 }
 

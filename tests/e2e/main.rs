@@ -218,11 +218,11 @@ impl Fresh {
         let verified = worker.verified_enterprise_in("440300")?;
         let name = format!("鲲鹏氢能储罐{}", ppr_tests::fixtures::unique());
         let number = worker.recorded_product(&verified, &name)?;
-        let patent = verified.session.get(&verified.path("/patents"))?.json()?["items"][0]
-            ["number"]
-            .as_str()
-            .context("patent")?
-            .to_owned();
+        let patent =
+            verified.session.get(&verified.path("/patents"))?.json()?["items"][0]["number"]
+                .as_str()
+                .context("patent")?
+                .to_owned();
         Ok(Self {
             number,
             name,
@@ -254,6 +254,52 @@ impl Fresh {
     }
 }
 
+/// The open-data files of a run made after the markers were planted, unzipped and
+/// scanned for them; the marked product is in them.
+fn scan_open_data(worker: &TestWorker, markers: &Markers) -> Result<()> {
+    use std::io::Read as _;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%dT04:00:00Z")
+        .to_string();
+    for _ in 0..10 {
+        worker.run_scheduled_at(&tomorrow)?;
+        if worker.get("/open-data/latest/datapackage.json")?.status == 200 {
+            break;
+        }
+    }
+    let package = worker.get("/open-data/latest/datapackage.json")?.json()?;
+    let mut files = vec!["datapackage.json".to_owned()];
+    for resource in package["resources"].as_array().context("resources")? {
+        files.push(resource["path"].as_str().context("path")?.to_owned());
+    }
+    ensure!(files.len() >= 4, "files: {files:?}");
+    let mut showing = 0;
+    for file in &files {
+        let (status, _, bytes) =
+            worker.request_bytes("GET", &format!("/open-data/latest/{file}"), &[])?;
+        ensure!(status == 200, "{file}: {status}");
+        let mut text = String::new();
+        if file.ends_with(".gz") {
+            flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_string(&mut text)?;
+        } else {
+            text = String::from_utf8(bytes)?;
+        }
+        showing += usize::from(text.contains(&markers.number));
+        for marker in &markers.values {
+            ensure!(
+                !text.contains(marker.as_str()),
+                "{marker} leaked into {file}"
+            );
+        }
+        ensure!(
+            !text.contains("contribution_pct"),
+            "a contribution share in {file}"
+        );
+    }
+    ensure!(showing >= 2, "the marked product is in {showing} files");
+    Ok(())
+}
+
 fn run(worker: &mut TestWorker) -> Result<()> {
     let markers = plant(worker)?;
     let certificate = run_round(worker)?;
@@ -271,6 +317,7 @@ fn run(worker: &mut TestWorker) -> Result<()> {
     let files = scan(worker.site_dir(), &markers)?;
     ensure!(files > 10, "{files} files scanned");
     scan_public_api(worker, &markers, &certificate)?;
+    scan_open_data(worker, &markers)?;
     // Recorded after the site was built: its pages must exist at once.
     let fresh = Fresh::record(worker)?;
 

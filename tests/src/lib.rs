@@ -605,6 +605,33 @@ impl TestWorker {
         self.request("GET", path, &[], Vec::new())
     }
 
+    /// A request whose answer is bytes (a download): its status, headers and body as
+    /// sent, up to 1 GiB.
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, http::HeaderMap, Vec<u8>)> {
+        let mut builder = http::Request::builder().method(method).uri(self.url(path));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let mut response = self.agent.run(builder.body(Vec::new())?)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()?;
+        Ok((status, headers, body))
+    }
+
     /// `POST path` with a JSON body.
     ///
     /// # Errors
@@ -1062,6 +1089,9 @@ fn spawn_wrangler(
         // Webhook endpoints' names resolve through a local stand-in, not public DNS.
         "--var",
         &format!("PPR_DNS_RESOLVER:{resolver}"),
+        // The daily open-data run in small steps, so a test registry takes several.
+        "--var",
+        "PPR_OPEN_DATA_CHUNK:40",
     ])
     .env("PPR_PREBUILT", "1")
     .stdin(Stdio::null())

@@ -30,6 +30,7 @@ pub mod lookup;
 pub mod methodology;
 pub mod money;
 pub mod objection;
+pub mod open_data;
 pub mod password;
 pub mod patent;
 pub mod product;

@@ -15,6 +15,8 @@ use worker::{Bucket, D1Database, Env, Fetcher, Queue};
 pub const DB_BINDING: &str = "DB";
 /// The R2 bucket of uploaded documents.
 pub const DOCUMENTS_BINDING: &str = "DOCUMENTS";
+/// The R2 bucket of the open-data files.
+pub const OPEN_DATA_BINDING: &str = "OPEN_DATA";
 /// The queue of identification rounds' chunks.
 pub const ROUND_STEPS_BINDING: &str = "ROUND_STEPS";
 /// The queue of webhook fan-outs and delivery attempts.
@@ -35,6 +37,14 @@ pub const LOCAL_HTTP_VAR: &str = "PPR_WEBHOOK_ALLOW_LOCAL_HTTP";
 /// answering `?name=…&type=A` with `application/dns-json`).
 pub const DNS_RESOLVER_VAR: &str = "PPR_DNS_RESOLVER";
 
+/// Products per step of the daily open-data run (default [`OPEN_DATA_CHUNK`]; the
+/// tests use a small one to take many steps).
+pub const OPEN_DATA_CHUNK_VAR: &str = "PPR_OPEN_DATA_CHUNK";
+
+/// Products per step of the daily open-data run: about 1 MB of CSV, well inside one
+/// invocation's memory and CPU.
+pub const OPEN_DATA_CHUNK: i64 = 2_000;
+
 /// The resolver when none is configured.
 pub const DEFAULT_DNS_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
 
@@ -44,6 +54,8 @@ pub struct Config {
     pub db: D1Database,
     /// Uploaded documents.
     pub documents: Bucket,
+    /// The open-data files (public).
+    pub open_data: Bucket,
     /// One message per chunk of a round's work.
     pub round_steps: Queue,
     /// Webhook fan-outs and attempts.
@@ -60,6 +72,8 @@ pub struct Config {
     pub dns_resolver: String,
     /// The Worker's own edge cache, where the runtime offers one to purge.
     pub edge_cache: EdgeCache,
+    /// Products per step of the daily open-data run.
+    pub open_data_chunk: i64,
 }
 
 /// The Worker's edge cache (Workers Caching, `[cache]` in `wrangler.toml`) as the
@@ -164,6 +178,8 @@ impl Config {
         need(DB_BINDING, db.as_ref().map(|_| ()));
         let documents = env.bucket(DOCUMENTS_BINDING).ok();
         need(DOCUMENTS_BINDING, documents.as_ref().map(|_| ()));
+        let open_data = env.bucket(OPEN_DATA_BINDING).ok();
+        need(OPEN_DATA_BINDING, open_data.as_ref().map(|_| ()));
         let round_steps = env.queue(ROUND_STEPS_BINDING).ok();
         need(ROUND_STEPS_BINDING, round_steps.as_ref().map(|_| ()));
         let webhooks = env.queue(WEBHOOKS_BINDING).ok();
@@ -175,23 +191,37 @@ impl Config {
         let vars = Vars::parse(&var);
         problems.extend(vars.as_ref().err().cloned().unwrap_or_default());
 
-        match (db, documents, round_steps, webhooks, assets, vars) {
-            (Some(db), Some(documents), Some(round_steps), Some(webhooks), Some(assets), Ok(v))
-                if problems.is_empty() =>
-            {
-                Ok(Self {
-                    db,
-                    documents,
-                    round_steps,
-                    webhooks,
-                    assets,
-                    dev_clock: v.dev_clock,
-                    webhook_schedule: v.webhook_schedule,
-                    allow_local_http: v.allow_local_http,
-                    dns_resolver: v.dns_resolver,
-                    edge_cache: EdgeCache::default(),
-                })
-            }
+        match (
+            db,
+            documents,
+            open_data,
+            round_steps,
+            webhooks,
+            assets,
+            vars,
+        ) {
+            (
+                Some(db),
+                Some(documents),
+                Some(open_data),
+                Some(round_steps),
+                Some(webhooks),
+                Some(assets),
+                Ok(v),
+            ) if problems.is_empty() => Ok(Self {
+                db,
+                documents,
+                open_data,
+                round_steps,
+                webhooks,
+                assets,
+                dev_clock: v.dev_clock,
+                webhook_schedule: v.webhook_schedule,
+                allow_local_http: v.allow_local_http,
+                dns_resolver: v.dns_resolver,
+                edge_cache: EdgeCache::default(),
+                open_data_chunk: v.open_data_chunk,
+            }),
             _ => Err(ConfigError { problems }),
         }
     }
@@ -204,6 +234,7 @@ struct Vars {
     webhook_schedule: RetrySchedule,
     allow_local_http: bool,
     dns_resolver: String,
+    open_data_chunk: i64,
 }
 
 impl Vars {
@@ -239,12 +270,25 @@ impl Vars {
                 DEFAULT_DNS_RESOLVER.to_owned()
             }
         };
+        let open_data_chunk = match var(OPEN_DATA_CHUNK_VAR) {
+            None => OPEN_DATA_CHUNK,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "variable {OPEN_DATA_CHUNK_VAR} is {text:?}; it is a number from 1 to 10000"
+                    ));
+                    OPEN_DATA_CHUNK
+                }
+            },
+        };
         if problems.is_empty() {
             Ok(Self {
                 dev_clock,
                 webhook_schedule,
                 allow_local_http,
                 dns_resolver,
+                open_data_chunk,
             })
         } else {
             Err(problems)

@@ -63,11 +63,7 @@ pub fn etag_of(parts: &[&[u8]]) -> String {
         hash.update(part);
     }
     let digest = hash.finalize();
-    let hex: String = digest
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("\"{hex}\"")
 }
 
@@ -78,9 +74,10 @@ pub fn matches_etag(if_none_match: Option<&str>, etag: &str) -> bool {
     let Some(header) = if_none_match else {
         return false;
     };
-    header.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
-    })
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
 /// A successful handler's answer, before it becomes a `Response`.
@@ -200,7 +197,10 @@ pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Resu
     }
     if reply.cache == CachePolicy::Registry {
         let own = headers.get("cache-tag").ok().flatten().unwrap_or_default();
-        headers.set("cache-tag", &registry_tags(own.split(',').filter(|t| !t.is_empty())))?;
+        headers.set(
+            "cache-tag",
+            &registry_tags(own.split(',').filter(|t| !t.is_empty())),
+        )?;
     }
     if reply.cache == CachePolicy::Registry && reply.status == 200 {
         let etag = etag_of(&[&reply.body]);
@@ -287,9 +287,66 @@ pub fn public_page_headers(etag: &str, tags: &[String]) -> worker::Result<Header
     Ok(headers)
 }
 
+/// A `Range` that lies wholly outside the representation (answered 416).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
+/// The byte range a `Range` header asks of a representation of `size` bytes: `None`
+/// for the whole (no header, or one this server does not do, such as several ranges,
+/// which RFC 9110 lets it ignore), `Some((first, last))` inclusive.
+///
+/// # Errors
+///
+/// [`Unsatisfiable`]: the range lies wholly outside the representation.
+pub fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, Unsatisfiable> {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((from, to)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let number = |s: &str| s.trim().parse::<u64>().ok();
+    let range = match (from.trim().is_empty(), number(from), number(to)) {
+        // `bytes=-N`: the last N bytes.
+        (true, _, Some(n)) if n > 0 => Some((
+            size.saturating_sub(n),
+            size.checked_sub(1).ok_or(Unsatisfiable)?,
+        )),
+        (true, _, _) => return Err(Unsatisfiable),
+        (false, Some(first), None) if to.trim().is_empty() => Some((first, size.saturating_sub(1))),
+        (false, Some(first), Some(last)) if first <= last => {
+            Some((first, last.min(size.saturating_sub(1))))
+        }
+        _ => return Ok(None),
+    };
+    match range {
+        Some((first, _)) if first >= size => Err(Unsatisfiable),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(byte_range(None, 10), Ok(None));
+        assert_eq!(byte_range(Some("bytes=0-3"), 10), Ok(Some((0, 3))));
+        assert_eq!(byte_range(Some("bytes=4-"), 10), Ok(Some((4, 9))));
+        assert_eq!(byte_range(Some("bytes=-3"), 10), Ok(Some((7, 9))));
+        assert_eq!(byte_range(Some("bytes=-30"), 10), Ok(Some((0, 9))));
+        assert_eq!(byte_range(Some("bytes=5-100"), 10), Ok(Some((5, 9))));
+        assert_eq!(byte_range(Some("bytes=10-"), 10), Err(Unsatisfiable));
+        assert_eq!(byte_range(Some("bytes=-0"), 10), Err(Unsatisfiable));
+        assert_eq!(byte_range(Some("bytes=0-1,4-5"), 10), Ok(None));
+        assert_eq!(byte_range(Some("bytes=5-2"), 10), Ok(None));
+        assert_eq!(byte_range(Some("items=0-1"), 10), Ok(None));
+        assert_eq!(byte_range(Some("bytes=0-0"), 0), Err(Unsatisfiable));
+    }
 
     #[test]
     fn an_etag_matches_itself_in_a_list_and_as_weak() {

@@ -26,6 +26,7 @@ pub mod handlers;
 pub mod http;
 pub mod idempotency;
 pub mod monthly;
+pub mod open_data;
 pub mod operation;
 pub mod pages;
 pub mod queues;

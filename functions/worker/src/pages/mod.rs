@@ -17,6 +17,7 @@ mod certificate;
 mod enterprise;
 mod filing;
 mod filings;
+mod open_data;
 mod port_application;
 mod register;
 mod registry;
@@ -182,6 +183,9 @@ pub async fn handle(
     path: &str,
     method: &str,
 ) -> worker::Result<Response> {
+    if let Some(rest) = path.strip_prefix("/open-data/") {
+        return open_data_file(&req, config, rest, method).await;
+    }
     let Some((page, lang)) = resolve(path) else {
         if path == "/lookup" && method == "GET" {
             return match site::lookup(&Ctx::new(&req, config)).await {
@@ -241,6 +245,36 @@ fn string_value(lang: Lang) -> Result<Value, ApiError> {
         .get()
         .and_then(|v| v.get(lang.min(1)).cloned())
         .unwrap_or_default())
+}
+
+/// `/open-data/…` that no static file matched: a day's file, a moved file, or the 404
+/// page.
+async fn open_data_file(
+    req: &Request,
+    config: &Config,
+    rest: &str,
+    method: &str,
+) -> worker::Result<Response> {
+    let segments: Vec<&str> = rest.split('/').collect();
+    if let [file] = segments.as_slice()
+        && let Some(location) = open_data::moved(file)
+    {
+        let headers = page_headers()?;
+        headers.set("location", location)?;
+        return Ok(Response::empty()?.with_status(301).with_headers(headers));
+    }
+    if method != "GET" {
+        let refused = ApiError::method_not_allowed(method, rest, "GET, HEAD".to_owned());
+        return crate::http::error_response(&refused);
+    }
+    if let [day, file] = segments.as_slice() {
+        match open_data::handle(req, config, day, file).await {
+            Ok(Some(response)) => return Ok(response),
+            Ok(None) => {}
+            Err(err) => return crate::http::error_response(&err),
+        }
+    }
+    site::not_found_page(config).await
 }
 
 fn compile() -> Result<Environment<'static>, ApiError> {

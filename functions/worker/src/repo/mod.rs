@@ -10,6 +10,7 @@ pub mod filings;
 pub mod idempotency;
 pub mod monthly_reports;
 pub mod objections;
+pub mod open_data;
 pub mod patents;
 pub mod port_applications;
 pub mod port_data;

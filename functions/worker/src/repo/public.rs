@@ -38,7 +38,7 @@ pub struct PublicProductRow {
 }
 
 /// Public columns, with the years recorded gathered in the same query.
-const COLUMNS: &str = "p.id, p.registration_number, p.name, p.model, p.field, e.uscc,
+pub const COLUMNS: &str = "p.id, p.registration_number, p.name, p.model, p.field, e.uscc,
     e.name AS enterprise_name, p.region_code, p.status, p.recorded_year, p.recorded_at,
     p.revoked_at, p.identified_years,
     (SELECT json_group_array(year) FROM
@@ -111,7 +111,10 @@ fn list_query<'a>(f: &'a ListFilter, select: &str, limit: bool) -> (String, Vec<
     let (from, order) = match f.search.as_deref() {
         Some(search) => {
             add("product_search MATCH ?", Param::Text(search));
-            ("product_search s JOIN products p ON p.id = s.rowid", "s.rowid")
+            (
+                "product_search s JOIN products p ON p.id = s.rowid",
+                "s.rowid",
+            )
         }
         None => ("products p", "p.id"),
     };
@@ -209,7 +212,10 @@ pub struct PatentUseRow {
 /// # Errors
 ///
 /// The database failed.
-pub async fn using_patent(db: &(impl Prepare + ?Sized), number: &str) -> worker::Result<Vec<PatentUseRow>> {
+pub async fn using_patent(
+    db: &(impl Prepare + ?Sized),
+    number: &str,
+) -> worker::Result<Vec<PatentUseRow>> {
     all(
         db,
         &format!(
@@ -251,7 +257,10 @@ const PATENTS_JSON: &str = "(SELECT json_group_array(json_object('number', numbe
 /// # Errors
 ///
 /// The database failed.
-pub async fn by_number(db: &(impl Prepare + ?Sized), number: &str) -> worker::Result<Option<PublicDetailRow>> {
+pub async fn by_number(
+    db: &(impl Prepare + ?Sized),
+    number: &str,
+) -> worker::Result<Option<PublicDetailRow>> {
     first(
         db,
         &format!(

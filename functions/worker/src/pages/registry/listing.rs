@@ -16,12 +16,11 @@ use worker::Response;
 use super::{Out, Shown};
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::handlers::public::list_filter;
 use crate::http::public_tags;
-use crate::handlers::public::{
-    PublicProductOut, list_filter, next_cursor, outs,
-};
 use crate::repo::Reads;
 use crate::repo::public;
+use crate::views::public::{PublicProductOut, next_cursor, outs};
 
 /// Products on a page.
 const PAGE_SIZE: &str = "50";
@@ -169,7 +168,11 @@ const SEARCH_PARAMS: [&str; 6] = ["q", "field", "region", "year", "status", "cur
 /// # Errors
 ///
 /// The database failed.
-pub async fn listing(out: &Out<'_>, config: &Config, which: &Listing) -> Result<Response, ApiError> {
+pub async fn listing(
+    out: &Out<'_>,
+    config: &Config,
+    which: &Listing,
+) -> Result<Response, ApiError> {
     let mut query: BTreeMap<String, String> = which
         .query()
         .into_iter()
@@ -261,9 +264,7 @@ async fn page(
                 shown.count_more = count > COUNT_CAP;
                 shown.next = next_cursor(&rows, filter.limit)
                     .map(|cursor| address(path, &shown.query, Some(&cursor)));
-                shown.first = filter
-                    .before_id
-                    .map(|_| address(path, &shown.query, None));
+                shown.first = filter.before_id.map(|_| address(path, &shown.query, None));
                 shown.items = outs(rows);
             }
             Err(err) => {
@@ -342,5 +343,7 @@ fn provinces() -> Vec<Choice> {
 
 fn years(now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
     let current = ppr_core::calendar::business_year(now);
-    (0..YEARS_SHOWN).map(|back| (current - back).to_string()).collect()
+    (0..YEARS_SHOWN)
+        .map(|back| (current - back).to_string())
+        .collect()
 }

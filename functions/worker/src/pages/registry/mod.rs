@@ -230,7 +230,11 @@ fn message(lang: Lang, code: &str) -> String {
 fn text(lang: Lang, key: &str) -> String {
     super::strings(lang)
         .ok()
-        .and_then(|s| s.get(key).and_then(serde_json::Value::as_str).map(str::to_owned))
+        .and_then(|s| {
+            s.get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| key.to_owned())
 }
 
@@ -334,7 +338,11 @@ mod tests {
                     continue;
                 }
                 for lang in [0, 1] {
-                    if super::super::strings(lang).ok().and_then(|s| s.get(&key)).is_none() {
+                    if super::super::strings(lang)
+                        .ok()
+                        .and_then(|s| s.get(&key))
+                        .is_none()
+                    {
                         missing.push(format!("{name}: {key} ({lang})"));
                     }
                 }

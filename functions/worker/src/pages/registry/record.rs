@@ -2,8 +2,8 @@
 //! packaging, so it answers from the moment the number is issued), an enterprise
 //! with its products, and a patent with the recorded products that use it.
 
-use ppr_core::{PatentNumber, Uscc};
 use ppr_core::regnum::RegistrationNumber;
+use ppr_core::{PatentNumber, Uscc};
 use serde::Serialize;
 use worker::Response;
 
@@ -11,11 +11,9 @@ use super::{Out, Shown};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::public_tags;
-use crate::handlers::public::{
-    PublicProductOut, detail_out, outs, region_json,
-};
 use crate::repo::Reads;
 use crate::repo::public;
+use crate::views::public::{PublicProductOut, detail_out, outs, public_out, region_json};
 
 /// `products/{number}/`.
 ///
@@ -31,7 +29,10 @@ pub async fn product(out: &Out<'_>, config: &Config, raw: &str) -> Result<Respon
     let Some(detail) = public::by_number(&Reads::replica(&config.db), &number).await? else {
         return out.not_found(&path, &number);
     };
-    let tags = vec![public_tags::product(&number), public_tags::enterprise(&detail.product.uscc)];
+    let tags = vec![
+        public_tags::product(&number),
+        public_tags::enterprise(&detail.product.uscc),
+    ];
     #[derive(Serialize)]
     struct Shows {
         p: PublicProductOut,
@@ -135,7 +136,7 @@ pub async fn patent(out: &Out<'_>, config: &Config, raw: &str) -> Result<Respons
         .map(|r| Use {
             core: r.is_core == 1,
             title: r.title.clone(),
-            product: crate::handlers::public::public_out(r.product),
+            product: public_out(r.product),
         })
         .collect();
     #[derive(Serialize)]

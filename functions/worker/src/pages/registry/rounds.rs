@@ -40,7 +40,9 @@ fn shown(round: &Json) -> RoundShown {
 /// The database failed.
 pub async fn rounds(out: &Out<'_>, config: &Config) -> Result<Response, ApiError> {
     let caller = Caller::new(out.req, config, out.now, None);
-    let answer = caller.json(Method::Get, "/api/v1/rounds", None, &[]).await?;
+    let answer = caller
+        .json(Method::Get, "/api/v1/rounds", None, &[])
+        .await?;
     let rounds: Vec<RoundShown> = answer
         .get("items")
         .and_then(Json::as_array)
@@ -65,7 +67,11 @@ pub async fn rounds(out: &Out<'_>, config: &Config) -> Result<Response, ApiError
 ///
 /// The database failed.
 pub async fn round(out: &Out<'_>, config: &Config, raw: &str) -> Result<Response, ApiError> {
-    let Some(year) = raw.parse::<i64>().ok().filter(|y| (2000..=9999).contains(y)) else {
+    let Some(year) = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|y| (2000..=9999).contains(y))
+    else {
         return out.not_found("rounds/", raw);
     };
     let path = format!("rounds/{year}/");
@@ -83,12 +89,18 @@ pub async fn round(out: &Out<'_>, config: &Config, raw: &str) -> Result<Response
         .filter(|c| c.bytes().all(|b| b.is_ascii_digit()) && c.len() < 16);
     let list_path = format!(
         "/api/v1/rounds/{year}/list?limit=200{}",
-        cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default()
+        cursor
+            .as_ref()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default()
     );
     let (list, list_status, next) = match caller.json(Method::Get, &list_path, None, &[]).await {
         Ok(answer) => (
             answer.get("items").cloned().unwrap_or_default(),
-            answer.get("status").and_then(Json::as_str).map(str::to_owned),
+            answer
+                .get("status")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
             answer
                 .get("next_cursor")
                 .and_then(Json::as_str)
