@@ -31,11 +31,10 @@ use crate::model::Model;
 use crate::render::{Page, Site};
 
 /// The static files, embedded: (path under the site root, bytes).
-const STATIC: [(&str, &[u8]); 5] = [
+const STATIC: [(&str, &[u8]); 4] = [
     ("style.css", include_bytes!("../static/style.css")),
     ("form.js", include_bytes!("../static/form.js")),
     ("favicon.svg", include_bytes!("../static/favicon.svg")),
-    ("robots.txt", include_bytes!("../static/robots.txt")),
     ("_headers", include_bytes!("../static/_headers")),
 ];
 
@@ -136,6 +135,7 @@ pub fn build(snapshot: Snapshot, out: &Path, origin: &str, show_progress: bool) 
     for (path, bytes) in STATIC {
         written.file(out, path, bytes)?;
     }
+    written.file(out, "robots.txt", robots(&site.origin).as_bytes())?;
     written.file(out, "404.html", site.render_not_found(&env)?.as_bytes())?;
     written.pages.fetch_add(1, Ordering::Relaxed);
 
@@ -196,6 +196,16 @@ pub fn build(snapshot: Snapshot, out: &Path, origin: &str, show_progress: bool) 
         bytes: written.bytes.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
     })
+}
+
+/// `robots.txt`: everything but the API may be crawled; the sitemap (which the Worker
+/// serves) is named by its absolute address when the origin is known.
+fn robots(origin: &str) -> String {
+    let mut text = include_str!("../static/robots.txt").to_owned();
+    if !origin.is_empty() {
+        text.push_str(&format!("Sitemap: {origin}/sitemap.xml\n"));
+    }
+    text
 }
 
 /// The default output directory: `site/dist` beside this crate.

@@ -37,7 +37,56 @@ pub const CASES: &[Case] = &[
         "public::registry_pages_refuse_bad_input_with_a_page",
         registry_pages_refuse_bad_input_with_a_page,
     ),
+    (
+        "public::sitemaps_list_every_record_in_both_languages",
+        sitemaps_list_every_record_in_both_languages,
+    ),
 ];
+
+/// The sitemap index names a file per 25,000 ids; a product and its enterprise are in
+/// them in both languages with the date of their last change, absolute.
+fn sitemaps_list_every_record_in_both_languages(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise_in("440300")?;
+    let number = worker.recorded_product(&verified, &format!("站点地图测试{}", unique()))?;
+    let index = worker.get("/sitemap.xml")?;
+    ensure!(index.status == 200, "{}", index.status);
+    ensure!(
+        index.header("content-type") == Some("application/xml; charset=utf-8"),
+        "{:?}",
+        index.header("content-type")
+    );
+    let origin = worker.url("");
+    for name in ["pages", "products-0", "enterprises-0"] {
+        ensure!(
+            index.body.contains(&format!("<loc>{origin}/sitemaps/{name}.xml</loc>")),
+            "{name} missing: {}",
+            index.body
+        );
+    }
+    let products = worker.get("/sitemaps/products-0.xml")?;
+    ensure!(products.status == 200, "{}", products.status);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    for root in ["/", "/en/"] {
+        let entry = format!("<loc>{origin}{root}products/{number}/</loc><lastmod>");
+        ensure!(products.body.contains(&entry), "{entry} missing");
+    }
+    ensure!(products.body.matches("<url>").count() <= 50_000, "too many addresses");
+    ensure!(products.body.contains(&today) || products.body.contains("<lastmod>20"), "no lastmod");
+    let enterprises = worker.get("/sitemaps/enterprises-0.xml")?;
+    ensure!(
+        enterprises
+            .body
+            .contains(&format!("{origin}/en/enterprises/{}/", verified.enterprise.uscc)),
+        "the enterprise is missing"
+    );
+    let pages = worker.get("/sitemaps/pages.xml")?;
+    ensure!(pages.body.contains(&format!("{origin}/products/field/03/")), "listings missing");
+    for missing in ["/sitemaps/products-999.xml", "/sitemaps/users-0.xml"] {
+        let reply = worker.get(missing)?;
+        ensure!(reply.status == 404, "{missing}: {}", reply.status);
+    }
+    Ok(())
+}
 
 /// A product recorded a moment ago has its pages at once (no site build between),
 /// and every public page and answer is cacheable: `Cache-Control` public with a short

@@ -23,6 +23,7 @@ mod register;
 mod registry;
 mod signin;
 mod site;
+mod sitemap;
 mod update;
 
 use std::sync::OnceLock;
@@ -185,6 +186,13 @@ pub async fn handle(
 ) -> worker::Result<Response> {
     if let Some(rest) = path.strip_prefix("/open-data/") {
         return open_data_file(&req, config, rest, method).await;
+    }
+    if method == "GET" && (path == "/sitemap.xml" || path.starts_with("/sitemaps/")) {
+        return match sitemap::handle(&req, config, path).await {
+            Ok(Some(response)) => Ok(response),
+            Ok(None) => site::not_found_page(config).await,
+            Err(err) => crate::http::error_response(&err),
+        };
     }
     let Some((page, lang)) = resolve(path) else {
         if path == "/lookup" && method == "GET" {

@@ -327,3 +327,74 @@ pub async fn enterprise(
     )
     .await
 }
+
+/// The largest product id and the largest enterprise id (0 when none): how many
+/// sitemap files the registry takes.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn max_ids(db: &(impl Prepare + ?Sized)) -> worker::Result<(i64, i64)> {
+    #[derive(Deserialize)]
+    struct Ids {
+        products: i64,
+        enterprises: i64,
+    }
+    let ids: Option<Ids> = first(
+        db,
+        "SELECT coalesce((SELECT max(id) FROM products), 0) AS products,
+                coalesce((SELECT max(id) FROM enterprises), 0) AS enterprises",
+        &[],
+    )
+    .await?;
+    Ok(ids.map_or((0, 0), |i| (i.products, i.enterprises)))
+}
+
+/// An address of a sitemap: the record's key and when it last changed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SitemapRow {
+    /// Registration number or USCC.
+    pub key: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+/// The products with ids `from..=to`, for a sitemap.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn sitemap_products(
+    db: &(impl Prepare + ?Sized),
+    from: i64,
+    to: i64,
+) -> worker::Result<Vec<SitemapRow>> {
+    all(
+        db,
+        "SELECT registration_number AS key, updated_at FROM products
+         WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+        &[Param::Int(from), Param::Int(to)],
+    )
+    .await
+}
+
+/// The enterprises with ids `from..=to` that have a product, for a sitemap, each with
+/// its newest change (its own or a product's).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn sitemap_enterprises(
+    db: &(impl Prepare + ?Sized),
+    from: i64,
+    to: i64,
+) -> worker::Result<Vec<SitemapRow>> {
+    all(
+        db,
+        "SELECT e.uscc AS key, max(e.updated_at, max(p.updated_at)) AS updated_at
+         FROM enterprises e JOIN products p ON p.enterprise_id = e.id
+         WHERE e.id BETWEEN ?1 AND ?2 GROUP BY e.id ORDER BY e.id",
+        &[Param::Int(from), Param::Int(to)],
+    )
+    .await
+}
