@@ -1,7 +1,7 @@
 //! # ppr-site: the static site generator
 //!
 //! Builds the public site from the registry's public export, in named steps:
-//! **load** the snapshot ([`data`]) → **model** it ([`model`], [`stats`], [`openapi`])
+//! **load** the snapshot ([`data`]) → **model** it ([`model`], [`openapi`])
 //! → **render** every page in Chinese and English with one embedded minijinja
 //! template set ([`render`]) → **write** `site/dist` with the static files. The
 //! registry's own pages and the open-data files are the Worker's: their number grows
@@ -15,7 +15,6 @@ pub mod data;
 pub mod model;
 pub mod openapi;
 pub mod render;
-pub mod stats;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -128,8 +127,7 @@ pub fn build(snapshot: Snapshot, out: &Path, origin: &str, show_progress: bool) 
     let env = render::environment()?;
     let api = openapi::api()?;
     let model = Model::new(snapshot);
-    let statistics = stats::statistics(&model);
-    let site = Site::new(model, &content, &statistics, &api, origin);
+    let site = Site::new(model, &content, &api, origin);
     prepare(out)?;
     let written = Written::default();
     for (path, bytes) in STATIC {

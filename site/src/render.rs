@@ -9,19 +9,14 @@ use ppr_core::text::escape_html;
 use crate::content::{Content, LANGS};
 use crate::model::Model;
 use crate::openapi::Api;
-use crate::stats::Statistics;
 
 /// The template set of the static pages, embedded: (name, source). The registry's
-/// pages (products, enterprises, patents, listings, search, rounds) use the same
+/// pages (products, enterprises, patents, listings, search, rounds, statistics) use the same
 /// layout but are rendered by the Worker, which embeds their templates itself.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
-    (
-        "statistics.html",
-        include_str!("../templates/statistics.html"),
-    ),
     ("faq.html", include_str!("../templates/faq.html")),
     ("guide.html", include_str!("../templates/guide.html")),
     ("api.html", include_str!("../templates/api.html")),
@@ -30,7 +25,6 @@ const TEMPLATES: [(&str, &str); 10] = [
         include_str!("../templates/open_data.html"),
     ),
     ("404.html", include_str!("../templates/404.html")),
-    ("chart.html", include_str!("../templates/chart.html")),
 ];
 
 /// The environment with every template compiled.
@@ -77,8 +71,6 @@ pub fn environment() -> Result<Environment<'static>> {
 pub enum Page {
     /// The home page.
     Home,
-    /// Statistics.
-    Statistics,
     /// FAQ.
     Faq,
     /// The registration guide.
@@ -90,9 +82,8 @@ pub enum Page {
 }
 
 /// Every page of the static site, in a fixed order.
-pub const PAGES: [Page; 6] = [
+pub const PAGES: [Page; 5] = [
     Page::Home,
-    Page::Statistics,
     Page::Faq,
     Page::Guide,
     Page::Api,
@@ -111,7 +102,6 @@ pub struct Site {
     products: Vec<Value>,
     /// Strings per language.
     strings: Vec<Value>,
-    statistics: Value,
     api: Value,
     faq: Value,
     guide: Value,
@@ -120,13 +110,7 @@ pub struct Site {
 impl Site {
     /// Prepares the values every page draws on.
     #[must_use]
-    pub fn new(
-        model: Model,
-        content: &Content,
-        stats: &Statistics,
-        api: &Api,
-        origin: &str,
-    ) -> Self {
+    pub fn new(model: Model, content: &Content, api: &Api, origin: &str) -> Self {
         let products: Vec<Value> = model
             .products
             .iter()
@@ -140,7 +124,6 @@ impl Site {
         Self {
             products,
             strings,
-            statistics: Value::from_serialize(stats),
             api: Value::from_serialize(api),
             faq: Value::from_serialize(&content.faq),
             guide: Value::from_serialize(&content.guide),
@@ -154,7 +137,6 @@ impl Site {
     pub fn path(&self, page: Page) -> String {
         match page {
             Page::Home => String::new(),
-            Page::Statistics => "statistics/".to_owned(),
             Page::Faq => "faq/".to_owned(),
             Page::Guide => "guide/".to_owned(),
             Page::Api => "api/".to_owned(),
@@ -165,7 +147,7 @@ impl Site {
     /// Whether a page shows registry data, and so the time of that data; the others
     /// carry no date, so their bytes change only when their content does.
     fn shows_data(page: Page) -> bool {
-        matches!(page, Page::Home | Page::Statistics | Page::OpenData)
+        matches!(page, Page::Home)
     }
 
     fn base(&self, lang: usize, path: &str, dated: bool) -> Value {
@@ -211,7 +193,6 @@ impl Site {
                     identified => self.model.latest_identified().iter().filter_map(|&i| self.model.products.get(i).map(Value::from_serialize)).collect::<Vec<_>>(),
                 },
             ),
-            Page::Statistics => ("statistics.html", context! { s => self.statistics.clone() }),
             Page::Faq => ("faq.html", context! { faq => self.faq.clone() }),
             Page::Guide => ("guide.html", context! { guide => self.guide.clone() }),
             Page::Api => ("api.html", context! { api => self.api.clone() }),

@@ -120,9 +120,15 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     let verified = worker.verified_enterprise_in("440300")?;
     let tricky = format!("=SUM(A1), \"双引号\" 数据{}", unique());
     worker.recorded_product(&verified, &tricky)?;
-    // Nothing to serve before the first run.
+    // Nothing to serve before the first run, and statistics that say so.
     let none = worker.get("/open-data/latest/products.csv.gz")?;
     ensure!(none.status == 404, "{}", none.status);
+    let waiting = worker.get("/statistics/")?;
+    ensure!(
+        waiting.status == 200 && waiting.body.contains("今天的还没有生成"),
+        "{}",
+        waiting.status
+    );
     // Tomorrow's run, in as many invocations as it takes.
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
         .format("%Y-%m-%dT04:00:00Z")
@@ -141,6 +147,23 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     let records: Vec<Value> = export(&worker)?.iter().map(expected).collect();
     ensure!(records.len() == 151, "{} records", records.len());
     ensure!(package["x-products"] == 151, "{}", package["x-products"]);
+    // The statistics count the same day's registry and say when.
+    let statistics = worker.get("/en/statistics/")?;
+    ensure!(statistics.status == 200, "{}", statistics.status);
+    let recorded = records.iter().filter(|r| r["status"] == "recorded").count();
+    ensure!(
+        statistics
+            .body
+            .contains(&format!("Registered products: {recorded}")),
+        "the total is not {recorded}"
+    );
+    ensure!(
+        statistics.body.contains(&format!(
+            "datetime=\"{}",
+            package["created"].as_str().unwrap_or("-")
+        )),
+        "no time of data"
+    );
 
     // JSON Lines: one object per product, in id order, equal to the export.
     let jsonl = gunzip(&fetch(&worker, "/open-data/latest/products.jsonl.gz")?)?;

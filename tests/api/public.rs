@@ -58,7 +58,9 @@ fn sitemaps_list_every_record_in_both_languages(worker: &TestWorker) -> Result<(
     let origin = worker.url("");
     for name in ["pages", "products-0", "enterprises-0"] {
         ensure!(
-            index.body.contains(&format!("<loc>{origin}/sitemaps/{name}.xml</loc>")),
+            index
+                .body
+                .contains(&format!("<loc>{origin}/sitemaps/{name}.xml</loc>")),
             "{name} missing: {}",
             index.body
         );
@@ -70,17 +72,27 @@ fn sitemaps_list_every_record_in_both_languages(worker: &TestWorker) -> Result<(
         let entry = format!("<loc>{origin}{root}products/{number}/</loc><lastmod>");
         ensure!(products.body.contains(&entry), "{entry} missing");
     }
-    ensure!(products.body.matches("<url>").count() <= 50_000, "too many addresses");
-    ensure!(products.body.contains(&today) || products.body.contains("<lastmod>20"), "no lastmod");
+    ensure!(
+        products.body.matches("<url>").count() <= 50_000,
+        "too many addresses"
+    );
+    ensure!(
+        products.body.contains(&today) || products.body.contains("<lastmod>20"),
+        "no lastmod"
+    );
     let enterprises = worker.get("/sitemaps/enterprises-0.xml")?;
     ensure!(
-        enterprises
-            .body
-            .contains(&format!("{origin}/en/enterprises/{}/", verified.enterprise.uscc)),
+        enterprises.body.contains(&format!(
+            "{origin}/en/enterprises/{}/",
+            verified.enterprise.uscc
+        )),
         "the enterprise is missing"
     );
     let pages = worker.get("/sitemaps/pages.xml")?;
-    ensure!(pages.body.contains(&format!("{origin}/products/field/03/")), "listings missing");
+    ensure!(
+        pages.body.contains(&format!("{origin}/products/field/03/")),
+        "listings missing"
+    );
     for missing in ["/sitemaps/products-999.xml", "/sitemaps/users-0.xml"] {
         let reply = worker.get(missing)?;
         ensure!(reply.status == 404, "{missing}: {}", reply.status);

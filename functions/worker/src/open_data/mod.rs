@@ -278,7 +278,61 @@ async fn step(config: &Config, run: &RunRow, now: DateTime<Utc>) -> Result<(), S
     Ok(())
 }
 
-/// The end of a day: each final round's identified list and the data package.
+/// What the statistics page shows, counted once a day with the files: recorded
+/// products by province (2-digit prefix), field, month and year recorded, and
+/// products by year identified.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// When they were counted.
+    pub as_of: String,
+    /// By province prefix.
+    pub by_province: Vec<(String, i64)>,
+    /// By field code.
+    pub by_field: Vec<(String, i64)>,
+    /// By month recorded (`YYYY-MM`).
+    pub by_month: Vec<(String, i64)>,
+    /// By year recorded.
+    pub by_year: Vec<(String, i64)>,
+    /// By year identified.
+    pub identified_by_year: Vec<(String, i64)>,
+}
+
+/// The counts of the newest complete day, if any.
+///
+/// # Errors
+///
+/// The database or R2 failed, or the file is not counts.
+pub async fn latest_counts(config: &Config) -> Result<Option<Counts>, ApiError> {
+    let Some(run) = store::latest_done(&config.db).await? else {
+        return Ok(None);
+    };
+    let bytes = read(&config.open_data, &key(&run.day, "statistics.json")).await?;
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| ApiError::internal_cause("statistics", &e))
+}
+
+async fn count(config: &Config, as_of: &str) -> Result<Counts, ApiError> {
+    let mut lists = store::counts(&config.db)
+        .await?
+        .into_iter()
+        .map(|list| list.into_iter().map(|c| (c.key, c.n)).collect::<Vec<_>>());
+    let mut next = || lists.next().unwrap_or_default();
+    Ok(Counts {
+        as_of: as_of.to_owned(),
+        by_province: next(),
+        by_field: next(),
+        by_month: next(),
+        by_year: next(),
+        identified_by_year: next(),
+    })
+}
+
+/// The end of a day: each final round's identified list, the statistics' counts and
+/// the data package.
 async fn finish(config: &Config, run: &RunRow, created: &str, rows: i64) -> Result<(), ApiError> {
     let bucket = &config.open_data;
     let years = store::final_years(&config.db).await?;
@@ -306,6 +360,17 @@ async fn finish(config: &Config, run: &RunRow, created: &str, rows: i64) -> Resu
             .await
             .map_err(|e| ApiError::internal_cause("open data put", &e))?;
     }
+    let counts = serde_json::to_vec(&count(config, created).await?)
+        .map_err(|e| ApiError::internal_cause("statistics", &e))?;
+    bucket
+        .put(key(&run.day, "statistics.json"), counts)
+        .http_metadata(HttpMetadata {
+            content_type: Some("application/json; charset=utf-8".to_owned()),
+            ..HttpMetadata::default()
+        })
+        .execute()
+        .await
+        .map_err(|e| ApiError::internal_cause("open data put", &e))?;
     let package = files::datapackage(&run.day, created, rows, &years);
     let text = serde_json::to_string_pretty(&package)
         .map_err(|e| ApiError::internal_cause("open data", &e))?;

@@ -45,7 +45,7 @@ use crate::routes;
 const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
 
 /// The templates these pages use, from the site's set.
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 19] = [
     (
         "base.html",
         include_str!("../../../../site/templates/base.html"),
@@ -113,6 +113,14 @@ const TEMPLATES: [(&str, &str); 17] = [
     (
         "not_found.html",
         include_str!("../../../../site/templates/not_found.html"),
+    ),
+    (
+        "statistics.html",
+        include_str!("../../../../site/templates/statistics.html"),
+    ),
+    (
+        "chart.html",
+        include_str!("../../../../site/templates/chart.html"),
     ),
 ];
 

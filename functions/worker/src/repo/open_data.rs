@@ -169,3 +169,39 @@ pub async fn identified_in(
     )
     .await
 }
+
+/// A count under a key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyCount {
+    /// The key (a province prefix, a field code, a month, a year).
+    pub key: String,
+    /// How many.
+    pub n: i64,
+}
+
+/// The counts the statistics show, one query each: recorded products by province,
+/// field, month and year recorded, and products by year identified.
+pub const COUNT_QUERIES: [&str; 5] = [
+    "SELECT province AS key, count(*) AS n FROM products WHERE status = 'recorded' GROUP BY province",
+    "SELECT field AS key, count(*) AS n FROM products WHERE status = 'recorded' GROUP BY field",
+    "SELECT substr(recorded_at, 1, 7) AS key, count(*) AS n FROM products
+     WHERE status = 'recorded' GROUP BY substr(recorded_at, 1, 7)",
+    "SELECT CAST(recorded_year AS TEXT) AS key, count(*) AS n FROM products
+     WHERE status = 'recorded' GROUP BY recorded_year",
+    "SELECT CAST(j.value AS TEXT) AS key, count(*) AS n
+     FROM products p, json_each(p.identified_years) j
+     WHERE p.identified_years <> '[]' GROUP BY j.value",
+];
+
+/// The counts of [`COUNT_QUERIES`], in their order.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn counts(db: &D1Database) -> worker::Result<Vec<Vec<KeyCount>>> {
+    let mut out = Vec::with_capacity(COUNT_QUERIES.len());
+    for query in COUNT_QUERIES {
+        out.push(all(db, query, &[]).await?);
+    }
+    Ok(out)
+}

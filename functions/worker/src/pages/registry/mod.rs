@@ -14,6 +14,7 @@
 mod listing;
 mod record;
 mod rounds;
+mod statistics;
 
 use chrono::{DateTime, Utc};
 use minijinja::Value;
@@ -42,6 +43,8 @@ pub enum Page {
     Search,
     /// `rounds/`.
     Rounds,
+    /// `statistics/`.
+    Statistics,
     /// `rounds/{year}/`.
     Round(String),
     /// A registry address with a value that cannot exist (`products/field/xx/`).
@@ -56,6 +59,7 @@ pub fn resolve(segments: &[&str]) -> Option<Page> {
     Some(match segments {
         ["search"] => Page::Search,
         ["rounds"] => Page::Rounds,
+        ["statistics"] => Page::Statistics,
         ["rounds", year] if !year.is_empty() => Page::Round(decoded(year)),
         ["enterprises", uscc] if !uscc.is_empty() => Page::Enterprise(decoded(uscc)),
         ["patents", number] if !number.is_empty() => Page::Patent(decoded(number)),
@@ -108,6 +112,7 @@ pub async fn handle(
         }
         Page::Search => listing::search(&out, config).await,
         Page::Rounds => rounds::rounds(&out, config).await,
+        Page::Statistics => statistics::page(&out, config).await,
         Page::Round(year) => rounds::round(&out, config, &year).await,
         Page::Missing => out.not_found("", ""),
     }
@@ -321,6 +326,8 @@ mod tests {
             "rounds.html",
             "round.html",
             "not_found.html",
+            "statistics.html",
+            "chart.html",
             "macros.html",
             "base.html",
         ];
@@ -329,8 +336,14 @@ mod tests {
             if !templates.contains(&name) {
                 continue;
             }
-            for piece in source.split("t.").skip(1) {
-                let key: String = piece
+            let uses = source.match_indices("t.").filter(|(at, _)| {
+                source[..*at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_' && c != '"')
+            });
+            for (at, _) in uses {
+                let key: String = source[at + 2..]
                     .chars()
                     .take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit())
                     .collect();

@@ -1,15 +1,21 @@
-//! The statistics page: counts by province, field, month and year, and the geometry
-//! of their SVG charts, computed here so the templates only draw. Every chart has its
+//! `statistics/`: recorded products by province, field, month and year, identified
+//! beside recorded, from the counts the daily open-data run takes
+//! ([`crate::open_data::Counts`]), so the page is at most a day old, says the time of
+//! its data, and costs one small read however large the registry. The geometry of the
+//! SVG charts is computed here so the template only draws; every chart has its
 //! numbers in a table beside it, so it reads without the picture and without
 //! JavaScript.
-
-use std::collections::BTreeMap;
 
 use ppr_core::ProductField;
 use ppr_core::region::PROVINCES;
 use serde::Serialize;
+use worker::Response;
 
-use crate::model::Model;
+use super::{Out, Shown};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::http::public_tags;
+use crate::open_data::Counts;
 
 /// Chart width in SVG units; charts scale to their container.
 const WIDTH: f64 = 640.0;
@@ -189,37 +195,19 @@ pub struct Statistics {
     pub by_year: Chart,
 }
 
-/// Counts the model's recorded products.
+/// The charts of a day's counts.
 #[must_use]
-pub fn statistics(model: &Model) -> Statistics {
-    let recorded: Vec<_> = model
-        .products
-        .iter()
-        .filter(|p| p.status == "recorded")
-        .collect();
-    let mut province: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut month: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut year: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
-    for p in &recorded {
-        *province
-            .entry(p.enterprise.region.code.get(0..2).unwrap_or_default())
-            .or_default() += 1;
-        *month
-            .entry(p.recorded_at.get(0..7).unwrap_or_default())
-            .or_default() += 1;
-        year.entry(p.recorded_year).or_default().0 += 1;
-    }
-    for p in &model.products {
-        for y in &p.identified_years {
-            year.entry(*y).or_default().1 += 1;
-        }
-    }
+pub fn statistics(counts: &Counts) -> Statistics {
+    let count = |list: &[(String, i64)], key: &str| {
+        list.iter()
+            .find(|(k, _)| k == key)
+            .map_or(0, |(_, n)| usize::try_from(*n).unwrap_or(0))
+    };
     let mut provinces: Vec<Row> = PROVINCES
         .iter()
         .filter_map(|prov| {
-            let code = prov.code().get(0..2)?;
-            let value = *province.get(code)?;
-            Some(Row {
+            let value = count(&counts.by_province, prov.code().get(0..2)?);
+            (value > 0).then(|| Row {
                 label_zh: prov.name_zh().to_owned(),
                 label_en: prov.name_en().to_owned(),
                 value,
@@ -233,29 +221,39 @@ pub fn statistics(model: &Model) -> Statistics {
         .map(|f| Row {
             label_zh: f.name_zh().to_owned(),
             label_en: f.name_en().to_owned(),
-            value: recorded.iter().filter(|p| p.field.code == f.code()).count(),
+            value: count(&counts.by_field, f.code()),
             second: None,
         })
         .collect();
-    let months: Vec<Row> = month
+    let mut months = counts.by_month.clone();
+    months.sort();
+    let months: Vec<Row> = months
         .iter()
         .rev()
         .take(MONTHS)
         .rev()
         .map(|(m, n)| Row {
-            label_zh: (*m).to_owned(),
-            label_en: (*m).to_owned(),
-            value: *n,
+            label_zh: m.clone(),
+            label_en: m.clone(),
+            value: usize::try_from(*n).unwrap_or(0),
             second: None,
         })
         .collect();
-    let years = year
+    let mut years: Vec<&String> = counts
+        .by_year
         .iter()
-        .map(|(y, (r, i))| Row {
+        .chain(&counts.identified_by_year)
+        .map(|(y, _)| y)
+        .collect();
+    years.sort();
+    years.dedup();
+    let years = years
+        .into_iter()
+        .map(|y| Row {
             label_zh: format!("{y} 年"),
-            label_en: y.to_string(),
-            value: *r,
-            second: Some(*i),
+            label_en: y.clone(),
+            value: count(&counts.by_year, y),
+            second: Some(count(&counts.identified_by_year, y)),
         })
         .collect();
     Statistics {
@@ -264,4 +262,33 @@ pub fn statistics(model: &Model) -> Statistics {
         by_month: columns(months),
         by_year: bars(years),
     }
+}
+
+/// `statistics/`: the newest day's counts, or a page saying when the first will be.
+///
+/// # Errors
+///
+/// The database or R2 failed.
+pub async fn page(out: &Out<'_>, config: &Config) -> Result<Response, ApiError> {
+    let counts = crate::open_data::latest_counts(config).await?;
+    #[derive(Serialize)]
+    struct Shows {
+        s: Option<Statistics>,
+        as_of: String,
+        total: i64,
+    }
+    let data = Shows {
+        total: counts
+            .as_ref()
+            .map_or(0, |c| c.by_field.iter().map(|(_, n)| n).sum()),
+        as_of: counts.as_ref().map(|c| c.as_of.clone()).unwrap_or_default(),
+        s: counts.as_ref().map(statistics),
+    };
+    out.answer(Shown {
+        template: "statistics.html",
+        status: 200,
+        path: "statistics/",
+        data,
+        tags: vec![public_tags::LISTINGS.to_owned()],
+    })
 }
