@@ -13,7 +13,11 @@ bench_tools() {
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # wrk for $seconds at $connections on one URL; prints its RESULT line.
-load() { wrk -t2 -c"$connections" -d"${seconds}s" -s scripts/bench/wrk-report.lua "$1" | grep '^RESULT'; }
+load() {
+  local threads=2
+  [ "$connections" -ge 2 ] || threads=1
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/wrk-report.lua "$1" | grep '^RESULT'
+}
 
 rps() { awk -v r="$1" -v d="$2" 'BEGIN { printf "%.0f", r / (d / 1e6) }'; }
 ms() { awk -v v="$1" 'BEGIN { printf "%.2f ms", v / 1000 }'; }

@@ -1,6 +1,10 @@
 -- wrk script used by the benchmarks. With WRK_BODY_FILE set, each request POSTs that
--- file as JSON; without, it is a plain GET. At the end it prints one machine-readable
--- line: RESULT requests=… duration_us=… errors=… non2xx=… p50_us=… p99_us=…
+-- file as JSON; without, it is a plain GET (with WRK_IF_NONE_MATCH, a revalidation).
+-- At the end it prints one machine-readable line: RESULT requests=… duration_us=… errors=… non2xx=… p50_us=… p99_us=…
+local if_none_match = os.getenv("WRK_IF_NONE_MATCH")
+if if_none_match then
+  wrk.headers["If-None-Match"] = if_none_match
+end
 local body_file = os.getenv("WRK_BODY_FILE")
 if body_file then
   local f = assert(io.open(body_file, "rb"))

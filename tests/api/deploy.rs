@@ -23,6 +23,7 @@ fn the_bundle_builds_with_every_binding_and_fits(_: &TestWorker) -> Result<()> {
     for binding in [
         "env.DB",
         "env.DOCUMENTS",
+        "env.OPEN_DATA",
         "env.ROUND_STEPS",
         "env.WEBHOOKS",
         "env.ASSETS",
@@ -53,6 +54,7 @@ fn the_bundle_builds_with_every_binding_and_fits(_: &TestWorker) -> Result<()> {
         "PPR_DEV_CLOCK",
         "PPR_WEBHOOK_ALLOW_LOCAL_HTTP",
         "PPR_WEBHOOK_SCHEDULE",
+        "PPR_OPEN_DATA_CHUNK",
     ] {
         ensure!(
             !config.contains(name),

@@ -283,6 +283,7 @@ async fn page(
         path,
         data: shown,
         tags: vec![public_tags::LISTINGS.to_owned()],
+        qr: false,
     })
 }
 

@@ -146,6 +146,9 @@ pub struct Shown<'a, T: Serialize> {
     pub data: T,
     /// `Cache-Tag`s.
     pub tags: Vec<String>,
+    /// Whether the page prints a QR code of its address (made only when the page is
+    /// rendered, never for a 304).
+    pub qr: bool,
 }
 
 impl Out<'_> {
@@ -182,6 +185,12 @@ impl Out<'_> {
             origin: &self.origin,
         };
         let extra = Value::from_serialize(&shown.data);
+        let extra = if shown.qr {
+            let address = format!("{}{}{}", self.origin, root(self.lang), shown.path);
+            minijinja::context! { qr => qr_svg(&address), ..extra }
+        } else {
+            extra
+        };
         let html = render_html(shown.template, place, self.now, extra)?;
         headers.set("content-type", "text/html; charset=utf-8")?;
         Ok(Response::from_html(html)?
@@ -201,6 +210,7 @@ impl Out<'_> {
             path,
             data: context_of(&[("what", what)]),
             tags: Vec::new(),
+            qr: false,
         })
     }
 
@@ -213,6 +223,21 @@ impl Out<'_> {
             .map(|(_, v)| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     }
+}
+
+/// `text` as a QR code, an inline SVG image (empty if it cannot be one).
+fn qr_svg(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .quiet_zone(true)
+        .build();
+    let start = svg.find("<svg").unwrap_or(0);
+    svg.get(start..)
+        .unwrap_or_default()
+        .replacen("<svg", "<svg role=\"img\" aria-label=\"QR\"", 1)
 }
 
 /// The message of the error `code` in `lang` (`error_{code}` of the interface

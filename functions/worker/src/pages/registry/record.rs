@@ -36,35 +36,17 @@ pub async fn product(out: &Out<'_>, config: &Config, raw: &str) -> Result<Respon
     #[derive(Serialize)]
     struct Shows {
         p: PublicProductOut,
-        /// The page's address as a QR code (SVG), printed with the page.
-        qr: String,
     }
-    let address = format!("{}{}{path}", out.origin, super::super::root(out.lang));
     out.answer(Shown {
         template: "product.html",
         status: 200,
         path: &path,
         data: Shows {
             p: detail_out(detail),
-            qr: qr_svg(&address),
         },
         tags,
+        qr: true,
     })
-}
-
-/// `text` as a QR code, an inline SVG image (empty if it cannot be one).
-fn qr_svg(text: &str) -> String {
-    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
-        return String::new();
-    };
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .quiet_zone(true)
-        .build();
-    let start = svg.find("<svg").unwrap_or(0);
-    svg.get(start..)
-        .unwrap_or_default()
-        .replacen("<svg", "<svg role=\"img\" aria-label=\"QR\"", 1)
 }
 
 /// `enterprises/{uscc}/`.
@@ -107,6 +89,7 @@ pub async fn enterprise(out: &Out<'_>, config: &Config, raw: &str) -> Result<Res
             },
         },
         tags,
+        qr: false,
     })
 }
 
@@ -159,6 +142,7 @@ pub async fn patent(out: &Out<'_>, config: &Config, raw: &str) -> Result<Respons
             uses,
         },
         tags: vec![public_tags::LISTINGS.to_owned()],
+        qr: false,
     })
 }
 

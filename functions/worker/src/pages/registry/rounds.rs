@@ -58,6 +58,7 @@ pub async fn rounds(out: &Out<'_>, config: &Config) -> Result<Response, ApiError
         path: "rounds/",
         data: Shows { rounds },
         tags: vec![public_tags::LISTINGS.to_owned()],
+        qr: false,
     })
 }
 
@@ -130,5 +131,6 @@ pub async fn round(out: &Out<'_>, config: &Config, raw: &str) -> Result<Response
             next,
         },
         tags: vec![public_tags::LISTINGS.to_owned()],
+        qr: false,
     })
 }

@@ -290,5 +290,6 @@ pub async fn page(out: &Out<'_>, config: &Config) -> Result<Response, ApiError> 
         path: "statistics/",
         data,
         tags: vec![public_tags::LISTINGS.to_owned()],
+        qr: false,
     })
 }
