@@ -3,12 +3,10 @@
 //! the `frictionless` tool, and they are served with `Content-Length`, `ETag` (304)
 //! and `Range` (206, 416).
 
-use std::io::Read as _;
-
 use anyhow::{Context, Result, ensure};
 use ppr_tests::fixtures::unique;
 use ppr_tests::registry::this_year;
-use ppr_tests::{TestWorker, WorkerOptions, repo_root};
+use ppr_tests::{TestWorker, WorkerOptions, gunzip, repo_root};
 use serde_json::{Value, json};
 
 use crate::support::Case;
@@ -98,13 +96,6 @@ fn csv_line(record: &Value) -> String {
     cells.join(",")
 }
 
-/// A file's bytes, unzipped (every gzip member).
-fn gunzip(bytes: &[u8]) -> Result<String> {
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text)?;
-    Ok(text)
-}
-
 fn fetch(worker: &TestWorker, path: &str) -> Result<Vec<u8>> {
     let reply = worker.request_bytes("GET", path, &[])?;
     ensure!(reply.0 == 200, "{path}: {}", reply.0);
@@ -130,18 +121,7 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
         waiting.status
     );
     // Tomorrow's run, in as many invocations as it takes.
-    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
-        .format("%Y-%m-%dT04:00:00Z")
-        .to_string();
-    for _ in 0..10 {
-        worker.run_scheduled_at(&tomorrow)?;
-        if worker.get("/open-data/latest/datapackage.json")?.status == 200 {
-            break;
-        }
-    }
-    let package = worker.get("/open-data/latest/datapackage.json")?;
-    ensure!(package.status == 200, "no package: {}", package.status);
-    let package = package.json()?;
+    let package = worker.run_open_data()?;
     let day = package["version"].as_str().context("version")?.to_owned();
     ensure!(day.len() == 10, "{day}");
     let records: Vec<Value> = export(&worker)?.iter().map(expected).collect();

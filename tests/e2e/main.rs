@@ -257,17 +257,7 @@ impl Fresh {
 /// The open-data files of a run made after the markers were planted, unzipped and
 /// scanned for them; the marked product is in them.
 fn scan_open_data(worker: &TestWorker, markers: &Markers) -> Result<()> {
-    use std::io::Read as _;
-    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
-        .format("%Y-%m-%dT04:00:00Z")
-        .to_string();
-    for _ in 0..10 {
-        worker.run_scheduled_at(&tomorrow)?;
-        if worker.get("/open-data/latest/datapackage.json")?.status == 200 {
-            break;
-        }
-    }
-    let package = worker.get("/open-data/latest/datapackage.json")?.json()?;
+    let package = worker.run_open_data()?;
     let mut files = vec!["datapackage.json".to_owned()];
     for resource in package["resources"].as_array().context("resources")? {
         files.push(resource["path"].as_str().context("path")?.to_owned());
@@ -278,12 +268,11 @@ fn scan_open_data(worker: &TestWorker, markers: &Markers) -> Result<()> {
         let (status, _, bytes) =
             worker.request_bytes("GET", &format!("/open-data/latest/{file}"), &[])?;
         ensure!(status == 200, "{file}: {status}");
-        let mut text = String::new();
-        if file.ends_with(".gz") {
-            flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_string(&mut text)?;
+        let text = if file.ends_with(".gz") {
+            ppr_tests::gunzip(&bytes)?
         } else {
-            text = String::from_utf8(bytes)?;
-        }
+            String::from_utf8(bytes)?
+        };
         showing += usize::from(text.contains(&markers.number));
         for marker in &markers.values {
             ensure!(

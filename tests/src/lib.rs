@@ -715,6 +715,26 @@ impl TestWorker {
         ))
     }
 
+    /// Runs the scheduled job as if tomorrow had come, as many times as the day's
+    /// open-data run takes, and answers the data package it wrote.
+    ///
+    /// # Errors
+    ///
+    /// A scheduled run failed, or ten did not finish the day's files.
+    pub fn run_open_data(&self) -> Result<serde_json::Value> {
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+            .format("%Y-%m-%dT04:00:00Z")
+            .to_string();
+        for _ in 0..10 {
+            self.run_scheduled_at(&tomorrow)?;
+            let package = self.get("/open-data/latest/datapackage.json")?;
+            if package.status == 200 {
+                return package.json();
+            }
+        }
+        anyhow::bail!("ten scheduled runs did not finish the open-data files")
+    }
+
     fn scheduled(&self, path: &str) -> Result<()> {
         let reply = self.get(path)?;
         ensure!(
@@ -1026,6 +1046,18 @@ impl<'w> Session<'w> {
     pub fn delete(&self, path: &str) -> Result<Reply> {
         self.send("DELETE", path, None, true)
     }
+}
+
+/// A gzip file's text, every member of it.
+///
+/// # Errors
+///
+/// Not gzip, or not UTF-8.
+pub fn gunzip(bytes: &[u8]) -> Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text)?;
+    Ok(text)
 }
 
 fn read_reply(mut response: http::Response<ureq::Body>) -> Result<Reply> {

@@ -148,18 +148,25 @@ fn schema(csv: bool) -> Value {
 /// columns; `identified` lists the round years whose identified products have a file.
 #[must_use]
 pub fn datapackage(day: &str, created: &str, rows: i64, identified: &[i64]) -> Value {
-    let mut resources = vec![
+    let csv = |name: &str, path: &str, title: &str| {
         json!({
-            "name": "products-csv",
-            "path": "products.csv.gz",
-            "title": "备案产品（CSV）· Registered products (CSV)",
+            "name": name,
+            "path": path,
+            "title": title,
             "format": "csv",
             "mediatype": "text/csv",
             "compression": "gz",
             "encoding": "utf-8-sig",
             "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": true},
             "schema": schema(true),
-        }),
+        })
+    };
+    let mut resources = vec![
+        csv(
+            "products-csv",
+            "products.csv.gz",
+            "备案产品（CSV）· Registered products (CSV)",
+        ),
         json!({
             "name": "products-jsonl",
             "path": "products.jsonl.gz",
@@ -172,17 +179,11 @@ pub fn datapackage(day: &str, created: &str, rows: i64, identified: &[i64]) -> V
         }),
     ];
     for year in identified {
-        resources.push(json!({
-            "name": format!("identified-{year}"),
-            "path": format!("identified-{year}.csv.gz"),
-            "title": format!("{year} 年认定的专利密集型产品 · Identified in {year}"),
-            "format": "csv",
-            "mediatype": "text/csv",
-            "compression": "gz",
-            "encoding": "utf-8-sig",
-            "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": true},
-            "schema": schema(true),
-        }));
+        resources.push(csv(
+            &format!("identified-{year}"),
+            &format!("identified-{year}.csv.gz"),
+            &format!("{year} 年认定的专利密集型产品 · Identified in {year}"),
+        ));
     }
     json!({
         "name": "patent-product-registry",

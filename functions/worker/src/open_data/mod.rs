@@ -353,37 +353,39 @@ async fn finish(config: &Config, run: &RunRow, created: &str, rows: i64) -> Resu
         }
         let bytes =
             files::gzip(&text).map_err(|e| ApiError::internal_cause("open data gzip", &e))?;
-        bucket
-            .put(key(&run.day, &format!("identified-{year}.csv.gz")), bytes)
-            .http_metadata(gzip_metadata())
-            .execute()
-            .await
-            .map_err(|e| ApiError::internal_cause("open data put", &e))?;
+        let name = format!("identified-{year}.csv.gz");
+        put(bucket, &key(&run.day, &name), bytes, "application/gzip").await?;
     }
     let counts = serde_json::to_vec(&count(config, created).await?)
         .map_err(|e| ApiError::internal_cause("statistics", &e))?;
-    bucket
-        .put(key(&run.day, "statistics.json"), counts)
-        .http_metadata(HttpMetadata {
-            content_type: Some("application/json; charset=utf-8".to_owned()),
-            ..HttpMetadata::default()
-        })
-        .execute()
-        .await
-        .map_err(|e| ApiError::internal_cause("open data put", &e))?;
+    put(bucket, &key(&run.day, "statistics.json"), counts, JSON).await?;
     let package = files::datapackage(&run.day, created, rows, &years);
     let text = serde_json::to_string_pretty(&package)
         .map_err(|e| ApiError::internal_cause("open data", &e))?;
+    put(
+        bucket,
+        &key(&run.day, "datapackage.json"),
+        text.into_bytes(),
+        JSON,
+    )
+    .await
+}
+
+/// The media type of the JSON files.
+const JSON: &str = "application/json; charset=utf-8";
+
+/// Writes a whole (small) file of the day.
+async fn put(bucket: &Bucket, key: &str, bytes: Vec<u8>, media: &str) -> Result<(), ApiError> {
     bucket
-        .put(key(&run.day, "datapackage.json"), text.into_bytes())
+        .put(key, bytes)
         .http_metadata(HttpMetadata {
-            content_type: Some("application/json; charset=utf-8".to_owned()),
+            content_type: Some(media.to_owned()),
             ..HttpMetadata::default()
         })
         .execute()
         .await
-        .map_err(|e| ApiError::internal_cause("open data put", &e))?;
-    Ok(())
+        .map(|_| ())
+        .map_err(|e| ApiError::internal_cause("open data put", &e))
 }
 
 /// An object's bytes, empty when it does not exist.
