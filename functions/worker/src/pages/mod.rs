@@ -275,9 +275,7 @@ async fn open_data_file(
     if let [file] = segments.as_slice()
         && let Some(location) = open_data::moved(file)
     {
-        let headers = page_headers()?;
-        headers.set("location", location)?;
-        return Ok(Response::empty()?.with_status(301).with_headers(headers));
+        return redirect(301, location);
     }
     if method != "GET" {
         let refused = ApiError::method_not_allowed(method, rest, "GET, HEAD".to_owned());
@@ -423,6 +421,13 @@ fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<
     Ok(Response::from_html(body)?
         .with_status(err.status)
         .with_headers(headers))
+}
+
+/// A redirect (`status` 301 or 302) to `location`, a path of this site.
+fn redirect(status: u16, location: &str) -> worker::Result<Response> {
+    let headers = page_headers()?;
+    headers.set("location", location)?;
+    Ok(Response::empty()?.with_status(status).with_headers(headers))
 }
 
 /// A 303 to `location` (a path of this site), with extra headers (a session cookie).

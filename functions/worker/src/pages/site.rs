@@ -16,13 +16,6 @@ use crate::repo::{accounts, public};
 /// `-._`; every other byte is escaped.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
 
-/// A redirect to `location`, a path of this site built from a checked identifier.
-fn redirect(location: &str) -> worker::Result<Response> {
-    let headers = page_headers()?;
-    headers.set("location", location)?;
-    Ok(Response::empty()?.with_status(302).with_headers(headers))
-}
-
 /// `GET /lookup?q=…&lang=zh|en`: a registration number goes to its product page, a
 /// USCC to its enterprise page, a patent number to the page of the products using it,
 /// a certificate code to its verification; anything else to
@@ -67,7 +60,7 @@ pub async fn lookup(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         Some(Identifier::Certificate(code)) => format!("{root}certificates/{code}/"),
         None => search(),
     };
-    redirect(&location).map_err(ApiError::from)
+    super::redirect(302, &location).map_err(ApiError::from)
 }
 
 /// The site's 404 page with status 404, for a path that is neither a static file nor

@@ -106,9 +106,7 @@ pub async fn handle(
         Page::Listing(which) => listing::listing(&out, config, &which).await,
         Page::OldListing(which) => {
             let location = format!("{}{}", root(lang), which.path());
-            let headers = page_headers()?;
-            headers.set("location", &location)?;
-            Ok(Response::empty()?.with_status(301).with_headers(headers))
+            Ok(super::redirect(301, &location)?)
         }
         Page::Search => listing::search(&out, config).await,
         Page::Rounds => rounds::rounds(&out, config).await,
@@ -240,32 +238,27 @@ fn qr_svg(text: &str) -> String {
         .replacen("<svg", "<svg role=\"img\" aria-label=\"QR\"", 1)
 }
 
+/// The interface string `key` in `lang`, if there is one.
+fn string(lang: Lang, key: &str) -> Option<String> {
+    super::strings(lang).ok().and_then(|s| {
+        s.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    })
+}
+
 /// The message of the error `code` in `lang` (`error_{code}` of the interface
 /// strings), or the general one when the strings have none for it.
 fn message(lang: Lang, code: &str) -> String {
-    let strings = super::strings(lang).unwrap_or_default();
-    let text = |key: &str| {
-        strings
-            .get(key)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-    };
-    text(&format!("error_{code}"))
-        .or_else(|| text("error_invalid"))
+    string(lang, &format!("error_{code}"))
+        .or_else(|| string(lang, "error_invalid"))
         .unwrap_or_else(|| code.to_owned())
 }
 
 /// The interface string `key` in `lang` (the key itself if there is none: a test
 /// holds that every key used exists).
 fn text(lang: Lang, key: &str) -> String {
-    super::strings(lang)
-        .ok()
-        .and_then(|s| {
-            s.get(key)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| key.to_owned())
+    string(lang, key).unwrap_or_else(|| key.to_owned())
 }
 
 /// A small map for a template's context.
