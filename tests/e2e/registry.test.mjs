@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launch, openPage } from "./browser.mjs";
 import { axeViolations } from "./axe.mjs";
 
 const base = process.env.BASE_URL;
@@ -21,21 +21,11 @@ mkdirSync(artifacts, { recursive: true });
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
-  });
+  browser = await launch();
 });
 after(async () => browser?.close());
 
-async function page(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...options });
-  const p = await context.newPage();
-  p.errors = [];
-  p.on("pageerror", (e) => p.errors.push(String(e)));
-  p.on("console", (m) => m.type() === "error" && p.errors.push(m.text()));
-  return p;
-}
+const page = (options) => openPage(browser, options);
 
 /// The registration numbers a page lists, in order.
 async function listed(p) {
