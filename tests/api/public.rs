@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, ensure};
 use ppr_tests::TestWorker;
 use ppr_tests::fixtures::unique;
+use serde_json::json;
 
 use crate::registration::urlencode;
 use crate::support::{Case, assert_error, assert_field};
@@ -180,6 +181,34 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
     ensure!(
         listing.body.contains(&number),
         "not in its field's first page"
+    );
+    // A change is seen at once: the old tag no longer answers 304, though the Worker
+    // answered it a moment ago (its remembered validators go with any write).
+    let path = format!("/products/{number}/");
+    let etag = worker
+        .get(&path)?
+        .header("etag")
+        .context("etag")?
+        .to_owned();
+    let again = worker.request("GET", &path, &[("if-none-match", &etag)], Vec::new())?;
+    ensure!(again.status == 304, "{}", again.status);
+    let reply = verified.session.post_json(
+        &verified.path("/filings"),
+        &json!({"kind": "revocation", "product": number, "reason": "产品已停产"}),
+    )?;
+    ensure!(reply.status == 201, "{}", reply.body);
+    let id = reply.json()?["id"].as_i64().context("id")?;
+    verified.submit(id)?;
+    let reply = worker.reviewer()?.post_json(
+        &format!("/api/v1/filings/{id}/decision"),
+        &json!({"decision": "approve"}),
+    )?;
+    ensure!(reply.status == 200, "{}", reply.body);
+    let after = worker.request("GET", &path, &[("if-none-match", &etag)], Vec::new())?;
+    ensure!(
+        after.status == 200 && after.body.contains("已撤销"),
+        "revoked, yet {} to the old tag",
+        after.status
     );
     // Pages that belong to someone are never cached.
     let signin = worker.get("/enterprise/signin/")?;

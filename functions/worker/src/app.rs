@@ -4,12 +4,14 @@
 
 use worker::{Context, Env, Request, Response};
 
+use crate::clock::DEV_CLOCK_HEADER;
 use crate::config::{Config, EdgeCache};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{error_response, options_response, reply_response};
 use crate::pages;
 use crate::routes::{self, RouteMiss};
+use crate::validators;
 
 /// Answers one request.
 ///
@@ -18,6 +20,38 @@ use crate::routes::{self, RouteMiss};
 /// Only if the runtime cannot build a response object; failures are already
 /// responses by then.
 pub async fn handle(req: Request, env: &Env, ctx: &Context) -> worker::Result<Response> {
+    // A GET revalidating what this instance answered a moment ago needs nothing else.
+    let revalidating = revalidation(&req);
+    if let Some((url, if_none_match)) = &revalidating
+        && let Some(not_modified) =
+            validators::not_modified(url, if_none_match, worker::js_sys::Date::now())?
+    {
+        return Ok(not_modified);
+    }
+    let response = answer(req, env, ctx).await?;
+    if let Some((url, _)) = &revalidating {
+        validators::remember(url, &response, worker::js_sys::Date::now());
+    }
+    Ok(response)
+}
+
+/// The URL of a GET that could be answered from [`validators`], with its
+/// `If-None-Match`: not when the dev clock header asks for another time.
+fn revalidation(req: &Request) -> Option<(String, String)> {
+    let method = req.inner().method();
+    if method != "GET" && method != "HEAD" {
+        return None;
+    }
+    let headers = req.headers();
+    if headers.has(DEV_CLOCK_HEADER).unwrap_or(true) {
+        return None;
+    }
+    let if_none_match = headers.get("if-none-match").ok().flatten()?;
+    Some((req.inner().url(), if_none_match))
+}
+
+/// Answers one request afresh.
+async fn answer(req: Request, env: &Env, ctx: &Context) -> worker::Result<Response> {
     let mut config = match Config::from_env(env) {
         Ok(config) => config,
         Err(err) => return error_response(&ApiError::misconfigured(&err)),

@@ -3,6 +3,7 @@
 //! reads the `Env`; a missing binding or a malformed variable is named here, all of
 //! them at once, rather than failing wherever it is first used.
 
+use std::cell::OnceCell;
 use std::fmt;
 
 use ppr_core::webhook::RetrySchedule;
@@ -187,8 +188,12 @@ impl Config {
         let assets = env.assets(ASSETS_BINDING).ok();
         need(ASSETS_BINDING, assets.as_ref().map(|_| ()));
 
-        let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
-        let vars = Vars::parse(&var);
+        // The variables are the same for every request an instance serves: they are
+        // read and parsed once.
+        let vars = VARS.with(|vars| {
+            vars.get_or_init(|| Vars::parse(&|name| env.var(name).ok().map(|v| v.to_string())))
+                .clone()
+        });
         problems.extend(vars.as_ref().err().cloned().unwrap_or_default());
 
         match (
@@ -225,6 +230,10 @@ impl Config {
             _ => Err(ConfigError { problems }),
         }
     }
+}
+
+thread_local! {
+    static VARS: OnceCell<Result<Vars, Vec<String>>> = const { OnceCell::new() };
 }
 
 /// The variables, parsed (apart from the bindings, so they are tested on the host).

@@ -86,14 +86,7 @@ impl<'a> Ctx<'a> {
     /// The query parameters, decoded, in order.
     #[must_use]
     pub fn query(&self) -> Vec<(String, String)> {
-        self.req
-            .url()
-            .map(|url| {
-                url.query_pairs()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        crate::http::query_of(self.req)
     }
 
     /// One query parameter, decoded, if given.

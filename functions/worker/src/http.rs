@@ -2,7 +2,7 @@
 //! every API response carries.
 
 use sha2::{Digest, Sha256};
-use worker::{Headers, Response};
+use worker::{Headers, Request, Response};
 
 use crate::error::ApiError;
 
@@ -158,20 +158,27 @@ const CORS_ALLOW_HEADERS: &str = "content-type, idempotency-key, if-match, x-csr
 
 /// Headers on every API response: no sniffing, no framing, HTTPS only, no referrer,
 /// and open CORS for reads.
-fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
-    let headers = Headers::new();
-    headers.set("content-type", JSON)?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set(
+const API_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    (
         "content-security-policy",
         "default-src 'none'; frame-ancestors 'none'",
-    )?;
-    headers.set(
+    ),
+    (
         "strict-transport-security",
         "max-age=63072000; includeSubDomains",
-    )?;
-    headers.set("referrer-policy", "no-referrer")?;
-    headers.set("access-control-allow-origin", "*")?;
+    ),
+    ("referrer-policy", "no-referrer"),
+    ("access-control-allow-origin", "*"),
+];
+
+/// [`API_HEADERS`], a body of `content_type` and the `Cache-Control` of `cache`.
+fn base_headers(cache: CachePolicy, content_type: &str) -> worker::Result<Headers> {
+    let headers = Headers::new();
+    for (name, value) in API_HEADERS {
+        headers.set(name, value)?;
+    }
+    headers.set("content-type", content_type)?;
     headers.set(
         "cache-control",
         match cache {
@@ -184,25 +191,27 @@ fn base_headers(cache: CachePolicy) -> worker::Result<Headers> {
 }
 
 /// The `Response` for a reply to a request that sent `if_none_match`: a public
-/// registry answer carries its `ETag`, and is a bodiless 304 when the client has it.
+/// registry answer carries its `ETag` and its `Cache-Tag`s after
+/// [`public_tags::REGISTRY`], and is a bodiless 304 when the client has it.
 ///
 /// # Errors
 ///
 /// Only if the runtime refuses to build a response.
 pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Result<Response> {
-    let headers = base_headers(reply.cache)?;
-    headers.set("content-type", reply.content_type)?;
+    let registry = reply.cache == CachePolicy::Registry;
+    let headers = base_headers(reply.cache, reply.content_type)?;
+    let mut tags = Vec::new();
     for (name, value) in &reply.headers {
-        headers.append(name, value)?;
+        if registry && *name == "cache-tag" {
+            tags.extend(value.split(',').filter(|t| !t.is_empty()));
+        } else {
+            headers.append(name, value)?;
+        }
     }
-    if reply.cache == CachePolicy::Registry {
-        let own = headers.get("cache-tag").ok().flatten().unwrap_or_default();
-        headers.set(
-            "cache-tag",
-            &registry_tags(own.split(',').filter(|t| !t.is_empty())),
-        )?;
+    if registry {
+        headers.set("cache-tag", &registry_tags(tags.into_iter()))?;
     }
-    if reply.cache == CachePolicy::Registry && reply.status == 200 {
+    if registry && reply.status == 200 {
         let etag = etag_of(&[&reply.body]);
         headers.set("etag", &etag)?;
         if matches_etag(if_none_match, &etag) {
@@ -220,7 +229,7 @@ pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Resu
 ///
 /// Only if the runtime refuses to build a response.
 pub fn error_response(err: &ApiError) -> worker::Result<Response> {
-    let headers = base_headers(CachePolicy::NoStore)?;
+    let headers = base_headers(CachePolicy::NoStore, JSON)?;
     for (name, value) in &err.headers {
         headers.set(name, value)?;
     }
@@ -235,7 +244,7 @@ pub fn error_response(err: &ApiError) -> worker::Result<Response> {
 ///
 /// Only if the runtime refuses to build a response.
 pub fn options_response(allow: &str) -> worker::Result<Response> {
-    let headers = base_headers(CachePolicy::NoStore)?;
+    let headers = base_headers(CachePolicy::NoStore, JSON)?;
     headers.set("allow", allow)?;
     headers.set("access-control-allow-methods", allow)?;
     headers.set("access-control-allow-headers", CORS_ALLOW_HEADERS)?;
@@ -328,6 +337,38 @@ pub fn byte_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>,
     }
 }
 
+/// The query parameters of a request's URL, decoded, in order. Read from the URL as
+/// the runtime serialised it, without parsing the whole URL again.
+#[must_use]
+pub fn query_of(req: &Request) -> Vec<(String, String)> {
+    query_pairs(&req.inner().url())
+}
+
+/// The query parameters of a serialised URL, decoded, in order.
+fn query_pairs(url: &str) -> Vec<(String, String)> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The origin (`scheme://host[:port]`) of a request's URL.
+#[must_use]
+pub fn origin_of(req: &Request) -> String {
+    origin(&req.inner().url())
+}
+
+/// The origin of a serialised URL: everything before the path.
+fn origin(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url
+        .get(after_scheme..)
+        .and_then(|rest| rest.find(['/', '?', '#']))
+        .map_or(url.len(), |i| after_scheme + i);
+    url.get(..end).unwrap_or_default().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,5 +398,21 @@ mod tests {
         assert!(matches_etag(Some("*"), &tag));
         assert!(!matches_etag(Some("\"x\""), &tag));
         assert!(!matches_etag(None, &tag));
+    }
+
+    #[test]
+    fn a_urls_query_and_origin_are_read_from_its_serialisation() {
+        assert_eq!(
+            query_pairs("https://r.example/search/?q=%E7%94%B5%E6%B1%A0&field=03&q=+x#top"),
+            [("q", "电池"), ("field", "03"), ("q", " x")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(query_pairs("https://r.example/products/").is_empty());
+        assert_eq!(
+            origin("https://r.example/products/?q=1"),
+            "https://r.example"
+        );
+        assert_eq!(origin("http://127.0.0.1:8787/"), "http://127.0.0.1:8787");
+        assert_eq!(origin("http://127.0.0.1:8787?x"), "http://127.0.0.1:8787");
     }
 }

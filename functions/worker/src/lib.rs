@@ -36,6 +36,7 @@ pub mod round_work;
 pub mod routes;
 pub mod services;
 pub mod validation;
+pub mod validators;
 pub mod views;
 pub mod webhooks;
 pub mod write;

@@ -274,11 +274,14 @@ async fn run(
     batch: Vec<D1PreparedStatement>,
     action: &str,
 ) -> Result<Vec<D1Result>, WriteError> {
-    config
+    let results = config
         .db
         .batch(batch)
         .await
-        .map_err(|err| classify(err, action))
+        .map_err(|err| classify(err, action))?;
+    // Any public answer may have changed: this instance's validators no longer hold.
+    crate::validators::forget_all();
+    Ok(results)
 }
 
 /// What a failed batch means. D1 reports a constraint only in its error's text, so

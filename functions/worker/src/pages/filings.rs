@@ -50,14 +50,8 @@ pub async fn list(
             .get("items")
             .and_then(|i| i.as_array()),
     );
-    let url = req.url().ok();
-    let query = |key: &str| {
-        url.as_ref().and_then(|u| {
-            u.query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
-        })
-    };
+    let pairs = crate::http::query_of(&req);
+    let query = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let submitted = query("submitted").is_some();
     let updated: String = query("updated")
         .unwrap_or_default()

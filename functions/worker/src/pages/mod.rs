@@ -345,14 +345,6 @@ pub struct Place<'a> {
     pub origin: &'a str,
 }
 
-/// The origin of a request (`https://host`).
-#[must_use]
-pub fn origin_of(req: &Request) -> String {
-    req.url()
-        .map(|url| url.origin().ascii_serialization())
-        .unwrap_or_default()
-}
-
 /// Renders `template` with the layout's context and `extra`, as HTML.
 fn render_html(
     template: &str,

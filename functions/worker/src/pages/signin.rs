@@ -30,14 +30,7 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let path = "enterprise/signin/";
     if req.method() != Method::Post {
-        let query: Vec<(String, String)> = req
-            .url()
-            .map(|u| {
-                u.query_pairs()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let query = crate::http::query_of(&req);
         let next = query
             .iter()
             .find(|(k, _)| k == "next")

@@ -66,7 +66,7 @@ pub async fn handle(
     let Some(file) = file_of(path) else {
         return Ok(None);
     };
-    let origin = super::origin_of(req);
+    let origin = crate::http::origin_of(req);
     let db = Reads::replica(&config.db);
     let (products, enterprises) = public::max_ids(&db).await?;
     let files = |max: i64| (max + IDS_PER_FILE - 1) / IDS_PER_FILE;

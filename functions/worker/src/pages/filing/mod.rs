@@ -147,11 +147,10 @@ async fn open(
         filing: Saved::default(),
         conflict: false,
     };
-    let wanted = caller.req.url().ok().and_then(|u| {
-        u.query_pairs()
-            .find(|(k, _)| k == "id")
-            .map(|(_, v)| v.into_owned())
-    });
+    let wanted = crate::http::query_of(caller.req)
+        .into_iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v);
     if let Some(id) = wanted {
         let uscc = &page.enterprise.0;
         let filing = caller

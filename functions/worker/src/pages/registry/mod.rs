@@ -21,10 +21,10 @@ use minijinja::Value;
 use serde::Serialize;
 use worker::{Request, Response};
 
-use super::{Lang, Place, origin_of, render_html, root};
+use super::{Lang, Place, render_html, root};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::http::{etag_of, matches_etag, page_headers, public_page_headers};
+use crate::http::{etag_of, matches_etag, origin_of, page_headers, public_page_headers, query_of};
 
 /// A page of the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,8 +215,8 @@ impl Out<'_> {
     /// A query parameter of the request, if given and not blank.
     #[must_use]
     pub fn query_param(&self, name: &str) -> Option<String> {
-        let url = self.req.url().ok()?;
-        url.query_pairs()
+        query_of(self.req)
+            .into_iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_owned())
             .filter(|v| !v.is_empty())
@@ -224,18 +224,42 @@ impl Out<'_> {
 }
 
 /// `text` as a QR code, an inline SVG image (empty if it cannot be one).
+///
+/// The code uses one fixed mask. Any of the eight masks reads back the same; the
+/// library's default scores all eight to pick the one a scanner finds easiest, which
+/// cost more than half of a product page's CPU time. A printed page's code is large
+/// and high-contrast, so the first mask reads as well as the best.
 fn qr_svg(text: &str) -> String {
-    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+    let Some((modules, width)) = qr_modules(text) else {
         return String::new();
     };
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
+    let svg = qrcode::render::Renderer::<qrcode::render::svg::Color<'_>>::new(&modules, width, 4)
         .quiet_zone(true)
         .build();
     let start = svg.find("<svg").unwrap_or(0);
     svg.get(start..)
         .unwrap_or_default()
         .replacen("<svg", "<svg role=\"img\" aria-label=\"QR\"", 1)
+}
+
+/// The modules of `text`'s QR code (error correction level M, the first mask), row by
+/// row, and the code's width in modules; `None` if `text` is too long for a QR code.
+fn qr_modules(text: &str) -> Option<(Vec<qrcode::Color>, usize)> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    use qrcode::{EcLevel, bits, ec};
+
+    let ec_level = EcLevel::M;
+    let bits = bits::encode_auto(text.as_bytes(), ec_level).ok()?;
+    let version = bits.version();
+    let (data, ec) = ec::construct_codewords(&bits.into_bytes(), version, ec_level).ok()?;
+    let mut canvas = Canvas::new(version, ec_level);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    canvas.apply_mask(MaskPattern::Checkerboard);
+    let modules = canvas.into_colors();
+    let width = usize::from(version.width().unsigned_abs());
+    // The renderer asks for exactly `width`² modules, which a canvas always has.
+    (modules.len() == width * width).then_some((modules, width))
 }
 
 /// The interface string `key` in `lang`, if there is one.
@@ -394,5 +418,37 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "{missing:?}");
+    }
+
+    #[test]
+    fn a_printed_code_reads_back_as_the_page_address() {
+        for address in [
+            "https://registry.example.cn/products/PR2025-52-000148-8/",
+            "http://127.0.0.1:8787/en/products/PR2026-11-000001-1/",
+        ] {
+            let (modules, width) = qr_modules(address).expect("a code");
+            // Four modules of quiet zone around, three pixels a module.
+            let (scale, margin) = (3, 4);
+            let side = (width + 2 * margin) * scale;
+            let dark = |x: usize, y: usize| {
+                let (mx, my) = (
+                    (x / scale).wrapping_sub(margin),
+                    (y / scale).wrapping_sub(margin),
+                );
+                mx < width && my < width && modules[my * width + mx] == qrcode::Color::Dark
+            };
+            let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+                if dark(x, y) { 0 } else { 255 }
+            });
+            let grids = image.detect_grids();
+            assert_eq!(grids.len(), 1, "{address}");
+            let (_, content) = grids[0].decode().expect("decodes");
+            assert_eq!(content, address);
+        }
+        assert!(
+            qr_svg("https://registry.example.cn/products/PR2025-52-000148-8/")
+                .starts_with("<svg role=\"img\"")
+        );
+        assert!(qr_modules(&"x".repeat(5000)).is_none());
     }
 }
