@@ -217,6 +217,13 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
         "{:?}",
         signin.header("cache-control")
     );
+    ensure!(
+        signin.body.contains(&format!(
+            "hreflang=\"en\" href=\"{}/en/enterprise/signin/\"",
+            worker.url("")
+        )),
+        "the sign-in page's hreflang is not absolute"
+    );
     Ok(())
 }
 

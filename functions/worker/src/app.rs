@@ -2,7 +2,7 @@
 //! renders (or the site's lookup and 404 page). Every failure becomes the error
 //! envelope (API) or an error page here; only the fetch entry point calls this.
 
-use worker::{Context, Env, Request, Response};
+use worker::{Context, Env, Request, Response, web_sys};
 
 use crate::clock::DEV_CLOCK_HEADER;
 use crate::config::{Config, EdgeCache};
@@ -19,7 +19,11 @@ use crate::validators;
 ///
 /// Only if the runtime cannot build a response object; failures are already
 /// responses by then.
-pub async fn handle(req: Request, env: &Env, ctx: &Context) -> worker::Result<Response> {
+pub async fn handle(
+    req: web_sys::Request,
+    env: &Env,
+    ctx: &Context,
+) -> worker::Result<web_sys::Response> {
     // A GET revalidating what this instance answered a moment ago needs nothing else.
     let revalidating = revalidation(&req);
     if let Some((url, if_none_match)) = &revalidating
@@ -28,17 +32,17 @@ pub async fn handle(req: Request, env: &Env, ctx: &Context) -> worker::Result<Re
     {
         return Ok(not_modified);
     }
-    let response = answer(req, env, ctx).await?;
+    let response = answer(Request::from(req), env, ctx).await?;
     if let Some((url, _)) = &revalidating {
         validators::remember(url, &response, worker::js_sys::Date::now());
     }
-    Ok(response)
+    Ok(response.into())
 }
 
 /// The URL of a GET that could be answered from [`validators`], with its
 /// `If-None-Match`: not when the dev clock header asks for another time.
-fn revalidation(req: &Request) -> Option<(String, String)> {
-    let method = req.inner().method();
+fn revalidation(req: &web_sys::Request) -> Option<(String, String)> {
+    let method = req.method();
     if method != "GET" && method != "HEAD" {
         return None;
     }
@@ -47,7 +51,7 @@ fn revalidation(req: &Request) -> Option<(String, String)> {
         return None;
     }
     let if_none_match = headers.get("if-none-match").ok().flatten()?;
-    Some((req.inner().url(), if_none_match))
+    Some((req.url(), if_none_match))
 }
 
 /// Answers one request afresh.

@@ -41,16 +41,16 @@ pub mod views;
 pub mod webhooks;
 pub mod write;
 
-use worker::{
-    Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
-};
+use worker::{Context, Env, MessageBatch, ScheduleContext, ScheduledEvent, event, web_sys};
 
 use crate::config::Config;
 use crate::error::ApiError;
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
+/// It takes and gives the runtime's own objects, so that a 304 from [`validators`]
+/// costs no conversion into `worker`'s types.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
     app::handle(req, &env, &ctx).await
 }
 

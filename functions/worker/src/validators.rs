@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use worker::{Headers, Response};
+use worker::{Response, web_sys};
 
 use crate::http::{REGISTRY_CACHE, matches_etag};
 
@@ -123,7 +123,7 @@ pub fn not_modified(
     url: &str,
     if_none_match: &str,
     now_ms: f64,
-) -> worker::Result<Option<Response>> {
+) -> worker::Result<Option<web_sys::Response>> {
     let headers = SENT.with_borrow(|sent| {
         sent.still_valid(url, if_none_match, now_ms)
             .map(<[(String, String)]>::to_vec)
@@ -131,13 +131,16 @@ pub fn not_modified(
     let Some(headers) = headers else {
         return Ok(None);
     };
-    let repeated = Headers::new();
+    let repeated = web_sys::Headers::new()?;
     for (name, value) in &headers {
         repeated.set(name, value)?;
     }
-    Ok(Some(
-        Response::empty()?.with_status(304).with_headers(repeated),
-    ))
+    let init = web_sys::ResponseInit::new();
+    init.set_status(304);
+    init.set_headers(&repeated);
+    Ok(Some(web_sys::Response::new_with_opt_str_and_init(
+        None, &init,
+    )?))
 }
 
 /// Remembers the validator of `response` to a GET of `url`, when it is a public

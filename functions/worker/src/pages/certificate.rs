@@ -38,6 +38,7 @@ pub async fn handle(
         .await
     {
         Ok(found) => render(
+            req,
             "certificate.html",
             200,
             lang,
@@ -46,6 +47,7 @@ pub async fn handle(
             context! { code => code, certificate => Value::from_serialize(&found), reason => "" },
         ),
         Err(err) if err.status == 404 => render(
+            req,
             "certificate.html",
             404,
             lang,

@@ -59,6 +59,7 @@ pub async fn list(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     render(
+        &req,
         "filings.html",
         200,
         lang,

@@ -375,8 +375,9 @@ fn render_html(
         .map_err(|e| ApiError::internal_cause("render page", &format!("{e:#}")))
 }
 
-/// Renders `template` with the layout's context and `extra`, as a response.
+/// Renders `template` with the layout's context and `extra`, as the response to `req`.
 fn render(
+    req: &Request,
     template: &str,
     status: u16,
     lang: Lang,
@@ -384,10 +385,11 @@ fn render(
     now: DateTime<Utc>,
     extra: Value,
 ) -> Result<Response, ApiError> {
+    let origin = crate::http::origin_of(req);
     let place = Place {
         lang,
         path,
-        origin: "",
+        origin: &origin,
     };
     let html = render_html(template, place, now, extra)?;
     let headers = page_headers()?;

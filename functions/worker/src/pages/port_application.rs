@@ -76,6 +76,7 @@ pub async fn handle(
     let no_errors = BTreeMap::<String, String>::new();
     if req.method() != Method::Post {
         return render(
+            &req,
             "port_application.html",
             200,
             lang,
@@ -103,6 +104,7 @@ pub async fn handle(
         .await
     {
         Ok(answer) => render(
+            &req,
             "port_application.html",
             201,
             lang,
@@ -114,6 +116,7 @@ pub async fn handle(
             let mut errors = BTreeMap::new();
             errors_of(&err, &mut errors);
             render(
+                &req,
                 "port_application.html",
                 err.status,
                 lang,

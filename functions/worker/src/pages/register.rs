@@ -40,6 +40,7 @@ pub async fn handle(
         .collect();
     if req.method() != Method::Post {
         return render(
+            &req,
             "register.html",
             200,
             lang,
@@ -82,6 +83,7 @@ pub async fn handle(
             // The password is never sent back.
             values.insert("password".to_owned(), String::new());
             render(
+                &req,
                 "register.html",
                 err.status,
                 lang,

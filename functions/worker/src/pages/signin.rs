@@ -37,6 +37,7 @@ pub async fn handle(
             .map(|(_, v)| v.clone());
         let registered = query.iter().any(|(k, _)| k == "registered");
         return render(
+            &req,
             "signin.html",
             200,
             lang,
@@ -70,6 +71,7 @@ pub async fn handle(
             see_other(&next, &cookies)
         }
         Err(err) if [401, 422, 429].contains(&err.status) => render(
+            &req,
             "signin.html",
             err.status,
             lang,

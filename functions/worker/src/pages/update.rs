@@ -88,7 +88,7 @@ pub async fn handle(
         year,
         round,
     };
-    render_page(config, lang, now, &principal, &page, state).await
+    render_page(&req, config, lang, now, &principal, &page, state).await
 }
 
 /// Takes a posted form into `state` and saves it at the version it was rendered
@@ -143,6 +143,7 @@ struct FormState {
 
 /// Renders the page, 409 after a conflict, 422 with errors.
 async fn render_page(
+    req: &Request,
     config: &Config,
     lang: Lang,
     now: DateTime<Utc>,
@@ -160,6 +161,7 @@ async fn render_page(
     let (uscc, name) = &page.enterprise;
     let number = page.number;
     render(
+        req,
         "update.html",
         status,
         lang,

@@ -79,6 +79,7 @@ async fn render_form(
         .collect();
     let now = caller.now;
     render(
+        caller.req,
         "filing.html",
         status,
         lang,
