@@ -11,10 +11,16 @@ use serde_json::{Value, json};
 
 use crate::support::Case;
 
-pub const CASES: &[Case] = &[(
-    "open_data::the_files_equal_the_export_and_validate",
-    the_files_equal_the_export_and_validate,
-)];
+pub const CASES: &[Case] = &[
+    (
+        "open_data::the_files_equal_the_export_and_validate",
+        the_files_equal_the_export_and_validate,
+    ),
+    (
+        "open_data::files_of_several_parts_read_back_whole",
+        files_of_several_parts_read_back_whole,
+    ),
+];
 
 /// The export's every record, in id order.
 fn export(worker: &TestWorker) -> Result<Vec<Value>> {
@@ -102,6 +108,38 @@ fn fetch(worker: &TestWorker, path: &str) -> Result<Vec<u8>> {
     Ok(reply.2)
 }
 
+/// The latest JSON Lines and CSV files, read back: one line per record of `records`
+/// (the export's, in id order) and equal to it. The CSV's text.
+fn read_back(worker: &TestWorker, records: &[Value]) -> Result<String> {
+    // JSON Lines: one object per product, in id order, equal to the export.
+    let jsonl = gunzip(&fetch(worker, "/open-data/latest/products.jsonl.gz")?)?;
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    ensure!(lines.len() == records.len(), "{} lines", lines.len());
+    for (line, record) in lines.iter().zip(records) {
+        ensure!(line == record, "{line}\n!=\n{record}");
+    }
+    // CSV: a byte-order mark, the header, then the same records, formulas defused.
+    let csv = gunzip(&fetch(worker, "/open-data/latest/products.csv.gz")?)?;
+    let header: Vec<&str> = ppr_core::open_data::COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    ensure!(
+        csv.starts_with(&format!("\u{feff}{}\r\n", header.join(","))),
+        "header: {}",
+        csv.lines().next().unwrap_or_default()
+    );
+    let rows: Vec<&str> = csv.trim_end_matches("\r\n").split("\r\n").skip(1).collect();
+    ensure!(rows.len() == records.len(), "{} rows", rows.len());
+    for (row, record) in rows.iter().zip(records) {
+        ensure!(*row == csv_line(record), "{row}\n!=\n{}", csv_line(record));
+    }
+    Ok(csv)
+}
+
 fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     // A registry of its own, so nothing changes between the run and the comparison.
     let worker = TestWorker::start_with(WorkerOptions {
@@ -145,32 +183,7 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
         "no time of data"
     );
 
-    // JSON Lines: one object per product, in id order, equal to the export.
-    let jsonl = gunzip(&fetch(&worker, "/open-data/latest/products.jsonl.gz")?)?;
-    let lines: Vec<Value> = jsonl
-        .lines()
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
-    ensure!(lines.len() == records.len(), "{} lines", lines.len());
-    for (line, record) in lines.iter().zip(&records) {
-        ensure!(line == record, "{line}\n!=\n{record}");
-    }
-    // CSV: a byte-order mark, the header, then the same records, formulas defused.
-    let csv = gunzip(&fetch(&worker, "/open-data/latest/products.csv.gz")?)?;
-    let header: Vec<&str> = ppr_core::open_data::COLUMNS
-        .iter()
-        .map(|c| c.name)
-        .collect();
-    ensure!(
-        csv.starts_with(&format!("\u{feff}{}\r\n", header.join(","))),
-        "header: {}",
-        csv.lines().next().unwrap_or_default()
-    );
-    let rows: Vec<&str> = csv.trim_end_matches("\r\n").split("\r\n").skip(1).collect();
-    ensure!(rows.len() == records.len(), "{} rows", rows.len());
-    for (row, record) in rows.iter().zip(&records) {
-        ensure!(*row == csv_line(record), "{row}\n!=\n{}", csv_line(record));
-    }
+    let csv = read_back(&worker, &records)?;
     ensure!(
         csv.contains("\"'=SUM(A1), \"\"双引号\"\""),
         "the formula is not defused"
@@ -262,5 +275,56 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
         .with_context(|| String::from_utf8_lossy(&output.stderr).into_owned())?;
     let _ = std::fs::remove_dir_all(&dir);
     ensure!(report["valid"] == true, "frictionless: {report:#}");
+    Ok(())
+}
+
+/// The size of each part of the files' multipart uploads but the last (R2's least).
+const PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// Files larger than one part: their parts join into one gzip stream that reads back
+/// equal to the export, and a range across a part's end is the same bytes as the whole
+/// file's.
+fn files_of_several_parts_read_back_whole(_shared: &TestWorker) -> Result<()> {
+    const PRODUCTS: usize = 24_000;
+    let worker = TestWorker::start_with(WorkerOptions {
+        synthetic: Some((PRODUCTS, this_year())),
+        open_data_chunk: 2000,
+        ..WorkerOptions::default()
+    })?;
+    // Names and models of random characters (within their 100-character limits),
+    // which gzip cannot shrink much, so that 24,000 products make files over 5 MiB.
+    worker.execute_sql(
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100) \
+         UPDATE products SET \
+         name = (SELECT group_concat(char(19968 + abs(random() % 20000)), '') FROM c WHERE products.id > 0), \
+         model = (SELECT group_concat(substr('ABCDEFGHJKLMNPQRSTUVWXYZ0123456789abcdefghijkmnopqrstuvwxyz', 1 + abs(random() % 60), 1), '') FROM c WHERE products.id > 0)",
+    )?;
+    let package = worker.run_open_data()?;
+    let day = package["version"].as_str().context("version")?.to_owned();
+    let records: Vec<Value> = export(&worker)?.iter().map(expected).collect();
+    ensure!(records.len() == PRODUCTS, "{} records", records.len());
+    ensure!(
+        records[0]["name"].as_str().map(|n| n.chars().count()) == Some(100),
+        "{}",
+        records[0]["name"]
+    );
+    for file in ["products.csv.gz", "products.jsonl.gz"] {
+        let bytes = fetch(&worker, &format!("/open-data/{day}/{file}"))?;
+        ensure!(
+            bytes.len() > PART_BYTES,
+            "{file}: {} bytes, one part",
+            bytes.len()
+        );
+    }
+    read_back(&worker, &records)?;
+    let path = format!("/open-data/{day}/products.csv.gz");
+    let whole = fetch(&worker, &path)?;
+    let (from, to) = (PART_BYTES - 20, PART_BYTES + 19);
+    let part = worker.request_bytes("GET", &path, &[("range", &format!("bytes={from}-{to}"))])?;
+    ensure!(part.0 == 206, "range: {}", part.0);
+    ensure!(
+        whole.get(from..=to) == Some(part.2.as_slice()),
+        "the bytes across the first part's end differ"
+    );
     Ok(())
 }

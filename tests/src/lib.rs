@@ -247,6 +247,9 @@ pub struct WorkerOptions {
     /// Load this many synthetic recorded products (`ppr-admin synthetic-products`),
     /// with the figures of the year before round `.1`, opted in to it.
     pub synthetic: Option<(usize, i32)>,
+    /// Products per step of the daily open-data run (`PPR_OPEN_DATA_CHUNK`); small,
+    /// so that a test registry takes several steps.
+    pub open_data_chunk: u32,
 }
 
 impl Default for WorkerOptions {
@@ -254,6 +257,7 @@ impl Default for WorkerOptions {
         Self {
             migrate: true,
             synthetic: None,
+            open_data_chunk: 40,
         }
     }
 }
@@ -270,6 +274,8 @@ pub struct TestWorker {
     agent: ureq::Agent,
     /// The DNS-over-HTTPS stand-in the Worker resolves webhook endpoints' names with.
     dns: receiver::Receiver,
+    /// `PPR_OPEN_DATA_CHUNK`.
+    open_data_chunk: u32,
 }
 
 /// A response, read whole.
@@ -366,7 +372,15 @@ impl TestWorker {
         let port = free_port()?;
         let log = logs_dir().join(format!("{name}-wrangler.log"));
         let dns = receiver::Receiver::start()?;
-        let child = spawn_wrangler(port, &state_dir, &site_dir, &dns.resolver_url(), &log)?;
+        let chunk = options.open_data_chunk;
+        let child = spawn_wrangler(
+            port,
+            &state_dir,
+            &site_dir,
+            &dns.resolver_url(),
+            chunk,
+            &log,
+        )?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -383,6 +397,7 @@ impl TestWorker {
             log,
             agent,
             dns,
+            open_data_chunk: chunk,
         };
         worker.wait_ready()?;
         Ok(worker)
@@ -419,6 +434,7 @@ impl TestWorker {
             &self.state_dir,
             &self.site_dir,
             &self.dns.resolver_url(),
+            self.open_data_chunk,
             &log,
         )?;
         self.log = log;
@@ -1086,6 +1102,7 @@ fn spawn_wrangler(
     state_dir: &Path,
     site_dir: &Path,
     resolver: &str,
+    open_data_chunk: u32,
     log: &Path,
 ) -> Result<Child> {
     let out = File::create(log)?;
@@ -1121,9 +1138,8 @@ fn spawn_wrangler(
         // Webhook endpoints' names resolve through a local stand-in, not public DNS.
         "--var",
         &format!("PPR_DNS_RESOLVER:{resolver}"),
-        // The daily open-data run in small steps, so a test registry takes several.
         "--var",
-        "PPR_OPEN_DATA_CHUNK:40",
+        &format!("PPR_OPEN_DATA_CHUNK:{open_data_chunk}"),
     ])
     .env("PPR_PREBUILT", "1")
     .stdin(Stdio::null())
