@@ -90,17 +90,30 @@ async fn purge(env: &Config, events: &[store::PendingEvent]) {
     if !env.edge_cache.purges() {
         return;
     }
+    let tags = purge_tags(events.iter().map(|e| {
+        (
+            e.r#type.as_str(),
+            e.registration_number.as_deref(),
+            e.uscc.as_deref(),
+        )
+    }));
+    if let Err(err) = env.edge_cache.purge(&tags).await {
+        let _ = ApiError::internal_cause("purge the edge cache", &err);
+    }
+}
+
+/// The `Cache-Tag`s that events (their type, product number and enterprise) purge,
+/// each once.
+fn purge_tags<'a>(
+    events: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
+) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for event in events {
-        match event.r#type.as_str() {
+    for (kind, number, uscc) in events {
+        match kind {
             "product.recorded" | "product.updated" | "product.revoked" => {
                 tags.push(public_tags::LISTINGS.to_owned());
-                if let Some(number) = &event.registration_number {
-                    tags.push(public_tags::product(number));
-                }
-                if let Some(uscc) = &event.uscc {
-                    tags.push(public_tags::enterprise(uscc));
-                }
+                tags.extend(number.map(public_tags::product));
+                tags.extend(uscc.map(public_tags::enterprise));
             }
             "identification.published" => tags.push(public_tags::REGISTRY.to_owned()),
             _ => {}
@@ -108,9 +121,7 @@ async fn purge(env: &Config, events: &[store::PendingEvent]) {
     }
     tags.sort_unstable();
     tags.dedup();
-    if let Err(err) = env.edge_cache.purge(&tags).await {
-        let _ = ApiError::internal_cause("purge the edge cache", &err);
-    }
+    tags
 }
 
 /// Sends one `Deliver` message per delivery, for its next attempt.
@@ -164,4 +175,49 @@ pub async fn sweep(env: &Config, db: &D1Database, now: DateTime<Utc>) -> Result<
     dispatch(env, db, &[]).await?;
     let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
     queue(env, &store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::purge_tags;
+
+    #[test]
+    fn a_change_purges_its_product_its_enterprise_and_the_listings() {
+        let tags = purge_tags(
+            [
+                (
+                    "product.revoked",
+                    Some("PR2026-44-000001-1"),
+                    Some("91440300MA5F000001"),
+                ),
+                (
+                    "product.updated",
+                    Some("PR2026-44-000002-X"),
+                    Some("91440300MA5F000001"),
+                ),
+                (
+                    "filing.submitted",
+                    Some("PR2026-44-000003-2"),
+                    Some("91440300MA5F000002"),
+                ),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            tags,
+            [
+                "enterprise-91440300MA5F000001",
+                "listings",
+                "product-PR2026-44-000001-1",
+                "product-PR2026-44-000002-X",
+            ]
+        );
+        let published = purge_tags([("identification.published", None, None)].into_iter());
+        assert_eq!(
+            published,
+            ["registry"],
+            "a round's results change every page"
+        );
+        assert!(purge_tags([("webhook.test", None, None)].into_iter()).is_empty());
+    }
 }
