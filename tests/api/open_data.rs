@@ -149,6 +149,9 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     let verified = worker.verified_enterprise_in("440300")?;
     let tricky = format!("=SUM(A1), \"双引号\" 数据{}", unique());
     worker.recorded_product(&verified, &tricky)?;
+    // A name a spreadsheet would run as a formula though it starts with "-" and a digit.
+    let minus = format!("-1+1+cmd|' /C calc'!A0 {}", unique());
+    worker.recorded_product(&verified, &minus)?;
     // Nothing to serve before the first run, and statistics that say so.
     let none = worker.get("/open-data/latest/products.csv.gz")?;
     ensure!(none.status == 404, "{}", none.status);
@@ -163,8 +166,8 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     let day = package["version"].as_str().context("version")?.to_owned();
     ensure!(day.len() == 10, "{day}");
     let records: Vec<Value> = export(&worker)?.iter().map(expected).collect();
-    ensure!(records.len() == 151, "{} records", records.len());
-    ensure!(package["x-products"] == 151, "{}", package["x-products"]);
+    ensure!(records.len() == 152, "{} records", records.len());
+    ensure!(package["x-products"] == 152, "{}", package["x-products"]);
     // The statistics count the same day's registry and say when.
     let statistics = worker.get("/en/statistics/")?;
     ensure!(statistics.status == 200, "{}", statistics.status);
@@ -187,6 +190,17 @@ fn the_files_equal_the_export_and_validate(_shared: &TestWorker) -> Result<()> {
     ensure!(
         csv.contains("\"'=SUM(A1), \"\"双引号\"\""),
         "the formula is not defused"
+    );
+    ensure!(
+        csv.contains(&format!(
+            "\r\n{},'{minus},",
+            records
+                .iter()
+                .find(|r| r["name"] == minus.as_str())
+                .and_then(|r| r["registration_number"].as_str())
+                .unwrap_or("-")
+        )),
+        "the formula after a minus sign is not defused"
     );
 
     // The dated files are the same, and kept for good.

@@ -136,6 +136,23 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
     ensure!(row["sales"].is_i64(), "confidential figures missing: {row}");
     let found = port.product_numbers(&format!("q={inside_number}"))?;
     ensure!(found == [inside_number.clone()], "{found:?}");
+    // Text as typed: 100 Chinese characters (300 bytes, where D1 limits a LIKE pattern
+    // to 50) and LIKE's own wildcards are searched for, not refused or expanded.
+    let long = crate::registration::urlencode(&"深".repeat(100));
+    for path in [
+        format!("/api/v1/port/products?q={long}"),
+        format!("/api/v1/port/enterprises?q={long}"),
+        "/api/v1/port/products?q=%25".to_owned(),
+        "/api/v1/port/products?q=_".to_owned(),
+    ] {
+        let reply = port.get(&path)?;
+        ensure!(reply.status == 200, "{path}: {} {}", reply.status, reply.body);
+        ensure!(
+            reply.json()?["items"].as_array().is_some_and(Vec::is_empty),
+            "{path}: {}",
+            reply.body
+        );
+    }
     // The statistics count by status, field and city, and the sales of recorded ones.
     let stats = port.get("/api/v1/port/statistics")?.json()?;
     ensure!(

@@ -25,6 +25,10 @@ pub const CASES: &[Case] = &[
         "robustness::one_idempotency_key_twenty_times",
         one_idempotency_key_twenty_times,
     ),
+    (
+        "robustness::every_page_answers_garbage_with_its_error",
+        every_page_answers_garbage_with_its_error,
+    ),
 ];
 
 fn no_confidential_marker_in_any_public_response(worker: &TestWorker) -> Result<()> {
@@ -205,5 +209,130 @@ fn one_idempotency_key_twenty_times(worker: &TestWorker) -> Result<()> {
         &[("idempotency-key", key.as_str())],
     )?;
     crate::support::assert_error(&reply, 422, "idempotency_key_reused")?;
+    Ok(())
+}
+
+/// The pages' contract, as schemathesis is the API's: every page route, with garbage
+/// in its path, its query and its form body, by every method, signed in and not, is
+/// answered below 500, and an error is an HTML page.
+fn every_page_answers_garbage_with_its_error(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let garbage = [
+        "%E7%94%B5",
+        "%27",
+        "%EF%BC%91%EF%BC%92%EF%BC%93",
+        "%00",
+        "%E7%94",
+        "..%2F..%2Fetc",
+        "%3Cscript%3E",
+        "-1",
+        "PR2026-44-000001-1%0D%0ALocation:%20x",
+        &"9".repeat(3000),
+    ];
+    let templates = [
+        "/products/{}/",
+        "/en/products/{}/",
+        "/enterprises/{}/",
+        "/patents/{}/",
+        "/products/field/{}/",
+        "/en/products/province/{}/",
+        "/products/prefecture/{}/",
+        "/products/year/{}/",
+        "/products/field/03/page/{}/",
+        "/rounds/{}/",
+        "/certificates/{}/",
+        "/en/certificates/{}/",
+        "/enterprise/products/{}/update/",
+        "/open-data/{}/products.csv.gz",
+        "/open-data/latest/{}",
+        "/sitemaps/products-{}.xml",
+    ];
+    let queries = [
+        "q=%00",
+        "next=%0D%0ALocation:%20//evil.example",
+        "next=%2F%09%2Fevil.example",
+        "cursor=%E7%94",
+        "cursor=-99999999999999999999",
+        "year=99999999999999999999",
+        "field=%27&region=%EF%BC%91&status=%00",
+        "id=-1",
+        &format!("q={}", "%E7%94%B5".repeat(400)),
+    ];
+    let fixed = [
+        "/search/",
+        "/en/search/",
+        "/products/",
+        "/statistics/",
+        "/rounds/",
+        "/enterprise/signin/",
+        "/en/enterprise/register/",
+        "/enterprise/filing/",
+        "/enterprise/filings/",
+        "/port/apply/",
+        "/lookup",
+    ];
+    let mut paths: Vec<String> = templates
+        .iter()
+        .flat_map(|t| garbage.iter().map(move |g| t.replace("{}", g)))
+        .collect();
+    paths.extend(
+        fixed
+            .iter()
+            .flat_map(|p| queries.iter().map(move |q| format!("{p}?{q}"))),
+    );
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let bodies: [&[u8]; 3] = [
+        b"email=%E7%94&password&next=%0D%0A&_csrf=x&data=%00",
+        &[0xff, 0xfe, 0x00, 0x01, b'=', 0x80],
+        &[b'x'; 300_000],
+    ];
+    let mut checked = 0;
+    let mut check = |method: &str, path: &str, reply: &ppr_tests::Reply| -> Result<()> {
+        checked += 1;
+        ensure!(
+            reply.status < 500,
+            "{method} {}: {}",
+            &path[..path.len().min(120)],
+            reply.status
+        );
+        let html = reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        ensure!(
+            reply.status < 400 || method == "HEAD" || html,
+            "{method} {}: {} without an HTML page ({:?})",
+            &path[..path.len().min(120)],
+            reply.status,
+            reply.header("content-type")
+        );
+        Ok(())
+    };
+    for path in &paths {
+        check("GET", path, &worker.request("GET", path, &[], Vec::new())?)?;
+        check(
+            "GET",
+            path,
+            &verified.session.raw("GET", path, &[], Vec::new())?,
+        )?;
+        for body in bodies {
+            check(
+                "POST",
+                path,
+                &verified.session.raw("POST", path, &form, body.to_vec())?,
+            )?;
+        }
+    }
+    for path in fixed {
+        for method in ["HEAD", "PUT", "DELETE", "PATCH"] {
+            check(
+                method,
+                path,
+                &verified
+                    .session
+                    .raw(method, path, &form, bodies[0].to_vec())?,
+            )?;
+        }
+    }
+    ensure!(checked > 1000, "{checked} requests");
     Ok(())
 }

@@ -9,7 +9,7 @@ use ppr_tests::ports::application;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Case, assert_error};
+use crate::support::{Case, assert_error, assert_field};
 
 pub const CASES: &[Case] = &[
     (
@@ -27,6 +27,18 @@ pub const CASES: &[Case] = &[
     (
         "security::failed_sign_ins_are_limited_per_address",
         failed_sign_ins_are_limited_per_address,
+    ),
+    (
+        "security::look_alike_text_is_refused",
+        look_alike_text_is_refused,
+    ),
+    (
+        "security::sign_in_limits_hold_under_parallel_attempts",
+        sign_in_limits_hold_under_parallel_attempts,
+    ),
+    (
+        "security::form_posts_from_another_site_are_refused",
+        form_posts_from_another_site_are_refused,
     ),
 ];
 
@@ -235,5 +247,147 @@ fn failed_sign_ins_are_limited_per_address(worker: &TestWorker) -> Result<()> {
     )?;
     // From elsewhere, the account signs in.
     worker.sign_in(&enterprise.email, PASSWORD)?;
+    Ok(())
+}
+
+/// Names, models, titles and file names refuse the characters that make text show as
+/// something else: a direction override ("\u{202E}MKRTL" shows as "LTRKM") or a
+/// zero-width space, with a message that names the character.
+fn look_alike_text_is_refused(worker: &TestWorker) -> Result<()> {
+    let verified = worker.verified_enterprise()?;
+    let mut data = verified.complete_data("光伏逆变器")?;
+    data["model"] = json!("\u{202E}MKRTL");
+    data["name"] = json!("光伏\u{200B}逆变器");
+    let reply = verified
+        .session
+        .post_json(&verified.path("/filings"), &json!({ "data": data }))?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "data.model", "invisible_char")?;
+    assert_field(&error, "data.name", "invisible_char")?;
+    ensure!(reply.body.contains("U+202E"), "{}", reply.body);
+    let mut patent = ppr_tests::registry::patent_body(&ppr_tests::registry::patent_number());
+    patent["title"] = json!("一种\u{2067}电池管理方法");
+    let reply = verified
+        .session
+        .post_json(&verified.path("/patents"), &patent)?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "title", "invisible_char")?;
+    // invoice\u{202E}fdp.exe shows as invoiceexe.pdf.
+    let reply = verified.session.post_raw(
+        &verified.path("/documents?purpose=evidence&filename=invoice%E2%80%AEfdp.exe"),
+        "application/pdf",
+        ppr_tests::registry::PDF.to_vec(),
+    )?;
+    let error = assert_error(&reply, 422, "validation_failed")?;
+    assert_field(&error, "filename", "invisible_char")?;
+    Ok(())
+}
+
+/// Wrong passwords sent all at once get no more checks than one after another: 30 in
+/// parallel on one account (from 30 addresses) get at most 5 answers of 401, and 60 in
+/// parallel from one address (for 60 accounts) at most 20; the rest are 429.
+fn sign_in_limits_hold_under_parallel_attempts(worker: &TestWorker) -> Result<()> {
+    let statuses = |attempts: Vec<(String, Option<String>)>| -> Result<Vec<u16>> {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = attempts
+                .iter()
+                .map(|(email, address)| {
+                    scope.spawn(move || {
+                        let body = json!({"email": email, "password": "wrong password!"});
+                        let mut headers = vec![("content-type", "application/json")];
+                        if let Some(address) = address {
+                            headers.push(("cf-connecting-ip", address.as_str()));
+                        }
+                        worker
+                            .request(
+                                "POST",
+                                "/api/v1/sessions",
+                                &headers,
+                                serde_json::to_vec(&body)?,
+                            )
+                            .map(|reply| reply.status)
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .map_err(|_| anyhow::anyhow!("a request thread panicked"))?
+                })
+                .collect()
+        })
+    };
+    let count = |statuses: &[u16], status: u16| statuses.iter().filter(|s| **s == status).count();
+
+    let enterprise = worker.register_enterprise()?;
+    let one_account = statuses((0..30).map(|_| (enterprise.email.clone(), None)).collect())?;
+    ensure!(
+        count(&one_account, 401) <= 5 && count(&one_account, 401) + count(&one_account, 429) == 30,
+        "one account, 30 at once: {one_account:?}"
+    );
+    let address = format!("198.51.100.{}", unique() % 250 + 1);
+    let one_address = statuses(
+        (0..60)
+            .map(|i| {
+                (
+                    format!("parallel{i}-{}@enterprise.test", unique()),
+                    Some(address.clone()),
+                )
+            })
+            .collect(),
+    )?;
+    ensure!(
+        count(&one_address, 401) <= 20 && count(&one_address, 401) + count(&one_address, 429) == 60,
+        "one address, 60 at once: {one_address:?}"
+    );
+    Ok(())
+}
+
+/// Another site cannot sign a visitor in (to the attacker's account, say) by posting
+/// the sign-in form: the browser's `Sec-Fetch-Site` or `Origin` gives it away, and the
+/// answer is a 403 page that sets no cookie. From this site the same post signs in,
+/// and a `next` that a browser would read as another host sends it to the filings.
+fn form_posts_from_another_site_are_refused(worker: &TestWorker) -> Result<()> {
+    let enterprise = worker.register_enterprise()?;
+    let form = format!(
+        "email={}&password={}&next=%2F%09%2Fevil.example%2Fx",
+        crate::registration::urlencode(&enterprise.email),
+        crate::registration::urlencode(PASSWORD)
+    );
+    let post = |headers: &[(&str, &str)]| {
+        let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+        all.extend_from_slice(headers);
+        worker.request(
+            "POST",
+            "/enterprise/signin/",
+            &all,
+            form.clone().into_bytes(),
+        )
+    };
+    for from in [
+        [("origin", "https://evil.example")],
+        [("sec-fetch-site", "cross-site")],
+        [("sec-fetch-site", "same-site")],
+    ] {
+        let reply = post(&from)?;
+        ensure!(reply.status == 403, "{from:?}: {}", reply.status);
+        ensure!(reply.header("set-cookie").is_none(), "{from:?} signed in");
+        ensure!(reply.body.contains("其他网站"), "{from:?}: {}", reply.body);
+    }
+    let own = worker.url("");
+    let reply = post(&[("origin", own.as_str()), ("sec-fetch-site", "same-origin")])?;
+    ensure!(
+        reply.status == 303,
+        "from this site: {} {}",
+        reply.status,
+        reply.body
+    );
+    ensure!(
+        reply.header("location") == Some("/enterprise/filings/"),
+        "next went to {:?}",
+        reply.header("location")
+    );
+    ensure!(reply.header("set-cookie").is_some(), "not signed in");
     Ok(())
 }

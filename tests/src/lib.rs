@@ -1021,6 +1021,23 @@ impl<'w> Session<'w> {
             .request("PUT", path, &headers, serde_json::to_vec(body)?)
     }
 
+    /// `method path` with the cookie, `extra` headers and `body` as given (no CSRF
+    /// token unless `extra` has one).
+    ///
+    /// # Errors
+    ///
+    /// Transport failures.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Reply> {
+        let headers = self.headers(extra);
+        self.worker.request(method, path, &headers, body)
+    }
+
     /// `POST path` with raw bytes of `content_type` (uploads, CSV) and the CSRF token.
     ///
     /// # Errors

@@ -35,6 +35,13 @@ pub enum FieldError {
     /// Control characters (line breaks, tabs, …) in a one-line field.
     #[error("line breaks and control characters are not allowed here")]
     ControlChar,
+    /// A character that is invisible or turns the text's direction (U+202E, U+200B,
+    /// …), which makes text show as something else ([`is_deceptive`]).
+    #[error(
+        "invisible or direction-changing characters (here {0}) are not allowed: they make \
+         the text show as something other than it is"
+    )]
+    Invisible(String),
     /// Not an e-mail address.
     #[error("{0:?} is not an e-mail address (name@example.com)")]
     Email(String),
@@ -55,6 +62,7 @@ impl FieldError {
             Self::TooLong { .. } => "too_long",
             Self::TooShort { .. } => "too_short",
             Self::ControlChar => "control_char",
+            Self::Invisible(_) => "invisible_char",
             Self::Email(_) => "email",
             Self::Phone(_) => "phone",
         }
@@ -65,7 +73,7 @@ impl FieldError {
 ///
 /// # Errors
 ///
-/// Empty, too long, or containing control characters.
+/// Empty, too long, or containing control, invisible or direction-changing characters.
 pub fn required_text(input: &str, max: usize) -> Result<String, FieldError> {
     let text = input.trim();
     if text.is_empty() {
@@ -78,7 +86,48 @@ pub fn required_text(input: &str, max: usize) -> Result<String, FieldError> {
     if text.chars().any(char::is_control) {
         return Err(FieldError::ControlChar);
     }
+    check_visible(text)?;
     Ok(text.to_owned())
+}
+
+/// Whether `c` is invisible or changes the direction of the text around it: the
+/// bidirectional embeddings, overrides, isolates and marks (U+202A–U+202E,
+/// U+2066–U+2069, U+200E, U+200F, U+061C), and the zero-width and other invisible
+/// characters (U+200B–U+200D, U+2060–U+2064, U+FEFF, U+180E, U+034F, U+00AD, U+115F,
+/// U+1160, U+3164, U+FFA0). With them a model reads as another ("U+202E MKRTL" shows as
+/// "LTRKM") and a file name hides its type ("invoice U+202E fdp.exe").
+#[must_use]
+pub fn is_deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{180E}'
+            | '\u{034F}'
+            | '\u{00AD}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+    )
+}
+
+/// Refuses text with a character [`is_deceptive`] finds, naming the first.
+///
+/// # Errors
+///
+/// [`FieldError::Invisible`] with the character as `U+XXXX`.
+pub fn check_visible(text: &str) -> Result<(), FieldError> {
+    match text.chars().find(|c| is_deceptive(*c)) {
+        Some(c) => Err(FieldError::Invisible(format!("U+{:04X}", u32::from(c)))),
+        None => Ok(()),
+    }
 }
 
 /// An e-mail address, trimmed and lower-cased (addresses are compared and stored so).
@@ -384,6 +433,25 @@ mod tests {
             required_text("a\nb", 10).map_err(|e| e.code()),
             Err("control_char")
         );
+        for deceptive in [
+            "\u{202E}MKRTL",
+            "M\u{200B}KR",
+            "\u{2067}x",
+            "a\u{FEFF}b",
+            "x\u{00AD}y",
+        ] {
+            assert_eq!(
+                required_text(deceptive, 100).map_err(|e| e.code()),
+                Err("invisible_char"),
+                "{deceptive:?}"
+            );
+        }
+        assert_eq!(
+            required_text("\u{202E}MKRTL", 100).map_err(|e| e.to_string()),
+            Err("invisible or direction-changing characters (here U+202E) are not allowed: they make the text show as something other than it is".to_owned())
+        );
+        // Arabic, Hebrew and emoji with their joiners' neighbours are ordinary text.
+        assert!(required_text("مرحبا שלום 电池", 100).is_ok());
     }
 
     #[test]

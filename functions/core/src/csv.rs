@@ -3,14 +3,14 @@
 //! spreadsheet would run as a formula defused with a leading apostrophe.
 
 /// One cell, quoted when it holds a comma, a quote or a line break. Text starting
-/// with `=`, `+`, `@`, a tab, or a `-` not followed by a digit is prefixed with `'`, so
-/// that an entered name cannot become a formula in the reader's spreadsheet.
+/// with `=`, `+`, `@`, a tab, a carriage return, or a `-` that does not begin a plain
+/// number (`-12`, `-0.5`) is prefixed with `'`, so that an entered name cannot become
+/// a formula in the reader's spreadsheet (`-1+1+cmd|…` is one).
 #[must_use]
 pub fn cell(text: &str) -> String {
     let risky = match text.as_bytes() {
         [b'=' | b'+' | b'@' | b'\t' | b'\r', ..] => true,
-        [b'-', next, ..] => !next.is_ascii_digit(),
-        [b'-'] => true,
+        [b'-', ..] => !is_plain_number(text.get(1..).unwrap_or_default()),
         _ => false,
     };
     let text = if risky {
@@ -23,6 +23,14 @@ pub fn cell(text: &str) -> String {
     } else {
         text
     }
+}
+
+/// Whether `text` is digits, with at most one decimal point between digits.
+fn is_plain_number(text: &str) -> bool {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    [whole, fraction]
+        .iter()
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A whole file: the byte-order mark, the header row, then the rows.
@@ -56,7 +64,16 @@ mod tests {
             ("+1", "'+1"),
             ("@SUM(A1)", "'@SUM(A1)"),
             ("-12", "-12"),
+            ("-0.5", "-0.5"),
             ("-x", "'-x"),
+            ("-", "'-"),
+            ("-1+1+cmd|' /C calc'!A0", "'-1+1+cmd|' /C calc'!A0"),
+            ("-1e3", "'-1e3"),
+            ("-1.", "'-1."),
+            ("-.5", "'-.5"),
+            ("-1.2.3", "'-1.2.3"),
+            ("\rcmd", "\"'\rcmd\""),
+            ("\tcmd", "'\tcmd"),
             ("", ""),
         ] {
             assert_eq!(cell(input), expected, "{input:?}");

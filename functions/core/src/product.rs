@@ -215,8 +215,9 @@ pub fn check_economics(economics: &EconomicsIn, year: i32) -> Vec<Problem> {
     p.0
 }
 
-/// Checks a multi-line text: trimmed, present, at most `max` characters, and no
-/// control characters other than line breaks and tabs.
+/// Checks a multi-line text: trimmed, present, at most `max` characters, no control
+/// characters other than line breaks and tabs, and nothing invisible or
+/// direction-changing ([`crate::account::is_deceptive`]).
 ///
 /// # Errors
 ///
@@ -236,6 +237,7 @@ pub fn check_text_block(input: &str, max: usize) -> Result<String, FieldError> {
     {
         return Err(FieldError::ControlChar);
     }
+    crate::account::check_visible(text)?;
     Ok(text.to_owned())
 }
 

@@ -246,18 +246,41 @@ const REFUSED_V4: [([u8; 4], u32, &str); 15] = [
     ([240, 0, 0, 0], 4, "reserved (240.0.0.0/4)"),
 ];
 
-/// IPv6 ranges never called, as for [`REFUSED_V4`]; ranges that embed an IPv4 address
-/// are judged by that address instead (see [`embedded_v4`]).
-const REFUSED_V6: [(u128, u32, &str); 9] = [
+/// IPv6 ranges never called, as for [`REFUSED_V4`]: every block of IANA's IPv6
+/// Special-Purpose Address Registry that is not globally reachable or can lead to an
+/// internal address, and the deprecated site-local block. Ranges that embed an IPv4
+/// address the network delivers to are judged by that address instead (see
+/// [`embedded_v4`]); the translation prefixes that are local to a network (SIIT's
+/// IPv4-translated addresses, the local-use NAT64 prefix) are refused whole, since only
+/// that network knows where they lead.
+const REFUSED_V6: [(u128, u32, &str); 15] = [
     (0, 128, "unspecified (::)"),
     (1, 128, "loopback (::1)"),
     (0, 96, "IPv4-compatible (::/96, deprecated)"),
+    (
+        0x0064_ff9b_0001 << 80,
+        48,
+        "local-use IPv4/IPv6 translation (64:ff9b:1::/48)",
+    ),
     (0x0100 << 112, 64, "discard-only (100::/64)"),
+    (
+        0x0100_0000_0000_0001 << 64,
+        64,
+        "dummy prefix (100:0:0:1::/64)",
+    ),
+    (
+        0x2001 << 112,
+        23,
+        "IETF protocol assignments, Teredo among them (2001::/23)",
+    ),
     (0x2001_0db8 << 96, 32, "documentation (2001:db8::/32)"),
+    (0x3fff << 112, 20, "documentation (3fff::/20)"),
+    (0x5f00 << 112, 16, "segment routing (5f00::/16)"),
     (0xfc00 << 112, 7, "unique local (fc00::/7)"),
     (0xfe80 << 112, 10, "link-local (fe80::/10)"),
     (0xfec0 << 112, 10, "site-local (fec0::/10, deprecated)"),
     (0xff00 << 112, 8, "multicast (ff00::/8)"),
+    (0xffff << 48, 96, "IPv4-translated (::ffff:0:0:0/96)"),
 ];
 
 /// Checks an endpoint URL before it is stored, so that deliveries only ever go over
@@ -486,7 +509,8 @@ fn refused_v4(address: Ipv4Addr) -> Option<&'static str> {
 }
 
 /// The IPv4 address an IPv6 address stands for, where the network would deliver to it:
-/// IPv4-mapped (`::ffff:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::`).
+/// IPv4-mapped (`::ffff:a.b.c.d`), NAT64's well-known prefix (`64:ff9b::a.b.c.d`) and
+/// 6to4 (`2002:AABB:CCDD::`).
 fn embedded_v4(address: Ipv6Addr) -> Option<Ipv4Addr> {
     let bits = address.to_bits();
     let low32 = || Ipv4Addr::from_bits((bits & u128::from(u32::MAX)) as u32);

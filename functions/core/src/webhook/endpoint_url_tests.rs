@@ -281,3 +281,79 @@ fn names_need_resolving_literals_do_not() {
     let v6 = check_endpoint_url("https://[2606:4700:4700::1111]/x", false).map(|u| u.is_name());
     assert_eq!(v6, Ok(false));
 }
+
+/// Each refused range, one address inside it (its middle), refused and named.
+#[test]
+fn every_refused_range_is_refused_by_name() {
+    for (network, len, range) in super::REFUSED_V4 {
+        let first = u32::from_be_bytes(network);
+        let inside = Ipv4Addr::from_bits(if len < 32 {
+            first | (1 << (31 - len))
+        } else {
+            first
+        });
+        let url = format!("https://{inside}/hook");
+        assert_eq!(
+            check_endpoint_url(&url, false),
+            Err(UrlError::PrivateAddress {
+                host: inside.to_string(),
+                range,
+            }),
+            "{url}"
+        );
+    }
+    for (network, len, range) in super::REFUSED_V6 {
+        let inside = Ipv6Addr::from_bits(if len < 128 {
+            network | (1 << (127 - len))
+        } else {
+            network
+        });
+        let url = format!("https://[{inside}]/hook");
+        assert_eq!(
+            check_endpoint_url(&url, false),
+            Err(UrlError::PrivateAddress {
+                host: format!("[{inside}]"),
+                range,
+            }),
+            "{url}"
+        );
+    }
+}
+
+/// The addresses an outside security test got through, each refused.
+#[test]
+fn special_purpose_ipv6_that_reaches_inside_is_refused() {
+    for (url, range) in [
+        (
+            "https://[64:ff9b:1::7f00:1]/",
+            "local-use IPv4/IPv6 translation (64:ff9b:1::/48)",
+        ),
+        (
+            "https://[::ffff:0:7f00:1]/",
+            "IPv4-translated (::ffff:0:0:0/96)",
+        ),
+        (
+            "https://[2001::7f00:1]/",
+            "IETF protocol assignments, Teredo among them (2001::/23)",
+        ),
+        (
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "IETF protocol assignments, Teredo among them (2001::/23)",
+        ),
+        ("https://[64:ff9b::7f00:1]/", "loopback (127.0.0.0/8)"),
+    ] {
+        assert!(
+            matches!(check_endpoint_url(url, false), Err(UrlError::PrivateAddress { range: r, .. }) if r == range),
+            "{url}: {:?}",
+            check_endpoint_url(url, false)
+        );
+    }
+    // Public addresses around them stay open.
+    for url in [
+        "https://[2606:4700:4700::1111]/",
+        "https://[2001:200::1]/",
+        "https://[64:ff9b::808:808]/",
+    ] {
+        assert!(check_endpoint_url(url, false).is_ok(), "{url}");
+    }
+}

@@ -70,12 +70,17 @@ impl From<DocumentRow> for DocumentOut {
 /// # Errors
 ///
 /// 401/403/404 as [`enterprise_access`]; 413 over 10 MiB; 422 for the purpose, the
-/// type, or bytes that are not of the type.
+/// type, bytes that are not of the type, or a file name with an invisible or
+/// direction-changing character.
 pub async fn upload_document(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (principal, enterprise) = enterprise_access(ctx, Access::Write).await?;
     let purpose = upload_purpose(ctx, &enterprise)?;
+    let given = ctx.query_param("filename").unwrap_or_default();
+    // A name that hides its type ("invoice\u{202E}fdp.exe") is refused, not cleaned.
+    ppr_core::account::check_visible(&given)
+        .map_err(|err| ApiError::invalid_field("filename", err.code(), err.to_string()))?;
     let (doc_type, bytes) = read_file(ctx).await?;
-    let filename = clean_filename(&ctx.query_param("filename").unwrap_or_default());
+    let filename = clean_filename(&given);
 
     let db = ctx.db();
     let sha256 = sha256_hex(&bytes);

@@ -74,13 +74,8 @@ async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiE
             "a search has at most 100 characters",
         ));
     }
-    let like = text.as_ref().map(|q| {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    // SQLite's lower() folds ASCII only; so does the needle, as LIKE did.
+    let needle = text.as_ref().map(|q| q.to_ascii_lowercase());
     let exact = text.map(|q| ppr_core::text::normalize_identifier(&q));
     let limit = if csv {
         ctx.page_limit(MAX_EXPORT, MAX_EXPORT)?
@@ -90,7 +85,7 @@ async fn filter(ctx: &Ctx<'_>, port: &PortRow, csv: bool) -> Result<Filter, ApiE
     Ok(Filter {
         codes: scope_codes(&port.scope, &codes)?,
         city_codes,
-        like,
+        needle,
         exact,
         after: ctx.id_cursor()?,
         limit,

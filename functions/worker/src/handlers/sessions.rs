@@ -119,19 +119,30 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", crate::ratelimit::client_address(ctx));
     let since = stamp(ctx.now - FAILURE_WINDOW);
-    for row in sessions::failures(db, [&account_key, &address_key], &since).await? {
-        let limit = if row.key == account_key {
-            MAX_ACCOUNT_FAILURES
-        } else {
-            MAX_ADDRESS_FAILURES
-        };
-        if row.failures >= limit {
-            let ends =
-                parse_stamp(&row.window_start).map_or(ctx.now, |start| start + FAILURE_WINDOW);
-            return Err(ApiError::too_many_requests(
-                (ends - ctx.now).num_seconds() + 1,
-                "too many failed sign-ins; wait until the time in Retry-After, then try again",
-            ));
+    // Every attempt counts as a failure before the password is checked, in one batch
+    // whose statements increment and return: parallel attempts cannot all read a count
+    // under the limit. A right password takes its count back below.
+    let counted = db
+        .batch(vec![
+            sessions::count_failure(db, &account_key, &ctx.stamp, &since)?,
+            sessions::count_failure(db, &address_key, &ctx.stamp, &since)?,
+        ])
+        .await?;
+    for result in counted {
+        for row in result.results::<sessions::FailureRow>()? {
+            let limit = if row.key == account_key {
+                MAX_ACCOUNT_FAILURES
+            } else {
+                MAX_ADDRESS_FAILURES
+            };
+            if row.failures > limit {
+                let ends =
+                    parse_stamp(&row.window_start).map_or(ctx.now, |start| start + FAILURE_WINDOW);
+                return Err(ApiError::too_many_requests(
+                    (ends - ctx.now).num_seconds() + 1,
+                    "too many failed sign-ins; wait until the time in Retry-After, then try again",
+                ));
+            }
         }
     }
 
@@ -141,11 +152,6 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
         .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
     let matches = verify_password(&input.password, stored);
     let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
-        db.batch(vec![
-            sessions::count_failure(db, &account_key, &ctx.stamp, &since)?,
-            sessions::count_failure(db, &address_key, &ctx.stamp, &since)?,
-        ])
-        .await?;
         return Err(ApiError::invalid_credentials());
     };
 
@@ -169,6 +175,7 @@ pub async fn create_session(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiErro
             &expires,
         ))?
         .push(sessions::clear_failures(db, &account_key))?
+        .push(sessions::uncount_failure(db, &address_key))?
         .audit(
             &Entry::new("session.create", "user", &user_id).enterprise_opt(user.enterprise_id),
         )?;

@@ -28,6 +28,19 @@ pub async fn handle(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let path = format!("certificates/{encoded}/");
+    // A code with anything else in it (Chinese, quotes, full-width digits) is no code:
+    // the page says so at once, as for an unknown one.
+    if encoded.is_empty() || encoded.len() != code.len() {
+        return render(
+            req,
+            "certificate.html",
+            404,
+            lang,
+            &path,
+            now,
+            context! { code => code, certificate => (), reason => "" },
+        );
+    }
     match caller
         .json(
             Method::Get,

@@ -199,19 +199,27 @@ pub async fn handle(
         return match sitemap::handle(&req, config, path).await {
             Ok(Some(response)) => Ok(response),
             Ok(None) => site::not_found_page(config).await,
-            Err(err) => crate::http::error_response(&err),
+            Err(err) => failed(&err, &req, config),
         };
     }
     let Some((page, lang)) = resolve(path) else {
         if path == "/lookup" && method == "GET" {
             return match site::lookup(&Ctx::new(&req, config)).await {
                 Ok(response) => Ok(response),
-                Err(err) => crate::http::error_response(&err),
+                Err(err) => failed(&err, &req, config),
             };
         }
         return site::not_found_page(config).await;
     };
     let now = clock::request_now(&req, config);
+    if method != "GET" && method != "HEAD" && sent_from_another_site(&req) {
+        let message = if lang == 0 {
+            "这个表单是从其他网站提交的，没有执行。请在本站打开页面后重新提交。"
+        } else {
+            "This form was sent from another site and was not acted on. Open the page on this site and send it again."
+        };
+        return error_page(&ApiError::forbidden("cross_site_form", message), lang, now);
+    }
     let result = match page {
         Page::SignIn => signin::handle(req, config, lang, now).await,
         Page::Register => register::handle(req, config, lang, now).await,
@@ -231,6 +239,29 @@ pub async fn handle(
     match result {
         Ok(response) => Ok(response),
         Err(err) => error_page(&err, lang, now),
+    }
+}
+
+/// Whether a form post came from another site, as the browser says: by
+/// `Sec-Fetch-Site` where it sends one, else by `Origin`. A post that names neither
+/// comes from no browser page, so no other site can have made a visitor send it.
+/// Every page that takes a post (sign-in included) is behind this check, so another
+/// site can neither act in a visitor's session nor sign them in to its own account.
+fn sent_from_another_site(req: &Request) -> bool {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    cross_site(
+        header("sec-fetch-site").as_deref(),
+        header("origin").as_deref(),
+        &crate::http::origin_of(req),
+    )
+}
+
+/// [`sent_from_another_site`] on the headers' values and this site's origin.
+fn cross_site(sec_fetch_site: Option<&str>, origin: Option<&str>, own_origin: &str) -> bool {
+    match (sec_fetch_site, origin) {
+        (Some(site), _) => !matches!(site, "same-origin" | "none"),
+        (None, Some(origin)) => origin != own_origin,
+        (None, None) => false,
     }
 }
 
@@ -279,13 +310,13 @@ async fn open_data_file(
     }
     if method != "GET" {
         let refused = ApiError::method_not_allowed(method, rest, "GET, HEAD".to_owned());
-        return crate::http::error_response(&refused);
+        return failed(&refused, req, config);
     }
     if let [day, file] = segments.as_slice() {
         match open_data::handle(req, config, day, file).await {
             Ok(Some(response)) => return Ok(response),
             Ok(None) => {}
-            Err(err) => return crate::http::error_response(&err),
+            Err(err) => return failed(&err, req, config),
         }
     }
     site::not_found_page(config).await
@@ -399,11 +430,20 @@ fn render(
         .with_headers(headers))
 }
 
+/// A failure outside the pages that have a language (the open-data files, the
+/// sitemaps, the lookup) as the Chinese error page.
+fn failed(err: &ApiError, req: &Request, config: &Config) -> worker::Result<Response> {
+    error_page(err, 0, clock::request_now(req, config))
+}
+
 /// A failure as a page: its status and its message (a 500 says nothing internal).
 fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<Response> {
     let _ = (lang, now);
     let headers = page_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
+    for (name, value) in &err.headers {
+        headers.set(name, value)?;
+    }
     let body = format!(
         "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1><p>{}</p><p><a href=\"{}\">←</a></p></main></html>",
         if lang == 0 { "zh-CN" } else { "en" },
@@ -668,5 +708,24 @@ mod tests {
         let v = serde_json::json!({"a": "</script><b>&"});
         let text = script_json(&v).to_string();
         assert!(!text.contains('<') && !text.contains('&'), "{text}");
+    }
+
+    #[test]
+    fn a_post_from_another_site_is_told_apart() {
+        let here = "https://registry.example.cn";
+        assert!(!cross_site(Some("same-origin"), Some(here), here));
+        assert!(!cross_site(Some("none"), None, here));
+        assert!(
+            cross_site(Some("cross-site"), Some(here), here),
+            "the browser's word wins"
+        );
+        assert!(
+            cross_site(Some("same-site"), None, here),
+            "a sibling subdomain is another site"
+        );
+        assert!(!cross_site(None, Some(here), here));
+        assert!(cross_site(None, Some("https://evil.example"), here));
+        assert!(cross_site(None, Some("null"), here), "a sandboxed frame");
+        assert!(!cross_site(None, None, here), "no browser page sent it");
     }
 }

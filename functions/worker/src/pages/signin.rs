@@ -10,11 +10,27 @@ use super::{Body, Caller, Lang, render, root, see_other};
 use crate::config::Config;
 use crate::error::ApiError;
 
-/// The page to go on to: a path of this site only (no `//host` or scheme), else the
-/// filings.
+/// The page to go on to: `next` read as a browser would read it against this site
+/// (tabs and line breaks dropped, backslashes as slashes), kept only if it stays on
+/// this site, as its path and query; else the filings. Parsing, not matching a
+/// pattern, is what catches `/<TAB>/evil.example`, which a browser follows to
+/// `//evil.example`.
 fn next_path(next: Option<String>, lang: Lang) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| format!("{}enterprise/filings/", root(lang)))
+    const HERE: &str = "https://this.site.invalid/";
+    let fallback = || format!("{}enterprise/filings/", root(lang));
+    let Some(next) = next.filter(|n| n.starts_with('/')) else {
+        return fallback();
+    };
+    let Ok(base) = worker::Url::parse(HERE) else {
+        return fallback();
+    };
+    match base.join(&next) {
+        Ok(url) if url.origin() == base.origin() => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        _ => fallback(),
+    }
 }
 
 /// Answers the sign-in page.
@@ -103,5 +119,32 @@ mod tests {
         );
         assert_eq!(next_path(Some("/\\evil".into()), 0), "/enterprise/filings/");
         assert_eq!(next_path(None, 0), "/enterprise/filings/");
+        // What a browser reads as another host, however it is written.
+        for sneaky in [
+            "/\t/evil.example/x",
+            "/\n/evil.example/x",
+            "/\r\n/evil.example",
+            "/\\/evil.example",
+            "/\t\\evil.example",
+        ] {
+            assert_eq!(
+                next_path(Some(sneaky.into()), 0),
+                "/enterprise/filings/",
+                "{sneaky:?}"
+            );
+        }
+        // An encoded tab is a path of this site.
+        assert_eq!(
+            next_path(Some("/%09/evil.example".into()), 0),
+            "/%09/evil.example"
+        );
+        assert_eq!(
+            next_path(Some("/enterprise/products/PR1/update/?year=2026".into()), 1),
+            "/enterprise/products/PR1/update/?year=2026"
+        );
+        assert_eq!(
+            next_path(Some("/a\r\nSet-Cookie: x".into()), 0),
+            "/aSet-Cookie:%20x"
+        );
     }
 }

@@ -36,10 +36,19 @@ pub async fn handle(
     now: DateTime<Utc>,
     number: &str,
 ) -> Result<Response, ApiError> {
-    let number: String = number
+    let kept: String = number
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
+    if kept.is_empty() || kept.len() != number.len() {
+        let message = if lang == 0 {
+            "没有这个登记号的产品。"
+        } else {
+            "There is no product with this registration number."
+        };
+        return Err(ApiError::missing("product_not_found", message));
+    }
+    let number = kept;
     let back = format!("/enterprise/products/{number}/update/");
     let principal = match enterprise_user(&req, config, lang, &back).await? {
         Ok(p) => p,

@@ -14,8 +14,9 @@ pub struct Filter {
     pub codes: String,
     /// Region codes of one city inside the scope (JSON array), if filtered.
     pub city_codes: Option<String>,
-    /// Text: a `LIKE` pattern over names.
-    pub like: Option<String>,
+    /// Text, lower-cased: found anywhere in a name (by `instr`, which, unlike `LIKE`,
+    /// has no pattern length limit in D1 and needs no escaping).
+    pub needle: Option<String>,
     /// Text as typed: an exact USCC or registration number.
     pub exact: Option<String>,
     /// Products: the field code.
@@ -70,14 +71,14 @@ pub async fn enterprises(db: &D1Database, f: &Filter) -> worker::Result<Vec<Ente
          FROM enterprises e
          WHERE e.region_code IN (SELECT value FROM json_each(?1))
            AND (?2 IS NULL OR e.region_code IN (SELECT value FROM json_each(?2)))
-           AND (?3 IS NULL OR e.name LIKE ?3 ESCAPE '\\' OR e.uscc = ?4)
+           AND (?3 IS NULL OR instr(lower(e.name), ?3) > 0 OR e.uscc = ?4)
            AND (?5 IS NULL OR e.verification_status = ?5)
            AND (?6 IS NULL OR e.id > ?6)
          ORDER BY e.id LIMIT ?7",
         &[
             Param::Text(&f.codes),
             Param::OptText(f.city_codes.as_deref()),
-            Param::OptText(f.like.as_deref()),
+            Param::OptText(f.needle.as_deref()),
             Param::OptText(f.exact.as_deref()),
             Param::OptText(f.status.as_deref()),
             Param::OptInt(f.after),
@@ -142,8 +143,8 @@ pub async fn products(db: &D1Database, f: &Filter) -> worker::Result<Vec<Product
               AND y.year = (SELECT max(year) FROM product_years WHERE product_id = p.id)
          WHERE p.region_code IN (SELECT value FROM json_each(?1))
            AND (?2 IS NULL OR p.region_code IN (SELECT value FROM json_each(?2)))
-           AND (?3 IS NULL OR p.name LIKE ?3 ESCAPE '\\' OR p.model LIKE ?3 ESCAPE '\\'
-                OR e.name LIKE ?3 ESCAPE '\\' OR e.uscc = ?4 OR p.registration_number = ?4)
+           AND (?3 IS NULL OR instr(lower(p.name), ?3) > 0 OR instr(lower(p.model), ?3) > 0
+                OR instr(lower(e.name), ?3) > 0 OR e.uscc = ?4 OR p.registration_number = ?4)
            AND (?5 IS NULL OR p.status = ?5)
            AND (?6 IS NULL OR p.field = ?6)
            AND (?7 IS NULL OR p.recorded_year = ?7)
@@ -152,7 +153,7 @@ pub async fn products(db: &D1Database, f: &Filter) -> worker::Result<Vec<Product
         &[
             Param::Text(&f.codes),
             Param::OptText(f.city_codes.as_deref()),
-            Param::OptText(f.like.as_deref()),
+            Param::OptText(f.needle.as_deref()),
             Param::OptText(f.exact.as_deref()),
             Param::OptText(f.status.as_deref()),
             Param::OptText(f.field.as_deref()),

@@ -148,33 +148,9 @@ pub struct FailureRow {
     pub failures: i64,
 }
 
-/// The counters of `keys` whose window started after `since`.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn failures(
-    db: &D1Database,
-    keys: [&str; 2],
-    since: &str,
-) -> worker::Result<Vec<FailureRow>> {
-    statement(
-        db,
-        "SELECT key, window_start, failures FROM login_failures
-         WHERE key IN (?1, ?2) AND window_start > ?3",
-        &[
-            Param::Text(keys[0]),
-            Param::Text(keys[1]),
-            Param::Text(since),
-        ],
-    )?
-    .all()
-    .await?
-    .results()
-}
-
-/// Counts one failure for `key`: starts a new window at `now` if the old one began at
-/// or before `since`.
+/// Counts one attempt for `key` as a failure, and gives the count: starts a new window
+/// at `now` if the old one began at or before `since`. One statement increments and
+/// returns, so parallel attempts each see their own count.
 ///
 /// # Errors
 ///
@@ -190,8 +166,22 @@ pub fn count_failure(
         "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1)
          ON CONFLICT (key) DO UPDATE SET
            failures = CASE WHEN window_start > ?3 THEN failures + 1 ELSE 1 END,
-           window_start = CASE WHEN window_start > ?3 THEN window_start ELSE ?2 END",
+           window_start = CASE WHEN window_start > ?3 THEN window_start ELSE ?2 END
+         RETURNING key, window_start, failures",
         &[Param::Text(key), Param::Text(now), Param::Text(since)],
+    )
+}
+
+/// Takes back one attempt counted for `key` (it was not a failure after all).
+///
+/// # Errors
+///
+/// D1 refuses the binding.
+pub fn uncount_failure(db: &D1Database, key: &str) -> worker::Result<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE login_failures SET failures = max(failures - 1, 0) WHERE key = ?1",
+        &[Param::Text(key)],
     )
 }
 
