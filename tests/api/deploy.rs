@@ -55,6 +55,7 @@ fn the_bundle_builds_with_every_binding_and_fits(_: &TestWorker) -> Result<()> {
         "PPR_WEBHOOK_ALLOW_LOCAL_HTTP",
         "PPR_WEBHOOK_SCHEDULE",
         "PPR_OPEN_DATA_CHUNK",
+        "PPR_TRUST_CLIENT_ADDRESS",
     ] {
         ensure!(
             !config.contains(name),

@@ -16,6 +16,10 @@ pub const CASES: &[Case] = &[
         application_approval_and_scoped_reads,
     ),
     ("ports::xpcc_scope", xpcc_scope),
+    (
+        "ports::a_sales_sum_of_few_enterprises_is_not_shown",
+        a_sales_sum_of_few_enterprises_is_not_shown,
+    ),
 ];
 
 fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
@@ -146,7 +150,12 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
         "/api/v1/port/products?q=_".to_owned(),
     ] {
         let reply = port.get(&path)?;
-        ensure!(reply.status == 200, "{path}: {} {}", reply.status, reply.body);
+        ensure!(
+            reply.status == 200,
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
         ensure!(
             reply.json()?["items"].as_array().is_some_and(Vec::is_empty),
             "{path}: {}",
@@ -159,10 +168,15 @@ fn application_approval_and_scoped_reads(worker: &TestWorker) -> Result<()> {
         stats["by_city"]["440300"]["recorded"].as_i64() >= Some(1),
         "{stats}"
     );
+    // A year's sales show as a sum only where at least 3 enterprises make it.
     ensure!(
         stats["sales_of_recorded_products"]
             .as_array()
-            .is_some_and(|years| years.iter().any(|y| y["sales"].as_i64() > Some(0))),
+            .is_some_and(|years| !years.is_empty()
+                && years.iter().all(|y| {
+                    (y["sales"].as_i64() > Some(0) && y["enterprises"].as_i64() >= Some(3))
+                        || (y["sales"].is_null() && y["fewer_than_enterprises"] == 3)
+                })),
         "{stats}"
     );
     ensure!(
@@ -330,5 +344,26 @@ fn xpcc_scope(worker: &TestWorker) -> Result<()> {
         403,
         "outside_scope",
     )?;
+    Ok(())
+}
+
+/// A port whose region has one enterprise with a recorded product sees that product
+/// counted, but not its sales: a sum of fewer than 3 enterprises' figures is one
+/// enterprise's confidential figure, which only the logged product listing shows.
+fn a_sales_sum_of_few_enterprises_is_not_shown(worker: &TestWorker) -> Result<()> {
+    let port = ppr_tests::ports::open_port(worker, "540100", None)?;
+    let lhasa = worker.verified_enterprise_in("540100")?;
+    worker.recorded_product(&lhasa, "拉萨端口产品")?;
+    let stats = port.get("/api/v1/port/statistics")?.json()?;
+    let years = stats["sales_of_recorded_products"]
+        .as_array()
+        .context("sales")?;
+    ensure!(!years.is_empty(), "{stats}");
+    for year in years {
+        ensure!(
+            year["products"] == 1 && year["sales"].is_null() && year["fewer_than_enterprises"] == 3,
+            "{year}"
+        );
+    }
     Ok(())
 }

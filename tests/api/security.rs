@@ -40,6 +40,10 @@ pub const CASES: &[Case] = &[
         "security::form_posts_from_another_site_are_refused",
         form_posts_from_another_site_are_refused,
     ),
+    (
+        "security::a_local_worker_does_not_trust_a_sent_client_address",
+        a_local_worker_does_not_trust_a_sent_client_address,
+    ),
 ];
 
 const COOKIE: &str = "__Host-ppr_session";
@@ -202,6 +206,22 @@ fn anonymous_creations_are_rate_limited(worker: &TestWorker) -> Result<()> {
         ensure!(reply.status == 404, "{} {}", reply.status, reply.body);
     }
     limited(&from(&address, path, &objection, None)?)?;
+    // Signed in: 10 a day per account, wherever it posts from.
+    let objector = worker.register_enterprise()?;
+    let session = worker.sign_in(&objector.email, PASSWORD)?;
+    let mut signed = objection.clone();
+    signed["contact"] = serde_json::Value::Null;
+    for _ in 0..10 {
+        let reply = session.post_json(path, &signed)?;
+        ensure!(reply.status == 404, "{} {}", reply.status, reply.body);
+    }
+    let reply = session.post_json(path, &signed)?;
+    assert_error(&reply, 429, "too_many_attempts")?;
+    let retry: i64 = reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    ensure!((1..=86_401).contains(&retry), "Retry-After {retry}");
 
     // Registrations: 20 an hour.
     for _ in 0..20 {
@@ -389,5 +409,32 @@ fn form_posts_from_another_site_are_refused(worker: &TestWorker) -> Result<()> {
         reply.header("location")
     );
     ensure!(reply.header("set-cookie").is_some(), "not signed in");
+    Ok(())
+}
+
+/// Locally (`wrangler dev` on a loopback address) any client can send
+/// `CF-Connecting-IP`, so by default the limits count every client as one: six port
+/// applications, each claiming another address, meet the limit of five.
+fn a_local_worker_does_not_trust_a_sent_client_address(_shared: &TestWorker) -> Result<()> {
+    let worker = TestWorker::start_with(ppr_tests::WorkerOptions {
+        trust_client_address: false,
+        ..ppr_tests::WorkerOptions::default()
+    })?;
+    let scopes = ["110000", "120000", "130000", "140000", "150000", "210000"];
+    let mut statuses = Vec::new();
+    for (i, scope) in scopes.iter().enumerate() {
+        let address = format!("203.0.113.{}", i + 1);
+        let reply = worker.request(
+            "POST",
+            "/api/v1/port-applications",
+            &[
+                ("content-type", "application/json"),
+                ("cf-connecting-ip", &address),
+            ],
+            serde_json::to_vec(&application(scope))?,
+        )?;
+        statuses.push(reply.status);
+    }
+    ensure!(statuses == [201, 201, 201, 201, 201, 429], "{statuses:?}");
     Ok(())
 }

@@ -361,6 +361,16 @@ pub fn run(worker: &TestWorker) -> Result<()> {
         signed.body
     );
     let dismissed_id = signed.json()?["id"].as_i64().context("id")?;
+    // One open objection per person and product: a second, however worded, waits for
+    // the first to be decided, so no account can hold a product back by repeating.
+    refused(
+        &verified.session.at(&tomorrow).post_json(
+            &objections,
+            &json!({"registration_number": kept, "reason": "再次提出：核心专利权属争议。"}),
+        )?,
+        409,
+        "objection_open",
+    )?;
     let after_notice = format!("{}T04:00:00Z", next_day(&notice_end)?);
     let late = worker.request(
         "POST",

@@ -250,6 +250,9 @@ pub struct WorkerOptions {
     /// Products per step of the daily open-data run (`PPR_OPEN_DATA_CHUNK`); small,
     /// so that a test registry takes several steps.
     pub open_data_chunk: u32,
+    /// Trust the `CF-Connecting-IP` each request sends (`PPR_TRUST_CLIENT_ADDRESS`), so
+    /// that the tests stand in for many clients; without it every client is one.
+    pub trust_client_address: bool,
 }
 
 impl Default for WorkerOptions {
@@ -258,6 +261,7 @@ impl Default for WorkerOptions {
             migrate: true,
             synthetic: None,
             open_data_chunk: 40,
+            trust_client_address: true,
         }
     }
 }
@@ -274,8 +278,8 @@ pub struct TestWorker {
     agent: ureq::Agent,
     /// The DNS-over-HTTPS stand-in the Worker resolves webhook endpoints' names with.
     dns: receiver::Receiver,
-    /// `PPR_OPEN_DATA_CHUNK`.
-    open_data_chunk: u32,
+    /// How it was started, for a restart.
+    options: WorkerOptions,
 }
 
 /// A response, read whole.
@@ -372,13 +376,12 @@ impl TestWorker {
         let port = free_port()?;
         let log = logs_dir().join(format!("{name}-wrangler.log"));
         let dns = receiver::Receiver::start()?;
-        let chunk = options.open_data_chunk;
         let child = spawn_wrangler(
             port,
             &state_dir,
             &site_dir,
             &dns.resolver_url(),
-            chunk,
+            options,
             &log,
         )?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -397,7 +400,7 @@ impl TestWorker {
             log,
             agent,
             dns,
-            open_data_chunk: chunk,
+            options,
         };
         worker.wait_ready()?;
         Ok(worker)
@@ -434,7 +437,7 @@ impl TestWorker {
             &self.state_dir,
             &self.site_dir,
             &self.dns.resolver_url(),
-            self.open_data_chunk,
+            self.options,
             &log,
         )?;
         self.log = log;
@@ -1119,7 +1122,7 @@ fn spawn_wrangler(
     state_dir: &Path,
     site_dir: &Path,
     resolver: &str,
-    open_data_chunk: u32,
+    options: WorkerOptions,
     log: &Path,
 ) -> Result<Child> {
     let out = File::create(log)?;
@@ -1156,7 +1159,14 @@ fn spawn_wrangler(
         "--var",
         &format!("PPR_DNS_RESOLVER:{resolver}"),
         "--var",
-        &format!("PPR_OPEN_DATA_CHUNK:{open_data_chunk}"),
+        &format!("PPR_OPEN_DATA_CHUNK:{}", options.open_data_chunk),
+        // Each request's CF-Connecting-IP stands for a client of its own.
+        "--var",
+        if options.trust_client_address {
+            "PPR_TRUST_CLIENT_ADDRESS:allow"
+        } else {
+            "PPR_TRUST_CLIENT_ADDRESS:"
+        },
     ])
     .env("PPR_PREBUILT", "1")
     .stdin(Stdio::null())

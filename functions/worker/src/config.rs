@@ -34,6 +34,12 @@ pub const WEBHOOK_SCHEDULE_VAR: &str = "PPR_WEBHOOK_SCHEDULE";
 /// `allow` lets webhook endpoints use `http://127.0.0.1`: local development and the
 /// tests only, never a deployment.
 pub const LOCAL_HTTP_VAR: &str = "PPR_WEBHOOK_ALLOW_LOCAL_HTTP";
+
+/// `allow`: the rate limits trust a `CF-Connecting-IP` sent to a Worker on a loopback
+/// host (the tests, which stand in for many clients). Unset, a local Worker counts
+/// every client as one, since locally any client can set the header; behind
+/// Cloudflare the edge sets it and it is always trusted. Local development only.
+pub const TRUST_CLIENT_ADDRESS_VAR: &str = "PPR_TRUST_CLIENT_ADDRESS";
 /// The DNS-over-HTTPS resolver that webhook endpoint names are checked with (a URL
 /// answering `?name=…&type=A` with `application/dns-json`).
 pub const DNS_RESOLVER_VAR: &str = "PPR_DNS_RESOLVER";
@@ -69,6 +75,8 @@ pub struct Config {
     pub webhook_schedule: RetrySchedule,
     /// Whether webhook endpoints may use `http://127.0.0.1`.
     pub allow_local_http: bool,
+    /// Whether a loopback Worker trusts `CF-Connecting-IP` ([`TRUST_CLIENT_ADDRESS_VAR`]).
+    pub trust_client_address: bool,
     /// The DNS-over-HTTPS resolver.
     pub dns_resolver: String,
     /// The Worker's own edge cache, where the runtime offers one to purge.
@@ -148,6 +156,7 @@ impl fmt::Debug for Config {
             .field("dev_clock", &self.dev_clock)
             .field("webhook_schedule", &self.webhook_schedule)
             .field("allow_local_http", &self.allow_local_http)
+            .field("trust_client_address", &self.trust_client_address)
             .field("dns_resolver", &self.dns_resolver)
             .finish_non_exhaustive()
     }
@@ -223,6 +232,7 @@ impl Config {
                 dev_clock: v.dev_clock,
                 webhook_schedule: v.webhook_schedule,
                 allow_local_http: v.allow_local_http,
+                trust_client_address: v.trust_client_address,
                 dns_resolver: v.dns_resolver,
                 edge_cache: EdgeCache::default(),
                 open_data_chunk: v.open_data_chunk,
@@ -242,6 +252,7 @@ struct Vars {
     dev_clock: bool,
     webhook_schedule: RetrySchedule,
     allow_local_http: bool,
+    trust_client_address: bool,
     dns_resolver: String,
     open_data_chunk: i64,
 }
@@ -262,6 +273,7 @@ impl Vars {
         };
         let dev_clock = switch(DEV_CLOCK_VAR);
         let allow_local_http = switch(LOCAL_HTTP_VAR);
+        let trust_client_address = switch(TRUST_CLIENT_ADDRESS_VAR);
         let webhook_schedule = match var(WEBHOOK_SCHEDULE_VAR) {
             None => RetrySchedule::default(),
             Some(text) => RetrySchedule::parse(&text).unwrap_or_else(|e| {
@@ -296,6 +308,7 @@ impl Vars {
                 dev_clock,
                 webhook_schedule,
                 allow_local_http,
+                trust_client_address,
                 dns_resolver,
                 open_data_chunk,
             })
@@ -322,7 +335,7 @@ mod tests {
     #[test]
     fn unset_variables_take_the_production_defaults() {
         let v = vars(&[]).expect("defaults");
-        assert!(!v.dev_clock && !v.allow_local_http);
+        assert!(!v.dev_clock && !v.allow_local_http && !v.trust_client_address);
         assert_eq!(v.webhook_schedule, RetrySchedule::default());
         assert_eq!(v.dns_resolver, DEFAULT_DNS_RESOLVER);
     }
@@ -332,11 +345,12 @@ mod tests {
         let v = vars(&[
             (DEV_CLOCK_VAR, "allow"),
             (LOCAL_HTTP_VAR, "allow"),
+            (TRUST_CLIENT_ADDRESS_VAR, "allow"),
             (WEBHOOK_SCHEDULE_VAR, "0,1,2"),
             (DNS_RESOLVER_VAR, "http://127.0.0.1:5353/dns-query"),
         ])
         .expect("valid");
-        assert!(v.dev_clock && v.allow_local_http);
+        assert!(v.dev_clock && v.allow_local_http && v.trust_client_address);
         assert_eq!(v.webhook_schedule.attempts(), 3);
         assert_eq!(v.dns_resolver, "http://127.0.0.1:5353/dns-query");
     }

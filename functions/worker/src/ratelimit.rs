@@ -47,17 +47,45 @@ pub const ANONYMOUS_OBJECTION: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// Objections filed by one signed-in account (counted per account, wherever it
+/// signs in from): enough for an expert reading a round's list, too few to hold many
+/// products back.
+pub const ACCOUNT_OBJECTION: Limit = Limit {
+    action: "objection_account",
+    max: 10,
+    window: Duration::hours(24),
+};
+
 /// The longest window of any limit: counters older than this are forgotten.
-const LONGEST_WINDOW: Duration = Duration::hours(1);
+const LONGEST_WINDOW: Duration = Duration::hours(24);
 
 /// The client's address as Cloudflare reports it, as the limits count it: an IPv4
 /// address whole, an IPv6 address by its /64 (one subscriber's network, which a client
 /// could otherwise walk through address by address).
+///
+/// Behind Cloudflare the edge sets `CF-Connecting-IP` and a client cannot. A Worker on
+/// a loopback host (`wrangler dev`) takes whatever the client sent, so there every
+/// client counts as the one address `local`, unless the tests' switch
+/// ([`crate::config::TRUST_CLIENT_ADDRESS_VAR`]) says to trust the header.
 #[must_use]
 pub fn client_address(ctx: &Ctx<'_>) -> String {
+    let local = is_loopback_origin(&crate::http::origin_of(ctx.req));
+    if local && !ctx.config.trust_client_address {
+        return "local".to_owned();
+    }
     let sent = ctx.req.headers().get("cf-connecting-ip").ok().flatten();
     sent.as_deref()
         .map_or_else(|| "unknown".to_owned(), address_bucket)
+}
+
+/// Whether an origin (`http://127.0.0.1:8787`) names this machine.
+fn is_loopback_origin(origin: &str) -> bool {
+    let host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
 }
 
 /// What a limit counts `address` as (see [`client_address`]).
@@ -95,7 +123,16 @@ impl Limit {
     ///
     /// 429 with `Retry-After` (the window's end) past the limit; the database failed.
     pub async fn admit(&self, ctx: &Ctx<'_>) -> Result<(), ApiError> {
-        let key = format!("{}:{}", self.action, client_address(ctx));
+        self.admit_as(ctx, &client_address(ctx)).await
+    }
+
+    /// Counts this attempt of `who` (a client address, or an account as `user:{id}`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::admit`].
+    pub async fn admit_as(&self, ctx: &Ctx<'_>, who: &str) -> Result<(), ApiError> {
+        let key = format!("{}:{who}", self.action);
         let since = stamp(ctx.now - self.window);
         let counted = rate_limits::hit(ctx.db(), &key, &ctx.stamp, &since).await?;
         let Some(counted) = counted.filter(|c| c.hits > self.max) else {
@@ -105,9 +142,9 @@ impl Limit {
         Err(ApiError::too_many_requests(
             (ends - ctx.now).num_seconds() + 1,
             format!(
-                "at most {} of these in {} minutes from one address; wait until the time in Retry-After, then try again",
+                "at most {} of these in {} hours from one address or account; wait until the time in Retry-After, then try again",
                 self.max,
-                self.window.num_minutes()
+                self.window.num_hours().max(1)
             ),
         ))
     }
@@ -134,8 +171,32 @@ mod tests {
     }
 
     #[test]
+    fn loopback_origins_are_this_machine() {
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+            "http://127.0.0.2",
+        ] {
+            assert!(is_loopback_origin(local), "{local}");
+        }
+        for public in [
+            "https://registry.example.cn",
+            "https://ppr.workers.dev",
+            "http://10.0.0.1:8787",
+        ] {
+            assert!(!is_loopback_origin(public), "{public}");
+        }
+    }
+
+    #[test]
     fn every_limit_fits_the_longest_window() {
-        for limit in [REGISTRATION, PORT_APPLICATION, ANONYMOUS_OBJECTION] {
+        for limit in [
+            REGISTRATION,
+            PORT_APPLICATION,
+            ANONYMOUS_OBJECTION,
+            ACCOUNT_OBJECTION,
+        ] {
             assert!(limit.window <= LONGEST_WINDOW, "{}", limit.action);
         }
     }

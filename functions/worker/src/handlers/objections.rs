@@ -21,7 +21,7 @@ use crate::repo::audit::{Actor, Entry};
 use crate::repo::objections::{self, NewObjection, ObjectionRow};
 use crate::repo::round_entries;
 use crate::services::rounds::{notice_of, round_param, stage_and_dates};
-use crate::write::Write;
+use crate::write::{Write, WriteError};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -121,7 +121,9 @@ async fn objection_reply(
 /// # Errors
 ///
 /// 404 round or product; 409 `objections_closed` outside the notice, `not_listed`
-/// for a product not on the list; 422 reason or contact.
+/// for a product not on the list, `objection_open` when the signed-in objector has an
+/// open one against it; 422 reason or contact; 429 past the objector's limit (per
+/// address without an account, per account with one).
 pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiError> {
     let db = ctx.db();
     let principal = ctx.optional_principal().await?;
@@ -143,8 +145,13 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             .map_err(objection_refused)?;
     // Counted once the objection itself is well formed, before anything is looked
     // up: a typo costs nothing, probing for rounds or products does.
-    if principal.is_none() {
-        crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?;
+    match &principal {
+        None => crate::ratelimit::ANONYMOUS_OBJECTION.admit(ctx).await?,
+        Some(p) => {
+            crate::ratelimit::ACCOUNT_OBJECTION
+                .admit_as(ctx, &format!("user:{}", p.user_id))
+                .await?;
+        }
     }
     let listed = Listed::find(ctx, db, &input.registration_number).await?;
     let new = NewObjection {
@@ -173,7 +180,16 @@ pub async fn create_objection(ctx: &Ctx<'_>, body: &[u8]) -> Result<Reply, ApiEr
             .reason(Some(&reason)),
         &creation,
     )?;
-    let created = write.commit_creation().await?;
+    let created = write.commit_creation().await.map_err(|err| match err {
+        WriteError::Duplicate(constraint) if constraint.starts_with("objections.") => {
+            ApiError::state_conflict(
+                "objection_open",
+                "you already have an open objection against this product in this round; \
+                 it is decided before you may object again",
+            )
+        }
+        other => other.into(),
+    })?;
     let id = created.id("file objection")?;
     Ok(created.mark(objection_reply(db, id, 201, false).await?))
 }

@@ -25,7 +25,9 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// `GET /api/v1/port/statistics`: products by status, field, city and month
 /// (recorded and identified), identified against recorded, and the sales of
-/// recorded products by year.
+/// recorded products by year (each year's sum only where at least
+/// [`MIN_ENTERPRISES_FOR_SALES`] enterprises make it, so no enterprise's own figure
+/// shows without the logged reads of the product listing).
 ///
 /// # Errors
 ///
@@ -52,8 +54,10 @@ pub async fn get_port_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
             "field" | "region" => {
                 let (group, status) = key.split_once(':').unwrap_or((key.as_str(), ""));
                 let group = if row.dim == "region" {
-                    RegionCode::parse(group)
-                        .map_or_else(|_| group.to_owned(), |c| c.prefecture().unwrap_or(c).to_string())
+                    RegionCode::parse(group).map_or_else(
+                        |_| group.to_owned(),
+                        |c| c.prefecture().unwrap_or(c).to_string(),
+                    )
                 } else {
                     group.to_owned()
                 };
@@ -75,7 +79,7 @@ pub async fn get_port_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
                 identified_month.insert(key, row.n);
             }
             "identified" => identified = row.n,
-            "sales" => sales.push(serde_json::json!({"year": key.parse::<i64>().unwrap_or_default(), "products": row.n, "sales": row.amount.unwrap_or_default()})),
+            "sales" => sales.push(sales_figure(&key, row.n, row.amount, row.enterprises)),
             _ => {}
         }
     }
@@ -93,6 +97,37 @@ pub async fn get_port_statistics(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         }),
         CachePolicy::NoStore,
     )
+}
+
+/// Sales sums of fewer enterprises than this are not shown: a city with one product
+/// would show that product's confidential figure, which only a logged read may.
+pub const MIN_ENTERPRISES_FOR_SALES: i64 = 3;
+
+/// One year's sales of the recorded products: the sum, or, when fewer than
+/// [`MIN_ENTERPRISES_FOR_SALES`] enterprises make it, `null` and that bound.
+fn sales_figure(
+    year: &str,
+    products: i64,
+    amount: Option<i64>,
+    enterprises: Option<i64>,
+) -> serde_json::Value {
+    let year = year.parse::<i64>().unwrap_or_default();
+    let enterprises = enterprises.unwrap_or_default();
+    if enterprises < MIN_ENTERPRISES_FOR_SALES {
+        serde_json::json!({
+            "year": year,
+            "products": products,
+            "sales": null,
+            "fewer_than_enterprises": MIN_ENTERPRISES_FOR_SALES,
+        })
+    } else {
+        serde_json::json!({
+            "year": year,
+            "products": products,
+            "enterprises": enterprises,
+            "sales": amount.unwrap_or_default(),
+        })
+    }
 }
 
 /// `GET /api/v1/port/reports`: the months with a release, newest first.

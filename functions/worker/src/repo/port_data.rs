@@ -177,6 +177,9 @@ pub struct StatRow {
     pub n: i64,
     /// Sales in yuan (the `sales` dimension).
     pub amount: Option<i64>,
+    /// The enterprises behind the figure (the `sales` dimension).
+    #[serde(default)]
+    pub enterprises: Option<i64>,
 }
 
 /// The statistics' queries, each returning `dim, key, n, amount` rows over the
@@ -195,7 +198,8 @@ const STATISTICS: [&str; 7] = [
      FROM certificates c JOIN ps ON ps.id = c.product_id GROUP BY 2",
     "SELECT 'identified' AS dim, 'products' AS key, count(*) AS n, NULL AS amount FROM ps
      WHERE identified_years != '[]'",
-    "SELECT 'sales' AS dim, CAST(y.year AS TEXT) AS key, count(*) AS n, sum(y.sales) AS amount
+    "SELECT 'sales' AS dim, CAST(y.year AS TEXT) AS key, count(*) AS n, sum(y.sales) AS amount,
+            count(DISTINCT ps.enterprise_id) AS enterprises
      FROM product_years y JOIN ps ON ps.id = y.product_id WHERE ps.status = 'recorded'
      GROUP BY y.year",
 ];
@@ -214,7 +218,8 @@ pub async fn statistics(
     let mut batch = Vec::new();
     for query in STATISTICS {
         let sql = format!(
-            "WITH ps AS (SELECT id, field, status, region_code, recorded_at, identified_years
+            "WITH ps AS (SELECT id, enterprise_id, field, status, region_code, recorded_at,
+                                identified_years
                          FROM products WHERE region_code IN (SELECT value FROM json_each(?1)))
              {query}"
         );
