@@ -4,7 +4,6 @@
 use anyhow::{Context, Result, ensure};
 use ppr_tests::TestWorker;
 use ppr_tests::fixtures::unique;
-use serde_json::json;
 
 use crate::registration::urlencode;
 use crate::support::{Case, assert_error, assert_field};
@@ -192,18 +191,7 @@ fn registry_pages_are_live_and_cacheable(worker: &TestWorker) -> Result<()> {
         .to_owned();
     let again = worker.request("GET", &path, &[("if-none-match", &etag)], Vec::new())?;
     ensure!(again.status == 304, "{}", again.status);
-    let reply = verified.session.post_json(
-        &verified.path("/filings"),
-        &json!({"kind": "revocation", "product": number, "reason": "产品已停产"}),
-    )?;
-    ensure!(reply.status == 201, "{}", reply.body);
-    let id = reply.json()?["id"].as_i64().context("id")?;
-    verified.submit(id)?;
-    let reply = worker.reviewer()?.post_json(
-        &format!("/api/v1/filings/{id}/decision"),
-        &json!({"decision": "approve"}),
-    )?;
-    ensure!(reply.status == 200, "{}", reply.body);
+    verified.revoke(&number)?;
     let after = worker.request("GET", &path, &[("if-none-match", &etag)], Vec::new())?;
     ensure!(
         after.status == 200 && after.body.contains("已撤销"),

@@ -238,19 +238,7 @@ impl Fresh {
             enterprise: self.enterprise.clone(),
             session: worker.sign_in(&self.enterprise.email, ppr_tests::fixtures::PASSWORD)?,
         };
-        let reply = verified.session.post_json(
-            &verified.path("/filings"),
-            &json!({"kind": "revocation", "product": self.number, "reason": "产品已停产"}),
-        )?;
-        ensure!(reply.status == 201, "{}", reply.body);
-        let id = reply.json()?["id"].as_i64().context("id")?;
-        verified.submit(id)?;
-        let reply = worker.reviewer()?.post_json(
-            &format!("/api/v1/filings/{id}/decision"),
-            &json!({"decision": "approve"}),
-        )?;
-        ensure!(reply.status == 200, "{}", reply.body);
-        Ok(())
+        verified.revoke(&self.number)
     }
 }
 

@@ -937,6 +937,12 @@ impl TestWorker {
 }
 
 impl<'w> Session<'w> {
+    /// The worker this session talks to.
+    #[must_use]
+    pub fn worker(&self) -> &'w TestWorker {
+        self.worker
+    }
+
     /// The same session with its requests running at `instant` (RFC 3339) on the
     /// business calendar.
     #[must_use]

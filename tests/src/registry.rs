@@ -113,6 +113,28 @@ impl Verified<'_> {
         reply.json()
     }
 
+    /// Revokes product `number` as its owner would: files a voluntary revocation,
+    /// submits it, and has a fresh reviewer approve it.
+    ///
+    /// # Errors
+    ///
+    /// A step did not answer as it should.
+    pub fn revoke(&self, number: &str) -> Result<()> {
+        let reply = self.session.post_json(
+            &self.path("/filings"),
+            &json!({"kind": "revocation", "product": number, "reason": "产品已停产"}),
+        )?;
+        ensure!(reply.status == 201, "revocation: {}", reply.body);
+        let id = reply.json()?["id"].as_i64().context("id")?;
+        self.submit(id)?;
+        let reply = self.session.worker().reviewer()?.post_json(
+            &format!("/api/v1/filings/{id}/decision"),
+            &json!({"decision": "approve"}),
+        )?;
+        ensure!(reply.status == 200, "approval: {}", reply.body);
+        Ok(())
+    }
+
     /// Submits filing `id`.
     ///
     /// # Errors

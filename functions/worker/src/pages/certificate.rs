@@ -30,44 +30,34 @@ pub async fn handle(
     let path = format!("certificates/{encoded}/");
     // A code with anything else in it (Chinese, quotes, full-width digits) is no code:
     // the page says so at once, as for an unknown one.
-    if encoded.is_empty() || encoded.len() != code.len() {
-        return render(
-            req,
-            "certificate.html",
-            404,
-            lang,
-            &path,
-            now,
-            context! { code => code, certificate => (), reason => "" },
-        );
-    }
-    match caller
-        .json(
-            Method::Get,
-            &format!("/api/v1/certificates/{encoded}"),
-            None,
-            &[],
-        )
-        .await
-    {
-        Ok(found) => render(
-            req,
-            "certificate.html",
-            200,
-            lang,
-            &path,
-            now,
-            context! { code => code, certificate => Value::from_serialize(&found), reason => "" },
-        ),
-        Err(err) if err.status == 404 => render(
-            req,
-            "certificate.html",
-            404,
-            lang,
-            &path,
-            now,
-            context! { code => code, certificate => (), reason => err.message },
-        ),
-        Err(err) => Err(err),
-    }
+    let found = if encoded.is_empty() || encoded.len() != code.len() {
+        Err(String::new())
+    } else {
+        match caller
+            .json(
+                Method::Get,
+                &format!("/api/v1/certificates/{encoded}"),
+                None,
+                &[],
+            )
+            .await
+        {
+            Ok(found) => Ok(found),
+            Err(err) if err.status == 404 => Err(err.message),
+            Err(err) => return Err(err),
+        }
+    };
+    let (status, certificate, reason) = match found {
+        Ok(found) => (200, Value::from_serialize(&found), String::new()),
+        Err(reason) => (404, Value::from(()), reason),
+    };
+    render(
+        req,
+        "certificate.html",
+        status,
+        lang,
+        &path,
+        now,
+        context! { code => code, certificate => certificate, reason => reason },
+    )
 }
