@@ -1,7 +1,9 @@
-//! The validators this Worker instance sent lately. For [`FOR_MS`] after it answered a
-//! public registry page or record with an `ETag`, an instance remembers that tag and
-//! the answer's cache headers under the request's URL; a client or the edge that
-//! revalidates within that time gets its 304 without a read of D1 or a render.
+//! The validators this Worker instance sent lately. When it answers a revalidation
+//! (`If-None-Match`) of a public registry page or record, an instance remembers the
+//! answer's `ETag` and cache headers under the request's URL for [`FOR_MS`]; a client
+//! or the edge that revalidates again within that time gets its 304 without a read of
+//! D1 or a render. (Plain GETs are not remembered: they would pay for reading their
+//! headers back on the path that is already the most expensive.)
 //!
 //! A write committed by this instance forgets everything at once; one committed by
 //! another instance is seen here at most [`FOR_MS`] later, which the freshness bound
