@@ -9,6 +9,7 @@ use crate::config::{Config, EdgeCache};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{error_response, options_response, reply_response};
+use crate::js;
 use crate::pages;
 use crate::routes::{self, RouteMiss};
 use crate::validators;
@@ -32,11 +33,11 @@ pub async fn handle(
     {
         return Ok(not_modified);
     }
-    let response = answer(Request::from(req), env, ctx).await?;
+    let response = answer(js::request(req), env, ctx).await?;
     if let Some((url, _)) = &revalidating {
         validators::remember(url, &response, worker::js_sys::Date::now());
     }
-    Ok(response.into())
+    Ok(js::response(response))
 }
 
 /// The URL of a GET that could be answered from [`validators`], with its

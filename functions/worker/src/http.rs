@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use worker::{Headers, Request, Response};
 
 use crate::error::ApiError;
+use crate::js;
 
 /// How long clients and caches may keep a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,21 +174,19 @@ const API_HEADERS: [(&str, &str); 5] = [
 ];
 
 /// [`API_HEADERS`], a body of `content_type` and the `Cache-Control` of `cache`.
-fn base_headers(cache: CachePolicy, content_type: &str) -> worker::Result<Headers> {
-    let headers = Headers::new();
-    for (name, value) in API_HEADERS {
-        headers.set(name, value)?;
-    }
-    headers.set("content-type", content_type)?;
-    headers.set(
+fn base_headers(cache: CachePolicy, content_type: &str) -> Vec<(&str, &str)> {
+    let mut headers = Vec::with_capacity(API_HEADERS.len() + 6);
+    headers.extend(API_HEADERS);
+    headers.push(("content-type", content_type));
+    headers.push((
         "cache-control",
         match cache {
             CachePolicy::NoStore => "no-store",
             CachePolicy::PublicShort => "public, max-age=300",
             CachePolicy::Registry => REGISTRY_CACHE,
         },
-    )?;
-    Ok(headers)
+    ));
+    headers
 }
 
 /// The `Response` for a reply to a request that sent `if_none_match`: a public
@@ -199,25 +198,29 @@ fn base_headers(cache: CachePolicy, content_type: &str) -> worker::Result<Header
 /// Only if the runtime refuses to build a response.
 pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Result<Response> {
     let registry = reply.cache == CachePolicy::Registry;
-    let headers = base_headers(reply.cache, reply.content_type)?;
+    let mut headers = base_headers(reply.cache, reply.content_type);
     let mut tags = Vec::new();
     for (name, value) in &reply.headers {
         if registry && *name == "cache-tag" {
             tags.extend(value.split(',').filter(|t| !t.is_empty()));
         } else {
-            headers.append(name, value)?;
+            headers.push((name, value));
         }
     }
-    if registry {
-        headers.set("cache-tag", &registry_tags(tags.into_iter()))?;
+    let cache_tag = registry.then(|| registry_tags(tags.into_iter()));
+    if let Some(cache_tag) = &cache_tag {
+        headers.push(("cache-tag", cache_tag));
     }
-    if registry && reply.status == 200 {
-        let etag = etag_of(&[&reply.body]);
-        headers.set("etag", &etag)?;
-        if matches_etag(if_none_match, &etag) {
-            return Ok(Response::empty()?.with_status(304).with_headers(headers));
+    let etag = (registry && reply.status == 200).then(|| etag_of(&[&reply.body]));
+    if let Some(etag) = &etag {
+        headers.push(("etag", etag));
+        if matches_etag(if_none_match, etag) {
+            return Ok(Response::empty()?
+                .with_status(304)
+                .with_headers(js::headers(&headers)));
         }
     }
+    let headers = js::headers(&headers);
     Ok(Response::from_bytes(reply.body)?
         .with_status(reply.status)
         .with_headers(headers))
@@ -229,13 +232,11 @@ pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Resu
 ///
 /// Only if the runtime refuses to build a response.
 pub fn error_response(err: &ApiError) -> worker::Result<Response> {
-    let headers = base_headers(CachePolicy::NoStore, JSON)?;
-    for (name, value) in &err.headers {
-        headers.set(name, value)?;
-    }
+    let mut headers = base_headers(CachePolicy::NoStore, JSON);
+    headers.extend(err.headers.iter().map(|(n, v)| (*n, v.as_str())));
     Ok(Response::from_bytes(err.to_json().into_bytes())?
         .with_status(err.status)
-        .with_headers(headers))
+        .with_headers(js::headers(&headers)))
 }
 
 /// 204 for a CORS preflight or `OPTIONS` on a known path.
@@ -244,12 +245,16 @@ pub fn error_response(err: &ApiError) -> worker::Result<Response> {
 ///
 /// Only if the runtime refuses to build a response.
 pub fn options_response(allow: &str) -> worker::Result<Response> {
-    let headers = base_headers(CachePolicy::NoStore, JSON)?;
-    headers.set("allow", allow)?;
-    headers.set("access-control-allow-methods", allow)?;
-    headers.set("access-control-allow-headers", CORS_ALLOW_HEADERS)?;
-    headers.set("access-control-max-age", "86400")?;
-    Ok(Response::empty()?.with_status(204).with_headers(headers))
+    let mut headers = base_headers(CachePolicy::NoStore, JSON);
+    headers.extend([
+        ("allow", allow),
+        ("access-control-allow-methods", allow),
+        ("access-control-allow-headers", CORS_ALLOW_HEADERS),
+        ("access-control-max-age", "86400"),
+    ]);
+    Ok(Response::empty()?
+        .with_status(204)
+        .with_headers(js::headers(&headers)))
 }
 
 /// The security headers of a page (as `site/static/_headers` gives static files).

@@ -25,6 +25,7 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
+pub mod js;
 pub mod monthly;
 pub mod open_data;
 pub mod operation;

@@ -17,7 +17,9 @@ use crate::operation::{Operation, Roles, operation};
 use crate::repo::Reads;
 use crate::repo::public::{self, ListFilter};
 use crate::validation::page_limit;
-use crate::views::public::{PublicProductOut, detail_out, next_cursor, outs, region_json};
+use crate::views::public::{
+    PublicProductOut, RegionOut, detail_out, next_cursor, outs, public_out,
+};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] = &[
@@ -210,23 +212,36 @@ pub async fn get_patent_products(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::invalid_field("number", e.code(), e.to_string()))?;
     let canonical = number.to_string();
     let rows = public::using_patent(&Reads::replica(ctx.db()), &canonical).await?;
-    let flags: Vec<(bool, String)> = rows
-        .iter()
-        .map(|r| (r.is_core == 1, r.title.clone()))
-        .collect();
-    let products = outs(rows.into_iter().map(|r| r.product).collect());
-    let items: Vec<serde_json::Value> = products
+    /// One product using the patent (keys in alphabetical order, as ever).
+    #[derive(Serialize)]
+    struct Use {
+        core: bool,
+        product: PublicProductOut,
+        title: String,
+    }
+    /// The answer.
+    #[derive(Serialize)]
+    struct Uses {
+        items: Vec<Use>,
+        number: String,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    }
+    let items = rows
         .into_iter()
-        .zip(flags)
-        .map(|(p, (core, title))| serde_json::json!({"product": p, "core": core, "title": title}))
+        .map(|r| Use {
+            core: r.is_core == 1,
+            title: r.title,
+            product: public_out(r.product),
+        })
         .collect();
     Ok(Reply::json(
         200,
-        &serde_json::json!({
-            "number": canonical,
-            "type": number.patent_type().code(),
-            "items": items,
-        }),
+        &Uses {
+            items,
+            number: canonical,
+            kind: number.patent_type().code(),
+        },
         CachePolicy::Registry,
     )?
     .with_header("cache-tag", public_tags::LISTINGS.to_owned()))
@@ -258,7 +273,7 @@ pub async fn get_enterprise(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
         &serde_json::json!({
             "uscc": enterprise.uscc,
             "name": enterprise.name,
-            "region": region_json(&enterprise.region_code),
+            "region": RegionOut::of(&enterprise.region_code),
             "verified": enterprise.verification_status == "verified",
             "products": items,
         }),

@@ -22,35 +22,22 @@ pub fn csv_header() -> String {
 /// A product's public record as the JSON Lines object (arrays as arrays).
 #[must_use]
 pub fn record(p: &PublicProductOut) -> Value {
-    let text = |v: &Value, key: &str| {
-        v.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let region = p.enterprise.get("region").cloned().unwrap_or_default();
     let patents: Vec<Value> = p
         .patents
         .iter()
         .flatten()
-        .map(|x| {
-            json!({
-                "number": x.get("number").cloned().unwrap_or_default(),
-                "kind": x.get("kind").cloned().unwrap_or_default(),
-                "core": x.get("core").cloned().unwrap_or_default(),
-            })
-        })
+        .map(|x| json!({"number": x.number, "kind": x.kind, "core": x.core}))
         .collect();
     json!({
         "registration_number": p.registration_number,
         "name": p.name,
         "model": p.model,
-        "field_code": text(&p.field, "code"),
-        "field_name": text(&p.field, "name_zh"),
-        "enterprise_uscc": text(&p.enterprise, "uscc"),
-        "enterprise_name": text(&p.enterprise, "name"),
-        "region_code": text(&region, "code"),
-        "province": text(&region, "province_zh"),
+        "field_code": p.field.code,
+        "field_name": p.field.name_zh.unwrap_or_default(),
+        "enterprise_uscc": p.enterprise.uscc,
+        "enterprise_name": p.enterprise.name,
+        "region_code": p.enterprise.region.code,
+        "province": p.enterprise.region.province_zh.unwrap_or_default(),
         "status": p.status,
         "recorded_year": p.recorded_year,
         "recorded_at": p.recorded_at,
@@ -199,24 +186,32 @@ pub fn datapackage(day: &str, created: &str, rows: i64, identified: &[i64]) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::public::{EnterpriseOut, FieldOut, PatentOut, RegionOut};
 
     fn product() -> PublicProductOut {
         PublicProductOut {
             registration_number: "PR2026-44-000123-X".into(),
             name: "=1+1 锂电池, \"Pro\"".into(),
             model: "M-1".into(),
-            field: json!({"code": "03", "name_zh": "新装备制造业"}),
-            enterprise: json!({"uscc": "91440300MA5D8K1L2F", "name": "深圳 & Co",
-                "region": {"code": "440300", "province_zh": "广东"}}),
+            field: FieldOut::of("03"),
+            enterprise: EnterpriseOut {
+                name: "深圳 & Co".into(),
+                region: RegionOut::of("440300"),
+                uscc: "91440300MA5D8K1L2F".into(),
+            },
             status: "recorded".into(),
             recorded_year: 2026,
             recorded_at: "2026-01-15T00:00:00Z".into(),
             revoked_at: None,
             years_recorded: vec![2025],
-            identified_years: json!([2026]),
-            patents: Some(vec![
-                json!({"number": "201080063196.9", "kind": "invention", "core": true}),
-            ]),
+            identified_years: vec![2026],
+            patents: Some(vec![PatentOut {
+                core: true,
+                kind: "invention".into(),
+                number: "201080063196.9".into(),
+                pct: false,
+                title: "一种电池".into(),
+            }]),
             url: String::new(),
         }
     }

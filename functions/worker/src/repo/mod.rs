@@ -136,7 +136,7 @@ pub async fn all<T: DeserializeOwned>(
     sql: &str,
     params: &[Param<'_>],
 ) -> worker::Result<Vec<T>> {
-    statement(db, sql, params)?.all().await?.results()
+    crate::js::rows(&statement(db, sql, params)?).await
 }
 
 /// The first row of a query, if any.
@@ -149,7 +149,7 @@ pub async fn first<T: DeserializeOwned>(
     sql: &str,
     params: &[Param<'_>],
 ) -> worker::Result<Option<T>> {
-    statement(db, sql, params)?.first(None).await
+    crate::js::first_row(&statement(db, sql, params)?).await
 }
 
 /// Placed right after a guarded `UPDATE … WHERE version = ?` (or `status = ?`) in a

@@ -2,11 +2,12 @@
 //! registry's pages, the open-data files): public fields only, from the public rows.
 
 use ppr_core::{ProductField, RegionCode};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::repo::public::{PublicDetailRow, PublicProductRow};
 
-/// A product's public record.
+/// A product's public record. (The nested objects' keys are in alphabetical order,
+/// as the answers have always given them.)
 #[derive(Debug, Serialize)]
 pub struct PublicProductOut {
     /// Registration number.
@@ -16,9 +17,9 @@ pub struct PublicProductOut {
     /// Model.
     pub model: String,
     /// Field.
-    pub field: serde_json::Value,
+    pub field: FieldOut,
     /// The enterprise.
-    pub enterprise: serde_json::Value,
+    pub enterprise: EnterpriseOut,
     /// `recorded` or `revoked`.
     pub status: String,
     /// Year recorded.
@@ -30,43 +31,107 @@ pub struct PublicProductOut {
     /// Years with recorded data.
     pub years_recorded: Vec<i64>,
     /// Years identified as a patent-intensive product.
-    pub identified_years: serde_json::Value,
+    pub identified_years: Vec<i64>,
     /// Linked patents (on single-product answers).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub patents: Option<Vec<serde_json::Value>>,
+    pub patents: Option<Vec<PatentOut>>,
     /// Where the public page of the product is.
     pub url: String,
 }
 
-fn field_json(code: &str) -> serde_json::Value {
-    match ProductField::parse(code) {
-        Ok(f) => {
-            serde_json::json!({"code": f.code(), "name_zh": f.name_zh(), "name_en": f.name_en()})
+/// A product field as answered: its code, and its names when the code is known.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldOut {
+    /// Code.
+    pub code: String,
+    /// English name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<&'static str>,
+    /// Chinese name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<&'static str>,
+}
+
+impl FieldOut {
+    /// The field with code `code`.
+    #[must_use]
+    pub fn of(code: &str) -> Self {
+        let field = ProductField::parse(code).ok();
+        Self {
+            code: code.to_owned(),
+            name_en: field.map(ProductField::name_en),
+            name_zh: field.map(ProductField::name_zh),
         }
-        Err(_) => serde_json::json!({"code": code}),
     }
 }
 
-/// A region as answered: its code and its province in both languages.
-#[must_use]
-pub fn region_json(code: &str) -> serde_json::Value {
-    match RegionCode::parse(code) {
-        Ok(r) => serde_json::json!({
-            "code": code, "province": r.province().code(), "province_zh": r.province().name_zh(),
-            "province_en": r.province().name_en(),
-        }),
-        Err(_) => serde_json::json!({"code": code}),
+/// An enterprise as a product's record names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnterpriseOut {
+    /// Name.
+    pub name: String,
+    /// Region.
+    pub region: RegionOut,
+    /// USCC.
+    pub uscc: String,
+}
+
+/// A region as answered: its code and its province in both languages (when the code
+/// is known).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionOut {
+    /// The six-digit code.
+    pub code: String,
+    /// The province's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<&'static str>,
+    /// The province's English name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province_en: Option<&'static str>,
+    /// The province's Chinese name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province_zh: Option<&'static str>,
+}
+
+impl RegionOut {
+    /// The region with code `code`.
+    #[must_use]
+    pub fn of(code: &str) -> Self {
+        let province = RegionCode::parse(code).ok().map(|r| r.province());
+        Self {
+            code: code.to_owned(),
+            province: province.map(|p| p.code()),
+            province_en: province.map(|p| p.name_en()),
+            province_zh: province.map(|p| p.name_zh()),
+        }
     }
+}
+
+/// A linked patent's public fields, as `repo::public`'s query gives them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PatentOut {
+    /// A core patent of the product.
+    pub core: bool,
+    /// `invention`, `utility_model` or `design`.
+    pub kind: String,
+    /// Canonical number.
+    pub number: String,
+    /// Filed through the PCT.
+    pub pct: bool,
+    /// Title as the enterprise gave it.
+    pub title: String,
 }
 
 /// A product's public record as answered, from its row.
 #[must_use]
 pub fn public_out(row: PublicProductRow) -> PublicProductOut {
     PublicProductOut {
-        field: field_json(&row.field),
-        enterprise: serde_json::json!({
-            "uscc": row.uscc, "name": row.enterprise_name, "region": region_json(&row.region_code),
-        }),
+        field: FieldOut::of(&row.field),
+        enterprise: EnterpriseOut {
+            region: RegionOut::of(&row.region_code),
+            name: row.enterprise_name,
+            uscc: row.uscc,
+        },
         years_recorded: serde_json::from_str(&row.years_recorded).unwrap_or_default(),
         identified_years: serde_json::from_str(&row.identified_years).unwrap_or_default(),
         url: format!("/products/{}/", row.registration_number),

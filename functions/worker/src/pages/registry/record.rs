@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::http::public_tags;
 use crate::repo::Reads;
 use crate::repo::public;
-use crate::views::public::{PublicProductOut, detail_out, outs, public_out, region_json};
+use crate::views::public::{PublicProductOut, RegionOut, detail_out, outs, public_out};
 
 /// `products/{number}/`.
 ///
@@ -68,7 +68,7 @@ pub async fn enterprise(out: &Out<'_>, config: &Config, raw: &str) -> Result<Res
     struct Enterprise {
         uscc: String,
         name: String,
-        region: serde_json::Value,
+        region: RegionOut,
         products: Vec<PublicProductOut>,
     }
     #[derive(Serialize)]
@@ -82,7 +82,7 @@ pub async fn enterprise(out: &Out<'_>, config: &Config, raw: &str) -> Result<Res
         path: &path,
         data: Shows {
             e: Enterprise {
-                region: region_json(&found.region_code),
+                region: RegionOut::of(&found.region_code),
                 uscc: found.uscc,
                 name: found.name,
                 products,
