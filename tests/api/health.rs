@@ -16,6 +16,10 @@ pub const CASES: &[Case] = &[
         "health::degraded_without_migrations",
         degraded_without_migrations,
     ),
+    (
+        "health::staff_see_what_an_operator_watches",
+        staff_see_what_an_operator_watches,
+    ),
 ];
 
 /// The migrations on disk, counted independently of the Worker's build script.
@@ -86,5 +90,50 @@ fn degraded_without_migrations(_: &TestWorker) -> Result<()> {
     ensure!(json["database"]["reachable"] == true, "{json}");
     ensure!(json["database"]["schema_version"] == 0, "{json}");
     ensure!(json["database"]["latest_migration"].is_null(), "{json}");
+    Ok(())
+}
+
+/// Staff get the backlogs and failures; nobody else sees them.
+fn staff_see_what_an_operator_watches(_: &TestWorker) -> Result<()> {
+    let fresh = TestWorker::start_with(WorkerOptions::default())?;
+    // An event the fan-out has not taken yet, and a round step that failed (planted
+    // as they would stand; no scheduled run goes in this worker).
+    fresh.execute_sql(
+        "INSERT INTO webhook_events (id, type, region_code, payload, created_at)
+         VALUES ('msg_operator_test', 'product.recorded', '440300', '{}', '2026-01-01T00:00:00.000Z');
+         INSERT INTO methodologies (id, version, document, loaded_at)
+         VALUES ('operator-test', '1', '{}', '2031-01-01T00:00:00.000Z');
+         INSERT INTO rounds (year, methodology_id, methodology_version, opt_in_deadline,
+                             evaluation_date, notice_days, stage, created_at, updated_at)
+         VALUES (2031, 'operator-test', '1', '2031-02-01', '2031-03-01', 7, 'formal_check',
+                 '2031-01-01T00:00:00.000Z', '2031-01-01T00:00:00.000Z');
+         INSERT INTO round_tasks (year, step, status, error, started_at, updated_at)
+         VALUES (2031, 'benchmarks', 'failed', 'D1: too many rows', '2031-03-01T00:00:00.000Z',
+                 '2031-03-01T00:05:00.000Z');
+",
+    )?;
+    let anonymous = fresh.get("/api/v1/health")?.json()?;
+    ensure!(anonymous.get("operator").is_none(), "{anonymous}");
+    let enterprise = fresh.register_enterprise()?;
+    let seen = fresh
+        .sign_in(&enterprise.email, ppr_tests::fixtures::PASSWORD)?
+        .get("/api/v1/health")?
+        .json()?;
+    ensure!(seen.get("operator").is_none(), "{seen}");
+    let admin = fresh.admin()?;
+    let report = admin.get("/api/v1/health")?;
+    ensure!(report.status == 200, "{}: {}", report.status, report.body);
+    let operator = report.json()?["operator"].clone();
+    ensure!(operator["outbox_depth"] == 1, "{operator}");
+    ensure!(operator["pending_deliveries"] == 0, "{operator}");
+    ensure!(
+        operator["oldest_pending_delivery_at"].is_null(),
+        "{operator}"
+    );
+    ensure!(operator["last_monthly_release"].is_null(), "{operator}");
+    let failed = &operator["failed_round_steps"];
+    ensure!(failed.as_array().map(Vec::len) == Some(1), "{operator}");
+    ensure!(failed[0]["step"] == "benchmarks", "{operator}");
+    ensure!(failed[0]["error"] == "D1: too many rows", "{operator}");
     Ok(())
 }

@@ -14,11 +14,13 @@ mod deploy;
 mod errors;
 mod health;
 mod monthly;
+mod observe;
 mod open_data;
 mod openapi;
 mod ports;
 mod public;
 mod registration;
+mod retention;
 mod robustness;
 mod security;
 mod staff;
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     let mut trials = Vec::new();
     for group in [
         health::CASES,
+        observe::CASES,
         openapi::CASES,
         validate::CASES,
         errors::CASES,
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         ports::CASES,
         webhooks::CASES,
         monthly::CASES,
+        retention::CASES,
         deploy::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));

@@ -474,6 +474,27 @@ impl TestWorker {
     ///
     /// A log could not be read.
     pub fn secrets_in_log(&self) -> Result<(Vec<String>, usize)> {
+        let text = self.log_text()?;
+        ensure!(
+            text.contains("/api/v1/"),
+            "the worker's log has no requests: wrong file?"
+        );
+        let secrets = SECRETS.lock().map(|s| s.clone()).unwrap_or_default();
+        let found = secrets
+            .iter()
+            .filter(|s| text.contains(s.as_str()))
+            .cloned()
+            .collect();
+        Ok((found, secrets.len()))
+    }
+
+    /// Everything this worker's processes wrote to their logs so far (the Worker's
+    /// console among it).
+    ///
+    /// # Errors
+    ///
+    /// A log could not be read.
+    pub fn log_text(&self) -> Result<String> {
         let name = self
             .state_dir
             .file_name()
@@ -486,17 +507,27 @@ impl TestWorker {
                 text.push_str(&fs::read_to_string(entry.path())?);
             }
         }
-        ensure!(
-            text.contains("/api/v1/"),
-            "the worker's log has no requests: wrong file?"
-        );
-        let secrets = SECRETS.lock().map(|s| s.clone()).unwrap_or_default();
-        let found = secrets
-            .iter()
-            .filter(|s| text.contains(s.as_str()))
-            .cloned()
-            .collect();
-        Ok((found, secrets.len()))
+        Ok(text)
+    }
+
+    /// The Worker's structured log line (JSON) with `"request_id": id`, waiting up to
+    /// five seconds for the log to reach the file.
+    ///
+    /// # Errors
+    ///
+    /// No such line came.
+    pub fn log_line(&self, id: &str) -> Result<serde_json::Value> {
+        let needle = format!("\"request_id\":\"{id}\"");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.log_text()?;
+            if let Some(line) = text.lines().find(|l| l.contains(&needle)) {
+                let json = line.get(line.find('{').unwrap_or(0)..).unwrap_or_default();
+                return serde_json::from_str(json).with_context(|| format!("not JSON: {line}"));
+            }
+            ensure!(Instant::now() < deadline, "no log line for request {id}");
+            sleep(Duration::from_millis(100));
+        }
     }
 
     /// GETs every one of `paths` (each must answer 200) and fails if any answer holds
@@ -696,6 +727,39 @@ impl TestWorker {
             .as_array()
             .cloned()
             .context("no results in the d1 output")
+    }
+
+    /// An object of one of the worker's local R2 buckets (`wrangler r2 object get
+    /// --local`), by the bucket's name; `None` when there is no such object.
+    ///
+    /// # Errors
+    ///
+    /// The command could not run.
+    pub fn r2_object(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        let state = self.state_dir.to_string_lossy().into_owned();
+        let file = self.state_dir.join("r2-object.out");
+        let _ = fs::remove_file(&file);
+        let object = format!("{bucket}/{key}");
+        let file_arg = file.to_string_lossy().into_owned();
+        let output = project_command(&[
+            "wrangler",
+            "r2",
+            "object",
+            "get",
+            &object,
+            "--local",
+            "--persist-to",
+            &state,
+            "--file",
+            &file_arg,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .context("run wrangler r2 object get")?;
+        if !output.status.success() {
+            return Ok(None);
+        }
+        Ok(fs::read(&file).ok())
     }
 
     /// Makes the DNS stand-in answer `name` with `addresses` (what webhook endpoint

@@ -10,6 +10,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{error_response, options_response, reply_response};
 use crate::js;
+use crate::observe::{self, REQUEST_ID_HEADER, Trace};
 use crate::pages;
 use crate::routes::{self, RouteMiss};
 use crate::validators;
@@ -25,8 +26,33 @@ pub async fn handle(
     env: &Env,
     ctx: &Context,
 ) -> worker::Result<web_sys::Response> {
+    let url = req.url();
+    let ray = req.headers().get("cf-ray").ok().flatten();
+    let trace = Trace::request(
+        &req.method(),
+        crate::http::path_of(&url),
+        ray.as_deref(),
+        worker::js_sys::Date::now(),
+    );
+    let response = trace.run(serve(req, url, env, ctx)).await;
+    let status = response.as_ref().map_or(500, web_sys::Response::status);
+    if let Ok(response) = &response {
+        // A file passed through from the static assets has headers that cannot change.
+        let _ = response.headers().set(REQUEST_ID_HEADER, trace.id());
+    }
+    observe::write(&trace.line(Some(status), None, worker::js_sys::Date::now()));
+    response
+}
+
+/// Answers one request at `url`.
+async fn serve(
+    req: web_sys::Request,
+    url: String,
+    env: &Env,
+    ctx: &Context,
+) -> worker::Result<web_sys::Response> {
     // A GET revalidating what this instance answered a moment ago needs nothing else.
-    let revalidating = revalidation(&req);
+    let revalidating = revalidation(&req, url);
     if let Some((url, if_none_match)) = &revalidating
         && let Some(not_modified) =
             validators::not_modified(url, if_none_match, worker::js_sys::Date::now())?
@@ -42,7 +68,7 @@ pub async fn handle(
 
 /// The URL of a GET that could be answered from [`validators`], with its
 /// `If-None-Match`: not when the dev clock header asks for another time.
-fn revalidation(req: &web_sys::Request) -> Option<(String, String)> {
+fn revalidation(req: &web_sys::Request, url: String) -> Option<(String, String)> {
     let method = req.method();
     if method != "GET" && method != "HEAD" {
         return None;
@@ -52,7 +78,7 @@ fn revalidation(req: &web_sys::Request) -> Option<(String, String)> {
         return None;
     }
     let if_none_match = headers.get("if-none-match").ok().flatten()?;
-    Some((req.url(), if_none_match))
+    Some((url, if_none_match))
 }
 
 /// Answers one request afresh.
@@ -84,6 +110,7 @@ async fn answer(req: Request, env: &Env, ctx: &Context) -> worker::Result<Respon
             return error_response(&ApiError::method_not_allowed(&method, &path, allow));
         }
     };
+    observe::note_route(matched.operation.path);
     let ctx = Ctx {
         params: matched.params,
         ..Ctx::new(&req, &config)

@@ -9,7 +9,9 @@
 //!   run of a month on the business calendar, and any month a missed run left out;
 //! - sweeps the webhook outbox (see [`crate::webhooks`]);
 //! - forgets rate-limit counters whose window has ended (see [`crate::ratelimit`]), so
-//!   client addresses are kept no longer than their window.
+//!   client addresses are kept no longer than their window;
+//! - deletes what is past its retention period and archives old logs to R2 (see
+//!   [`crate::retention`]).
 //!
 //! A product revoked once is not found again, a chunk message sent twice runs once, a
 //! month has one release; a run that stops half-way leaves the rest for the next run.
@@ -42,6 +44,7 @@ pub async fn run(config: &Config, scheduled_ms: f64) {
     let _ = monthly::release_due(config, now).await;
     let _ = webhooks::sweep(config, db, now).await;
     let _ = crate::ratelimit::forget_ended(db, now).await;
+    let _ = crate::retention::sweep(config, now).await;
     let _ = crate::open_data::run(config, now).await;
 }
 

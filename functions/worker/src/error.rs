@@ -271,10 +271,11 @@ impl From<worker::Error> for ApiError {
 /// Writes one line to the Worker's log (`wrangler tail`, the dashboard, the local
 /// console). On the host, where there is no console, to standard error.
 fn log_error(context: &str, cause: &dyn std::fmt::Display) {
+    let request = crate::observe::current_id().unwrap_or_default();
     #[cfg(target_arch = "wasm32")]
-    worker::console_error!("{context}: {cause}");
+    worker::console_error!("{context}: {cause} (request {request})");
     #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{context}: {cause}");
+    eprintln!("{context}: {cause} (request {request})");
 }
 
 #[cfg(test)]

@@ -232,6 +232,7 @@ pub fn reply_response(reply: Reply, if_none_match: Option<&str>) -> worker::Resu
 ///
 /// Only if the runtime refuses to build a response.
 pub fn error_response(err: &ApiError) -> worker::Result<Response> {
+    crate::observe::note_error(err.code);
     let mut headers = base_headers(CachePolicy::NoStore, JSON);
     headers.extend(err.headers.iter().map(|(n, v)| (*n, v.as_str())));
     Ok(Response::from_bytes(err.to_json().into_bytes())?
@@ -364,6 +365,14 @@ pub fn origin_of(req: &Request) -> String {
     origin(&req.inner().url())
 }
 
+/// The path of a serialised URL: after the origin, before the query.
+#[must_use]
+pub fn path_of(url: &str) -> &str {
+    let rest = url.get(origin(url).len()..).unwrap_or_default();
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    if path.is_empty() { "/" } else { path }
+}
+
 /// The origin of a serialised URL: everything before the path.
 fn origin(url: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
@@ -419,5 +428,7 @@ mod tests {
         );
         assert_eq!(origin("http://127.0.0.1:8787/"), "http://127.0.0.1:8787");
         assert_eq!(origin("http://127.0.0.1:8787?x"), "http://127.0.0.1:8787");
+        assert_eq!(path_of("https://r.example/products/?q=1#x"), "/products/");
+        assert_eq!(path_of("http://127.0.0.1:8787?x"), "/");
     }
 }

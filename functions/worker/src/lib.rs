@@ -27,12 +27,14 @@ pub mod http;
 pub mod idempotency;
 pub mod js;
 pub mod monthly;
+pub mod observe;
 pub mod open_data;
 pub mod operation;
 pub mod pages;
 pub mod queues;
 pub mod ratelimit;
 pub mod repo;
+pub mod retention;
 pub mod round_work;
 pub mod routes;
 pub mod services;
@@ -42,10 +44,11 @@ pub mod views;
 pub mod webhooks;
 pub mod write;
 
-use worker::{Context, Env, MessageBatch, ScheduleContext, ScheduledEvent, event, web_sys};
+use worker::{Context, Env, MessageBatch, ScheduleContext, ScheduledEvent, event, js_sys, web_sys};
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::observe::Trace;
 
 /// The fetch entry point: every request, API or not, that static assets did not serve.
 /// It takes and gives the runtime's own objects, so that a 304 from [`validators`]
@@ -58,32 +61,45 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
 /// The scheduled entry point (the cron trigger in `wrangler.toml`): see [`cron`].
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    match Config::from_env(&env) {
-        Ok(config) => cron::run(&config, event.schedule()).await,
-        Err(err) => {
-            let _ = ApiError::misconfigured(&err);
-        }
-    }
+    let trace = Trace::event("scheduled", &event.cron(), js_sys::Date::now());
+    trace
+        .run(async {
+            match Config::from_env(&env) {
+                Ok(config) => cron::run(&config, event.schedule()).await,
+                Err(err) => {
+                    let _ = ApiError::misconfigured(&err);
+                }
+            }
+        })
+        .await;
+    observe::write(&trace.line(None, None, js_sys::Date::now()));
 }
 
-/// The queue entry point: webhook deliveries ([`webhooks`]) or one chunk of an
-/// identification round's work ([`round_work`]), told apart by the queue's name. A
-/// misconfigured Worker fails the batch, so the queue delivers it again later.
+/// Queue batches: the webhook deliveries' and the round steps' (each its own
+/// consumer; see `wrangler.toml`).
 #[event(queue)]
 async fn queue(
     batch: MessageBatch<serde_json::Value>,
     env: Env,
     ctx: Context,
 ) -> worker::Result<()> {
-    let mut config = Config::from_env(&env).map_err(|err| {
-        let _ = ApiError::misconfigured(&err);
-        worker::Error::RustError(err.to_string())
-    })?;
-    config.edge_cache = config::EdgeCache::of(ctx.as_ref());
-    if batch.queue() == queues::WEBHOOKS_QUEUE {
-        webhooks::consume(batch, &config).await;
-    } else {
-        round_work::consume(batch, &config).await;
-    }
-    Ok(())
+    let trace = Trace::event("queue", &batch.queue(), js_sys::Date::now());
+    let messages = batch.raw_iter().len();
+    let done = trace
+        .run(async {
+            let mut config = Config::from_env(&env).map_err(|err| {
+                let _ = ApiError::misconfigured(&err);
+                worker::Error::RustError(err.to_string())
+            })?;
+            config.edge_cache = config::EdgeCache::of(ctx.as_ref());
+            if batch.queue() == queues::WEBHOOKS_QUEUE {
+                webhooks::consume(batch, &config).await;
+            } else {
+                round_work::consume(batch, &config).await;
+            }
+            Ok(())
+        })
+        .await;
+    observe::write(&trace.line(None, Some(messages), js_sys::Date::now()));
+    done
 }

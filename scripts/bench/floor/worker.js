@@ -1,7 +1,9 @@
 // The floor of the registry benchmark: a minimal JavaScript Worker that runs the same
 // D1 queries as the Rust Worker's public lookups (functions/worker/src/repo/public.rs)
-// on the same workerd and the same local D1, and answers their rows as JSON. What the
-// Rust Worker takes beyond this is what its stack adds. Benchmark code only.
+// on the same workerd and the same local D1, answers their rows as JSON, and writes the
+// same structured log line per request (functions/worker/src/observe.rs), which any
+// production Worker must. What the Rust Worker takes beyond this is what its stack
+// adds. Benchmark code only.
 const COLUMNS = `p.id, p.registration_number, p.name, p.model, p.field, e.uscc,
     e.name AS enterprise_name, p.region_code, p.status, p.recorded_year, p.recorded_at,
     p.revoked_at, p.identified_years,
@@ -31,6 +33,19 @@ const json = (value, status = 200) =>
 
 export default {
   async fetch(request, env) {
+    const started = Date.now();
+    const response = await answer(request, env);
+    const id = crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
+    response.headers.set("x-request-id", id);
+    console.log(JSON.stringify({
+      kind: "request", request_id: id, method: request.method, route: new URL(request.url).pathname,
+      status: response.status, duration_ms: Date.now() - started, d1_statements: 1, error: null,
+    }));
+    return response;
+  },
+};
+
+async function answer(request, env) {
     const path = decodeURIComponent(new URL(request.url).pathname);
     const db = env.DB.withSession("first-unconstrained");
     let m = path.match(/^\/api\/v1\/products\/([^/]+)$/);
@@ -45,5 +60,4 @@ export default {
     }
     if (path === "/api/v1/health") return json({ status: "ok" });
     return json({ error: "not found" }, 404);
-  },
-};
+}

@@ -1,5 +1,6 @@
 //! `GET /api/v1/health`: is the Worker up, is D1 reachable, and is its schema the one
-//! this build expects.
+//! this build expects. Signed-in staff also see what an operator must watch: the
+//! webhook backlog, the outbox, failed round steps, the last monthly release.
 
 use serde::Serialize;
 
@@ -7,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{CachePolicy, Reply};
 use crate::operation::{Operation, Roles, operation};
-use crate::repo::{self, SchemaState};
+use crate::repo::{self, SchemaState, operator};
 
 /// The operations of this resource (see [`crate::operation`]).
 pub const OPERATIONS: &[Operation] =
@@ -28,6 +29,26 @@ pub struct HealthOut {
     pub version: &'static str,
     /// The database's side.
     pub database: DatabaseOut,
+    /// What an operator watches (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorOut>,
+}
+
+/// What an operator watches.
+#[derive(Debug, Serialize)]
+pub struct OperatorOut {
+    /// Webhook deliveries waiting for an attempt.
+    pub pending_deliveries: i64,
+    /// When the oldest of them was created.
+    pub oldest_pending_delivery_at: Option<String>,
+    /// Its age in seconds.
+    pub oldest_pending_delivery_age_s: Option<i64>,
+    /// Events not yet fanned out to their endpoints.
+    pub outbox_depth: i64,
+    /// Round steps whose last run failed.
+    pub failed_round_steps: Vec<operator::FailedStep>,
+    /// The newest monthly release.
+    pub last_monthly_release: Option<operator::Release>,
 }
 
 /// The database's side of the report.
@@ -65,6 +86,7 @@ pub fn health_report(state: Option<SchemaState>) -> HealthOut {
             latest_migration: state.latest,
             expected_latest_migration: EXPECTED_LATEST_MIGRATION,
         },
+        operator: None,
     }
 }
 
@@ -75,9 +97,37 @@ pub fn health_report(state: Option<SchemaState>) -> HealthOut {
 /// Only a failure to serialise the report.
 pub async fn get_health(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let state = repo::schema_state(ctx.db()).await.ok();
-    let report = health_report(state);
+    let mut report = health_report(state);
+    let staff = ctx
+        .optional_principal()
+        .await?
+        .is_some_and(|p| p.role.is_staff());
+    if staff && report.database.reachable {
+        report.operator = Some(operator_report(ctx).await?);
+    }
     let status = if report.status == "ok" { 200 } else { 503 };
     Reply::json(status, &report, CachePolicy::NoStore)
+}
+
+/// What an operator watches, read now.
+async fn operator_report(ctx: &Ctx<'_>) -> Result<OperatorOut, ApiError> {
+    let db = ctx.db();
+    let backlog = operator::backlog(db).await?;
+    let age = backlog.oldest.as_deref().and_then(|oldest| {
+        chrono::DateTime::parse_from_rfc3339(oldest).ok().map(|at| {
+            (ctx.now - at.with_timezone(&chrono::Utc))
+                .num_seconds()
+                .max(0)
+        })
+    });
+    Ok(OperatorOut {
+        pending_deliveries: backlog.pending,
+        oldest_pending_delivery_age_s: age,
+        oldest_pending_delivery_at: backlog.oldest,
+        outbox_depth: backlog.outbox,
+        failed_round_steps: operator::failed_steps(db).await?,
+        last_monthly_release: operator::last_release(db).await?,
+    })
 }
 
 #[cfg(test)]

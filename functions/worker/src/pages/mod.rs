@@ -399,6 +399,7 @@ fn render_html(
         },
         date_as_of => taken_at.get(0..10).unwrap_or_default(),
         taken_at => taken_at,
+        request_id => crate::observe::current_id(),
     };
     environment()?
         .get_template(template)
@@ -438,14 +439,26 @@ fn failed(err: &ApiError, req: &Request, config: &Config) -> worker::Result<Resp
 
 /// A failure as a page: its status and its message (a 500 says nothing internal).
 fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<Response> {
-    let _ = (lang, now);
+    let _ = now;
+    crate::observe::note_error(err.code);
     let headers = page_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
     for (name, value) in &err.headers {
         headers.set(name, value)?;
     }
+    let request = crate::observe::current_id().map_or_else(String::new, |id| {
+        format!(
+            "<p class=\"muted\">{}: <code>{}</code></p>",
+            if lang == 0 {
+                "请求编号"
+            } else {
+                "Request ID"
+            },
+            escape_html(&id)
+        )
+    });
     let body = format!(
-        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1><p>{}</p><p><a href=\"{}\">←</a></p></main></html>",
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1><p>{}</p>{request}<p><a href=\"{}\">←</a></p></main></html>",
         if lang == 0 { "zh-CN" } else { "en" },
         err.status,
         err.status,

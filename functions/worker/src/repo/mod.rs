@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod monthly_reports;
 pub mod objections;
 pub mod open_data;
+pub mod operator;
 pub mod patents;
 pub mod port_applications;
 pub mod port_data;
@@ -19,6 +20,7 @@ pub mod product_writes;
 pub mod products;
 pub mod public;
 pub mod rate_limits;
+pub mod retention;
 pub mod round_entries;
 pub mod rounds;
 pub mod schema;
@@ -78,6 +80,7 @@ pub trait Prepare {
 
 impl Prepare for D1Database {
     fn prepare_sql(&self, sql: &str) -> D1PreparedStatement {
+        crate::observe::count_statement();
         self.prepare(sql)
     }
 }
@@ -105,6 +108,7 @@ impl<'a> Reads<'a> {
 
 impl Prepare for Reads<'_> {
     fn prepare_sql(&self, sql: &str) -> D1PreparedStatement {
+        crate::observe::count_statement();
         match self {
             Self::Session(session) => session.prepare(sql),
             Self::Primary(db) => db.prepare(sql),

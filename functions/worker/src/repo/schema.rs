@@ -19,6 +19,7 @@ pub struct SchemaState {
 ///
 /// The database could not be queried.
 pub async fn schema_state(db: &D1Database) -> worker::Result<SchemaState> {
+    crate::observe::count_statement();
     let query = db.prepare("SELECT COUNT(*) AS applied, MAX(name) AS latest FROM d1_migrations");
     match query.first::<SchemaState>(None).await {
         Ok(state) => Ok(state.unwrap_or(SchemaState {
