@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::http::{error_response, options_response, reply_response};
 use crate::js;
-use crate::observe::{self, REQUEST_ID_HEADER, Trace};
+use crate::observe::{self, Trace};
 use crate::pages;
 use crate::routes::{self, RouteMiss};
 use crate::validators;
@@ -26,21 +26,23 @@ pub async fn handle(
     env: &Env,
     ctx: &Context,
 ) -> worker::Result<web_sys::Response> {
-    let url = req.url();
-    let ray = req.headers().get("cf-ray").ok().flatten();
+    let (method, ray, url) = js::request_facts(&req);
     let trace = Trace::request(
-        &req.method(),
+        &method,
         crate::http::path_of(&url),
         ray.as_deref(),
         worker::js_sys::Date::now(),
     );
     let response = trace.run(serve(req, url, env, ctx)).await;
-    let status = response.as_ref().map_or(500, web_sys::Response::status);
-    if let Ok(response) = &response {
-        // A file passed through from the static assets has headers that cannot change.
-        let _ = response.headers().set(REQUEST_ID_HEADER, trace.id());
+    let now = worker::js_sys::Date::now();
+    match &response {
+        Ok(answer) => js::finish_request(
+            answer,
+            trace.id(),
+            &trace.line(Some(answer.status()), None, now),
+        ),
+        Err(_) => observe::write(&trace.line(Some(500), None, now)),
     }
-    observe::write(&trace.line(Some(status), None, worker::js_sys::Date::now()));
     response
 }
 

@@ -44,7 +44,7 @@ pub async fn run(config: &Config, scheduled_ms: f64) {
     let _ = monthly::release_due(config, now).await;
     let _ = webhooks::sweep(config, db, now).await;
     let _ = crate::ratelimit::forget_ended(db, now).await;
-    let _ = crate::retention::sweep(config, now).await;
+    crate::retention::sweep(config, now).await;
     let _ = crate::open_data::run(config, now).await;
 }
 

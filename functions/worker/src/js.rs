@@ -8,6 +8,8 @@
 //!   one text;
 //! - a `worker::Response` with a body becomes the runtime's in four calls; here in
 //!   one;
+//! - a request's method, `cf-ray` and URL come over in one call, and its answer's
+//!   `x-request-id` and log line go over in one;
 //! - `worker::Request` reads the request's `cf` object, which the runtime builds
 //!   afresh on every read; the Worker never uses it, so it is hidden first.
 //!
@@ -35,6 +37,15 @@ export function hideCf(request) {
 export function respond(body, status, headers) {
   return new Response(body.length === 0 ? null : body.slice(), { status, headers });
 }
+export function facts(request) {
+  return `${request.method}\n${request.headers.get("cf-ray") ?? ""}\n${request.url}`;
+}
+export function finish(response, id, line) {
+  try {
+    response.headers.set("x-request-id", id);
+  } catch {}
+  console.log(line);
+}
 export function headersOf(lines) {
   const headers = new Headers();
   for (const line of lines.split("\n")) {
@@ -53,6 +64,10 @@ extern "C" {
     fn hide_cf(request: &web_sys::Request);
     #[wasm_bindgen(js_name = respond)]
     fn respond(body: &[u8], status: u16, headers: &web_sys::Headers) -> web_sys::Response;
+    #[wasm_bindgen(js_name = facts)]
+    fn facts(request: &web_sys::Request) -> String;
+    #[wasm_bindgen(js_name = finish)]
+    fn finish(response: &web_sys::Response, id: &str, line: &str);
     #[wasm_bindgen(js_name = headersOf)]
     fn headers_of(lines: &str) -> web_sys::Headers;
 }
@@ -106,6 +121,23 @@ pub fn headers(headers: &[(&str, &str)]) -> worker::Headers {
 pub fn request(request: web_sys::Request) -> worker::Request {
     hide_cf(&request);
     worker::Request::from(request)
+}
+
+/// What the log needs of `request`: its method, its `cf-ray` (if any) and its URL.
+#[must_use]
+pub fn request_facts(request: &web_sys::Request) -> (String, Option<String>, String) {
+    let text = facts(request);
+    let mut parts = text.splitn(3, '\n');
+    let method = parts.next().unwrap_or_default().to_owned();
+    let ray = parts.next().filter(|r| !r.is_empty()).map(str::to_owned);
+    let url = parts.next().unwrap_or_default().to_owned();
+    (method, ray, url)
+}
+
+/// Sets `response`'s `x-request-id` to `id` (unless its headers cannot change: a
+/// file passed through from the static assets) and writes `line` to the log.
+pub fn finish_request(response: &web_sys::Response, id: &str, line: &str) {
+    finish(response, id, line);
 }
 
 /// `response` as the runtime's own.

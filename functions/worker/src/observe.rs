@@ -18,9 +18,6 @@ use std::task::{Context, Poll};
 
 use serde::Serialize;
 
-/// The response header that carries the request id.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
 /// What one event did, filled in while it runs.
 #[derive(Debug)]
 pub struct Trace {
@@ -170,11 +167,27 @@ pub fn current_id() -> Option<String> {
     CURRENT.with(|c| c.borrow().as_ref().map(|t| t.id.clone()))
 }
 
+thread_local! {
+    /// The state of the ids' generator (xorshift64*), seeded once per instance from
+    /// the platform's randomness: ids must not repeat, not be unguessable.
+    static NEXT_ID: Cell<u64> = Cell::new({
+        let mut seed = [0_u8; 8];
+        let _ = getrandom::getrandom(&mut seed);
+        u64::from_le_bytes(seed) | 1
+    });
+}
+
 /// A fresh id: 16 hexadecimal digits.
 fn random_id() -> String {
-    let mut bytes = [0_u8; 8];
-    let _ = getrandom::getrandom(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let n = NEXT_ID.with(|state| {
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    });
+    format!("{n:016x}")
 }
 
 /// Writes a line to the Worker's log (Workers Logs; `wrangler dev`'s console).

@@ -24,7 +24,7 @@ use worker::HttpMetadata;
 use crate::clock::stamp;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::repo::retention::{self, Log};
+use crate::repo::retention::{self, Aged, Log};
 
 /// Most rows of each kind one run deletes or archives.
 pub const PER_RUN: i64 = 2_000;
@@ -44,55 +44,36 @@ pub fn archive_key(log: Log, first: i64, last: i64) -> String {
     format!("archive/{}/{first:012}-{last:012}.jsonl.gz", log.table())
 }
 
-/// What one run did, per kind.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Swept {
-    /// Rows deleted.
-    pub deleted: usize,
-    /// Log rows archived to R2 (and deleted from D1).
-    pub archived: usize,
-}
-
 /// Runs every sweep once at `now`. Each failure is logged and the rest go on.
-pub async fn sweep(config: &Config, now: DateTime<Utc>) -> Swept {
+pub async fn sweep(config: &Config, now: DateTime<Utc>) {
     let db = &config.db;
-    let mut swept = Swept::default();
-    let mut add = |result: worker::Result<usize>, what: &str| match result {
-        Ok(n) => swept.deleted += n,
-        Err(err) => {
+    let add = |result: worker::Result<usize>, what: &str| {
+        if let Err(err) = result {
             let _ = ApiError::internal_cause(what, &err);
         }
     };
-    add(
-        retention::sessions(db, &stamp(now), PER_RUN).await,
-        "sweep sessions",
-    );
-    add(
-        retention::login_failures(db, &stamp(now - LOGIN_FAILURES), PER_RUN).await,
-        "sweep sign-in failures",
-    );
-    add(
-        retention::idempotency_keys(db, &stamp(now - IDEMPOTENCY_KEYS), PER_RUN).await,
-        "sweep idempotency keys",
-    );
     let history = stamp(now - WEBHOOK_HISTORY);
+    // Deliveries before events: an event goes only once no delivery is left.
     add(
         retention::finished_deliveries(db, &history, PER_RUN).await,
         "sweep webhook deliveries",
     );
-    add(
-        retention::finished_events(db, &history, PER_RUN).await,
-        "sweep webhook events",
-    );
+    for (what, cutoff) in [
+        (Aged::Sessions, stamp(now)),
+        (Aged::LoginFailures, stamp(now - LOGIN_FAILURES)),
+        (Aged::IdempotencyKeys, stamp(now - IDEMPOTENCY_KEYS)),
+        (Aged::WebhookEvents, history),
+    ] {
+        add(
+            retention::delete(db, what, &cutoff, PER_RUN).await,
+            &format!("sweep {what:?}"),
+        );
+    }
     for log in [Log::Audit, Log::Access] {
-        match archive(config, log, &stamp(now - LOGS_IN_D1)).await {
-            Ok(n) => swept.archived += n,
-            Err(err) => {
-                let _ = ApiError::internal_cause("archive log", &err);
-            }
+        if let Err(err) = archive(config, log, &stamp(now - LOGS_IN_D1)).await {
+            let _ = ApiError::internal_cause("archive log", &err);
         }
     }
-    swept
 }
 
 /// Moves the oldest rows of `log` written before `cutoff` (at most [`PER_RUN`]) to

@@ -13,58 +13,64 @@ async fn changed(run: worker::D1PreparedStatement) -> worker::Result<usize> {
         .unwrap_or(0))
 }
 
-/// Deletes sessions that expired before `cutoff`.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn sessions(
-    db: &(impl Prepare + ?Sized),
-    cutoff: &str,
-    limit: i64,
-) -> worker::Result<usize> {
-    changed(statement(
-        db,
-        "DELETE FROM sessions WHERE token_hash IN
-           (SELECT token_hash FROM sessions WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
-        &[Param::Text(cutoff), Param::Int(limit)],
-    )?)
-    .await
+/// Rows that are deleted once older than a cutoff, each through its index on age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aged {
+    /// Sessions that expired before the cutoff.
+    Sessions,
+    /// Sign-in failure counts whose window began before the cutoff.
+    LoginFailures,
+    /// Idempotency keys recorded before the cutoff.
+    IdempotencyKeys,
+    /// Webhook events created before the cutoff that were fanned out and have no
+    /// delivery left.
+    WebhookEvents,
 }
 
-/// Deletes sign-in failure counts whose window began before `cutoff`.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn login_failures(
-    db: &(impl Prepare + ?Sized),
-    cutoff: &str,
-    limit: i64,
-) -> worker::Result<usize> {
-    changed(statement(
-        db,
-        "DELETE FROM login_failures WHERE key IN
-           (SELECT key FROM login_failures WHERE window_start < ?1 ORDER BY window_start LIMIT ?2)",
-        &[Param::Text(cutoff), Param::Int(limit)],
-    )?)
-    .await
+impl Aged {
+    /// Deletes the oldest such rows before `?1`, at most `?2`.
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Self::Sessions => {
+                "DELETE FROM sessions WHERE token_hash IN
+                   (SELECT token_hash FROM sessions WHERE expires_at < ?1
+                    ORDER BY expires_at LIMIT ?2)"
+            }
+            Self::LoginFailures => {
+                "DELETE FROM login_failures WHERE key IN
+                   (SELECT key FROM login_failures WHERE window_start < ?1
+                    ORDER BY window_start LIMIT ?2)"
+            }
+            Self::IdempotencyKeys => {
+                "DELETE FROM idempotency_keys WHERE rowid IN
+                   (SELECT rowid FROM idempotency_keys WHERE created_at < ?1
+                    ORDER BY created_at LIMIT ?2)"
+            }
+            Self::WebhookEvents => {
+                "DELETE FROM webhook_events WHERE id IN
+                   (SELECT e.id FROM webhook_events e
+                    WHERE e.created_at < ?1 AND e.dispatched_at IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+                    ORDER BY e.created_at LIMIT ?2)"
+            }
+        }
+    }
 }
 
-/// Deletes idempotency keys recorded before `cutoff`.
+/// Deletes at most `limit` of the oldest `what` older than `cutoff`; how many went.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn idempotency_keys(
+pub async fn delete(
     db: &(impl Prepare + ?Sized),
+    what: Aged,
     cutoff: &str,
     limit: i64,
 ) -> worker::Result<usize> {
     changed(statement(
         db,
-        "DELETE FROM idempotency_keys WHERE rowid IN
-           (SELECT rowid FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+        what.delete_sql(),
         &[Param::Text(cutoff), Param::Int(limit)],
     )?)
     .await
@@ -108,29 +114,6 @@ pub async fn finished_deliveries(
         .and_then(|r| r.meta().ok().flatten())
         .and_then(|m| m.changes)
         .unwrap_or(0))
-}
-
-/// Deletes webhook events created before `cutoff` that were fanned out and have no
-/// delivery left.
-///
-/// # Errors
-///
-/// The database failed.
-pub async fn finished_events(
-    db: &(impl Prepare + ?Sized),
-    cutoff: &str,
-    limit: i64,
-) -> worker::Result<usize> {
-    changed(statement(
-        db,
-        "DELETE FROM webhook_events WHERE id IN
-           (SELECT e.id FROM webhook_events e
-            WHERE e.created_at < ?1 AND e.dispatched_at IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
-            ORDER BY e.created_at LIMIT ?2)",
-        &[Param::Text(cutoff), Param::Int(limit)],
-    )?)
-    .await
 }
 
 /// A log kept for good but moved out of D1 when old: `audit_log` or `access_log`.
