@@ -11,6 +11,7 @@ ours. The tests drive it over HTTP (tests/src/receiver.rs):
   PUT    /control/down             {"down": true|false}: while down, every delivery's
                                    connection is closed without an answer
   GET    /control/log              every delivery received, oldest first
+                                   (`?after=N`: those after the first N)
   DELETE /control/log              forgets them
   PUT    /control/dns/<name>       {"addresses": [...]}: what the DNS stand-in answers
   GET    /dns-query?name=&type=    a DNS-over-HTTPS JSON answer (the Worker's resolver
@@ -202,9 +203,10 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == "/dns-query":
             return self.dns_answer(parse_qs(url.query))
-        if self.path == "/control/log":
+        if url.path == "/control/log":
+            after = int((parse_qs(url.query).get("after") or ["0"])[0])
             with STATE.lock:
-                log = list(STATE.log)
+                log = STATE.log[after:]
             return self.answer(200, log)
         return self.answer(404, {"error": "no such route"})
 

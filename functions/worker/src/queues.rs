@@ -89,14 +89,24 @@ pub async fn send_webhooks(
     messages: &[WebhookMessage],
     delay: u64,
 ) -> Result<(), ApiError> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let delay = u32::try_from(delay.min(webhook::QUEUE_MAX_DELAY_SECONDS)).unwrap_or(0);
+    let delayed: Vec<_> = messages.iter().map(|m| (m.clone(), delay)).collect();
+    send_each(config, &delayed).await
+}
+
+/// Sends webhook messages, each its own delay in seconds from now (at most the
+/// queue's maximum), up to 100 to a call.
+///
+/// # Errors
+///
+/// The send failed (logged).
+pub async fn send_each(config: &Config, messages: &[(WebhookMessage, u64)]) -> Result<(), ApiError> {
     for chunk in messages.chunks(100) {
         let batch: Vec<_> = chunk
             .iter()
-            .map(|m| MessageBuilder::new(m.clone()).delay_seconds(delay).build())
+            .map(|(message, delay)| {
+                let delay = u32::try_from((*delay).min(webhook::QUEUE_MAX_DELAY_SECONDS)).unwrap_or(0);
+                MessageBuilder::new(message.clone()).delay_seconds(delay).build()
+            })
             .collect();
         config
             .webhooks

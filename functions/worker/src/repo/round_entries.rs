@@ -405,6 +405,13 @@ pub const IDENTIFICATION_EVENTS: &str =
              WHERE c.year = ?1
                AND c.product_id IN (SELECT json_extract(j.value, '$[0]') FROM json_each(?3) j)";
 
+/// The id [`IDENTIFICATION_EVENTS`] gives the event of product `product_id` in round
+/// `year` (its `printf`, in Rust).
+#[must_use]
+pub fn identification_event_id(year: i64, product_id: i64) -> String {
+    format!("msg_identified_{year}_{product_id}")
+}
+
 /// Issues a chunk's certificates (`codes_json`: `[[product, code], …]`; a product that
 /// has one keeps it), marks the round's year on the products, and writes their
 /// [`IDENTIFICATION_EVENTS`].

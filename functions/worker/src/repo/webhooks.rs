@@ -1,6 +1,6 @@
 //! The webhook outbox (events), their deliveries and every attempt.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{Param, all, first, statement};
@@ -70,6 +70,11 @@ pub struct PendingEvent {
     pub uscc: Option<String>,
 }
 
+// A note on `+state` below: the unary plus keeps SQLite from reading a batch's
+// deliveries through the `(state, next_attempt_at)` index, which would walk every
+// pending delivery (100,000 after a round's publication) instead of looking each up by
+// its id or event.
+
 /// Events not yet fanned out, oldest first: those whose ids are in `only` (a JSON
 /// array), or all when `None`.
 ///
@@ -81,29 +86,48 @@ pub async fn undispatched(
     only: Option<&str>,
     limit: i64,
 ) -> worker::Result<Vec<PendingEvent>> {
-    all(
-        db,
-        "SELECT id, type, region_code, port_id, endpoint_id,
-                json_extract(payload, '$.data.registration_number') AS registration_number,
-                json_extract(payload, '$.data.enterprise.uscc') AS uscc
-         FROM webhook_events
-         WHERE dispatched_at IS NULL AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))
-         ORDER BY created_at LIMIT ?2",
-        &[Param::OptText(only), Param::Int(limit)],
-    )
-    .await
+    // Two queries: the named events are looked up by id; with the two conditions in
+    // one, SQLite walks the undispatched index, every event a round's publication
+    // left waiting, to find a handful.
+    match only {
+        Some(ids) => {
+            all(
+                db,
+                &format!(
+                    "{UNDISPATCHED} WHERE id IN (SELECT value FROM json_each(?1))
+                     AND dispatched_at IS NULL ORDER BY created_at LIMIT ?2"
+                ),
+                &[Param::Text(ids), Param::Int(limit)],
+            )
+            .await
+        }
+        None => {
+            all(
+                db,
+                &format!("{UNDISPATCHED} WHERE dispatched_at IS NULL ORDER BY created_at LIMIT ?1"),
+                &[Param::Int(limit)],
+            )
+            .await
+        }
+    }
 }
 
-/// Creates the deliveries of an event to `endpoint_ids` (a JSON array; a delivery
-/// that exists is kept) and marks the event dispatched.
+const UNDISPATCHED: &str = "SELECT id, type, region_code, port_id, endpoint_id,
+        json_extract(payload, '$.data.registration_number') AS registration_number,
+        json_extract(payload, '$.data.enterprise.uscc') AS uscc
+ FROM webhook_events";
+
+/// Creates the deliveries of a batch of events (`routes`: a JSON array of
+/// `[event_id, endpoint_id]`; a delivery that exists is kept) and marks the events
+/// (`event_ids`: a JSON array) dispatched: two statements whatever the batch's size.
 ///
 /// # Errors
 ///
 /// D1 refuses the binding.
 pub fn fan_out(
     db: &D1Database,
-    event_id: &str,
-    endpoint_ids: &str,
+    routes: &str,
+    event_ids: &str,
     now: &str,
 ) -> worker::Result<[D1PreparedStatement; 2]> {
     Ok([
@@ -111,18 +135,16 @@ pub fn fan_out(
             db,
             "INSERT OR IGNORE INTO webhook_deliveries
                (event_id, endpoint_id, state, next_attempt_at, created_at, updated_at)
-             SELECT ?1, w.id, CASE w.status WHEN 'active' THEN 'pending' ELSE 'held' END, ?3, ?3, ?3
-             FROM webhook_endpoints w WHERE w.id IN (SELECT value FROM json_each(?2))",
-            &[
-                Param::Text(event_id),
-                Param::Text(endpoint_ids),
-                Param::Text(now),
-            ],
+             SELECT json_extract(j.value, '$[0]'), w.id,
+                    CASE w.status WHEN 'active' THEN 'pending' ELSE 'held' END, ?2, ?2, ?2
+             FROM json_each(?1) j JOIN webhook_endpoints w ON w.id = json_extract(j.value, '$[1]')",
+            &[Param::Text(routes), Param::Text(now)],
         )?,
         statement(
             db,
-            "UPDATE webhook_events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL",
-            &[Param::Text(event_id), Param::Text(now)],
+            "UPDATE webhook_events SET dispatched_at = ?2
+             WHERE id IN (SELECT value FROM json_each(?1)) AND dispatched_at IS NULL",
+            &[Param::Text(event_ids), Param::Text(now)],
         )?,
     ])
 }
@@ -145,7 +167,7 @@ pub async fn pending_of_events(db: &D1Database, event_ids: &str) -> worker::Resu
     all(
         db,
         "SELECT id, attempts FROM webhook_deliveries
-         WHERE state = 'pending' AND event_id IN (SELECT value FROM json_each(?1))",
+         WHERE +state = 'pending' AND event_id IN (SELECT value FROM json_each(?1))",
         &[Param::Text(event_ids)],
     )
     .await
@@ -164,7 +186,7 @@ pub async fn pending_of_endpoint(
     all(
         db,
         "SELECT id, attempts FROM webhook_deliveries
-         WHERE endpoint_id = ?1 AND state = 'pending' ORDER BY id LIMIT ?2",
+         WHERE endpoint_id = ?1 AND +state = 'pending' ORDER BY id LIMIT ?2",
         &[Param::Int(endpoint_id), Param::Int(limit)],
     )
     .await
@@ -221,71 +243,78 @@ pub struct AttemptContext {
     pub failing_since: Option<String>,
 }
 
-/// The context of a delivery.
+/// The contexts of deliveries (`ids`: a JSON array), in one query.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn attempt_context(db: &D1Database, id: i64) -> worker::Result<Option<AttemptContext>> {
-    first(
+pub async fn attempt_contexts(db: &D1Database, ids: &str) -> worker::Result<Vec<AttemptContext>> {
+    all(
         db,
         "SELECT d.id, d.state, d.attempts, d.schedule_base, d.next_attempt_at, d.event_id,
                 e.payload, e.created_at AS event_created_at, w.id AS endpoint_id, w.url,
                 w.status AS endpoint_status, w.secret, w.previous_secret, w.previous_secret_until,
                 w.failing_since
          FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = ?1",
-        &[Param::Int(id)],
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.id IN (SELECT value FROM json_each(?1))",
+        &[Param::Text(ids)],
     )
     .await
 }
 
-/// Claims attempt number `attempts + 1` of a pending delivery: changes one row only
-/// for the first of two concurrent consumers. The next attempt is put off to `lease`,
-/// so the sweep leaves the delivery alone while this attempt runs.
-///
-/// # Errors
-///
-/// D1 refuses the binding.
-pub fn claim(
-    db: &D1Database,
-    id: i64,
-    attempts: i64,
-    now: &str,
-    lease: &str,
-) -> worker::Result<D1PreparedStatement> {
-    statement(
-        db,
-        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?3,
-                next_attempt_at = ?4
-         WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
-        &[
-            Param::Int(id),
-            Param::Int(attempts),
-            Param::Text(now),
-            Param::Text(lease),
-        ],
-    )
+/// A delivery whose attempt a consumer claimed.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Claimed {
+    /// The delivery.
+    pub id: i64,
 }
 
-/// Holds a delivery whose endpoint is paused or disabled (still so as this runs: a
-/// resume in between leaves it pending).
+/// Claims the next attempt of pending deliveries (`due`: a JSON array of
+/// `[delivery, attempts made]`), in one statement: each row changes only for the
+/// first of two concurrent consumers, and the answer names the deliveries this one
+/// claimed. Their next attempt is put off to `lease`, so the sweep leaves them alone
+/// while this attempt runs.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn claim(
+    db: &D1Database,
+    due: &str,
+    now: &str,
+    lease: &str,
+) -> worker::Result<Vec<Claimed>> {
+    all(
+        db,
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ?2,
+                next_attempt_at = ?3
+         WHERE +state = 'pending' AND (id, attempts) IN
+               (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?1) j)
+         RETURNING id",
+        &[Param::Text(due), Param::Text(now), Param::Text(lease)],
+    )
+    .await
+}
+
+/// Holds deliveries (`ids`: a JSON array) whose endpoint is paused or disabled (still
+/// so as this runs: a resume in between leaves them pending).
 ///
 /// # Errors
 ///
 /// D1 refuses the binding.
-pub fn hold(db: &D1Database, id: i64, now: &str) -> worker::Result<D1PreparedStatement> {
+pub fn hold(db: &D1Database, ids: &str, now: &str) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
         "UPDATE webhook_deliveries SET state = 'held', updated_at = ?2
-         WHERE id = ?1 AND state = 'pending'
+         WHERE id IN (SELECT value FROM json_each(?1)) AND +state = 'pending'
            AND (SELECT status FROM webhook_endpoints w WHERE w.id = endpoint_id) != 'active'",
-        &[Param::Int(id), Param::Text(now)],
+        &[Param::Text(ids), Param::Text(now)],
     )
 }
 
-/// One attempt's outcome.
-#[derive(Debug, Clone)]
+/// One attempt's outcome and what follows it.
+#[derive(Debug, Clone, Serialize)]
 pub struct AttemptRecord {
     /// The delivery.
     pub delivery_id: i64,
@@ -301,20 +330,22 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     /// The response's first bytes.
     pub response: Option<String>,
+    /// The delivery's state after it: `delivered`, `pending` or `exhausted`.
+    pub state: &'static str,
+    /// When the next attempt is due (when delivered or exhausted: now).
+    pub next_attempt_at: String,
 }
 
-/// The attempt's log row and the delivery's new state (`delivered`, `pending` with
-/// the next attempt's time, or `exhausted`), unless another attempt or a redelivery
-/// moved the delivery on meanwhile.
+/// The attempts' log rows and their deliveries' new states (`records`: a JSON array
+/// of [`AttemptRecord`]), two statements for a whole batch; a delivery that another
+/// attempt or a redelivery moved on meanwhile is left as it is.
 ///
 /// # Errors
 ///
 /// D1 refuses the binding.
-pub fn finish_attempt(
+pub fn finish_attempts(
     db: &D1Database,
-    record: &AttemptRecord,
-    state: &str,
-    next_attempt_at: &str,
+    records: &str,
     now: &str,
 ) -> worker::Result<[D1PreparedStatement; 2]> {
     Ok([
@@ -322,32 +353,27 @@ pub fn finish_attempt(
             db,
             "INSERT OR IGNORE INTO webhook_attempts
                (delivery_id, attempt, at, status_code, latency_ms, error, response)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                Param::Int(record.delivery_id),
-                Param::Int(record.attempt),
-                Param::Text(&record.at),
-                Param::OptInt(record.status_code),
-                Param::Int(record.latency_ms),
-                Param::OptText(record.error.as_deref()),
-                Param::OptText(record.response.as_deref()),
-            ],
+             SELECT json_extract(j.value, '$.delivery_id'), json_extract(j.value, '$.attempt'),
+                    json_extract(j.value, '$.at'), json_extract(j.value, '$.status_code'),
+                    json_extract(j.value, '$.latency_ms'), json_extract(j.value, '$.error'),
+                    json_extract(j.value, '$.response')
+             FROM json_each(?1) j",
+            &[Param::Text(records)],
         )?,
         statement(
             db,
-            "UPDATE webhook_deliveries SET state = ?2, next_attempt_at = ?3, last_status = ?4,
-                    last_error = ?5, updated_at = ?6,
-                    delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
-             WHERE id = ?1 AND attempts = ?7 AND state = 'pending'",
-            &[
-                Param::Int(record.delivery_id),
-                Param::Text(state),
-                Param::Text(next_attempt_at),
-                Param::OptInt(record.status_code),
-                Param::OptText(record.error.as_deref()),
-                Param::Text(now),
-                Param::Int(record.attempt),
-            ],
+            "UPDATE webhook_deliveries AS d SET state = r.state, next_attempt_at = r.next_at,
+                    last_status = r.status_code, last_error = r.error, updated_at = ?2,
+                    delivered_at = CASE WHEN r.state = 'delivered' THEN ?2 ELSE d.delivered_at END
+             FROM (SELECT json_extract(j.value, '$.delivery_id') AS id,
+                          json_extract(j.value, '$.attempt') AS attempt,
+                          json_extract(j.value, '$.state') AS state,
+                          json_extract(j.value, '$.next_attempt_at') AS next_at,
+                          json_extract(j.value, '$.status_code') AS status_code,
+                          json_extract(j.value, '$.error') AS error
+                   FROM json_each(?1) j) AS r
+             WHERE d.id = r.id AND d.attempts = r.attempt AND +d.state = 'pending'",
+            &[Param::Text(records), Param::Text(now)],
         )?,
     ])
 }

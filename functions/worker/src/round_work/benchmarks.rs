@@ -39,6 +39,7 @@ pub async fn chunk(
     if index >= indicators {
         return Ok(Chunk {
             to: k,
+            events: Vec::new(),
             finished: true,
             ..Chunk::default()
         });
@@ -83,6 +84,7 @@ pub async fn chunk(
         statements,
         to: k + 1,
         items: 1,
+        events: Vec::new(),
         finished,
     })
 }

@@ -61,6 +61,10 @@ pub async fn chunk(
         statements.push(rounds::publish(db, year, now)?);
     }
     Ok(Chunk {
+        events: ids
+            .iter()
+            .map(|id| round_entries::identification_event_id(year, *id))
+            .collect(),
         statements,
         to: ids.last().copied().unwrap_or(after),
         items: i64::try_from(ids.len()).unwrap_or(0),

@@ -56,6 +56,7 @@ pub async fn chunk(db: &D1Database, ctx: &RoundContext, after: i64) -> Result<Ch
         statements,
         to: rows.last().map_or(after, |r| r.product_id),
         items: i64::try_from(rows.len()).unwrap_or(0),
+        events: Vec::new(),
         finished: rows.len() < CHUNK_PRODUCTS,
     })
 }

@@ -59,6 +59,9 @@ pub struct Chunk {
     pub items: i64,
     /// Whether the step is finished.
     pub finished: bool,
+    /// The ids of the events it wrote to the webhook outbox, fanned out once it
+    /// committed.
+    pub events: Vec<String>,
 }
 
 /// What a chunk works with: the round, its methodology and, once computed, its
@@ -232,9 +235,10 @@ async fn run_chunk(config: &Config, msg: &ChunkMessage) -> Result<Option<ChunkMe
         Err(WriteError::Stale) => return Ok(None),
         Err(err) => return Err(err.into()),
     }
-    if step == Step::Certificates {
-        // The chunk wrote `identification.published` events.
-        crate::queues::notify(config, Vec::new()).await;
+    if !chunk.events.is_empty() {
+        // Through the queue, beside the round's next chunk: a publication of 100,000
+        // products fans out as it is written.
+        crate::queues::notify(config, chunk.events).await;
     }
     let millis = (clock::now() - started).num_milliseconds();
     if let Ok(statement) = rounds::note_chunk_time(db, msg.year, &msg.step, msg.run, millis) {

@@ -1,6 +1,8 @@
-//! The queue consumer: one attempt per message, claimed first so that a duplicate
-//! message sends nothing, signed, posted with a timeout, logged, and followed by the
-//! next attempt on the schedule, or by `exhausted`.
+//! The queue consumer: the attempts a batch of messages asks for, made together. Each
+//! is claimed first so that a duplicate message sends nothing, signed, posted with a
+//! timeout, logged, and followed by the next attempt on the schedule, or by
+//! `exhausted`; the batch's reads and writes are a few set-based statements, whatever
+//! its size.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use futures_util::StreamExt as _;
 use futures_util::future::{Either, select};
 use ppr_core::webhook::{self, RetrySchedule, Secret};
 use worker::{
-    AbortController, D1Database, Delay, Fetch, Headers, MessageBatch, MessageExt, Method, Request,
+    AbortController, D1Database, Delay, Fetch, Headers, MessageBatch, Method, Request,
     RequestInit, RequestRedirect,
 };
 
@@ -18,7 +20,7 @@ use crate::auth::random_bytes;
 use crate::clock;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::queues::{WebhookMessage, send_webhooks as send};
+use crate::queues::{WebhookMessage, send_each};
 use crate::repo::audit::Actor;
 use crate::repo::webhooks::{self as store, AttemptContext, AttemptRecord};
 use crate::write::Write;
@@ -33,9 +35,10 @@ const CLAIM_LEASE_SECONDS: i64 = 60;
 /// How much of a response the attempt log keeps.
 const RESPONSE_KEEP_BYTES: usize = 1_024;
 
-/// The queue consumer: one attempt per `Deliver` message, a fan-out per `Dispatch`.
-/// Every message is acknowledged: retries are scheduled here, on the delivery's own
-/// schedule, never by the queue's redelivery.
+/// The queue consumer: a fan-out per `Dispatch` message, and the attempts of all the
+/// batch's `Deliver` messages together ([`attempt_all`]). Every message is
+/// acknowledged: retries are scheduled here, on each delivery's own schedule, never
+/// by the queue's redelivery.
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Config) {
     let db = &env.db;
     let messages = match batch.messages() {
@@ -46,143 +49,172 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Config) {
             return;
         }
     };
-    let schedule = &env.webhook_schedule;
-    let work = messages.iter().map(|message| {
-        let db = &db;
-        let schedule = &schedule;
-        async move {
-            match serde_json::from_value::<WebhookMessage>(message.body().clone()) {
-                Ok(WebhookMessage::Dispatch { events }) => {
-                    let _ = dispatch(env, db, &events).await;
-                }
-                Ok(WebhookMessage::Deliver { delivery, attempts }) => {
-                    let _ = attempt(env, db, schedule, delivery, attempts).await;
-                }
-                Err(err) => {
-                    let _ = ApiError::internal_cause("webhook message", &err);
-                }
+    let mut due = Vec::new();
+    let mut dispatches = Vec::new();
+    for message in &messages {
+        match serde_json::from_value::<WebhookMessage>(message.body().clone()) {
+            Ok(WebhookMessage::Dispatch { events }) => dispatches.push(events),
+            Ok(WebhookMessage::Deliver { delivery, attempts }) => due.push((delivery, attempts)),
+            Err(err) => {
+                let _ = ApiError::internal_cause("webhook message", &err);
             }
-            message.ack();
         }
+    }
+    let fan_outs = dispatches.iter().map(|events| async move {
+        let _ = dispatch(env, db, events).await;
     });
-    futures_util::future::join_all(work).await;
+    let attempts = async {
+        let _ = attempt_all(env, db, &due).await;
+    };
+    futures_util::future::join(futures_util::future::join_all(fan_outs), attempts).await;
+    batch.ack_all();
 }
 
-/// Makes the next attempt of a delivery, if it is still due and not taken.
-async fn attempt(
-    env: &Config,
-    db: &D1Database,
-    schedule: &RetrySchedule,
-    delivery: i64,
-    attempts: i64,
-) -> Result<(), ApiError> {
-    let Some(ctx) = store::attempt_context(db, delivery).await? else {
-        return Ok(());
-    };
-    if ctx.state != "pending" || ctx.attempts != attempts {
+/// Makes the next attempt of each delivery (`due`: the delivery and the attempts it
+/// had made when its message was sent) that is still due and not taken: its context
+/// read, its claim, and its log and new state written for the whole batch at once
+/// (four queries for up to a batch of 50), the posts side by side.
+async fn attempt_all(env: &Config, db: &D1Database, due: &[(i64, i64)]) -> Result<(), ApiError> {
+    if due.is_empty() {
         return Ok(());
     }
-    let Some((now, stamp)) = start(env, db, &ctx, delivery, attempts).await? else {
-        return Ok(());
+    let ids = json(&due.iter().map(|(id, _)| id).collect::<Vec<_>>())?;
+    let contexts = store::attempt_contexts(db, &ids).await?;
+    // Only the attempt a message asked for: a message for an attempt already made (a
+    // duplicate, or one the sweep sent again) sends nothing.
+    let asked = |ctx: &AttemptContext| {
+        ctx.state == "pending" && due.contains(&(ctx.id, ctx.attempts))
     };
-    let number = attempts + 1;
-    let outcome = post(env, &ctx, now).await;
-    let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
-    let finished = clock::now();
-    let record = AttemptRecord {
-        delivery_id: delivery,
-        attempt: number,
-        at: stamp.clone(),
-        status_code: outcome.status,
-        latency_ms: (finished - now).num_milliseconds(),
-        error: outcome.error.clone(),
-        response: outcome.response.clone(),
-    };
-    let finished_stamp = clock::stamp(finished);
-    let (state, next_at, next_delay) = if ok {
-        ("delivered", finished_stamp.clone(), None)
-    } else {
-        after_failure(schedule, &ctx, number, &outcome, finished)?
-    };
-    let disable = (!ok)
-        .then(|| disable_reason(&ctx, finished, outcome.error.as_deref(), outcome.status))
-        .flatten();
-    let mut write = Write::new(env, &finished_stamp, Actor::SYSTEM);
-    write
-        .extend(store::finish_attempt(
-            db,
-            &record,
-            state,
-            &next_at,
-            &finished_stamp,
-        ))?
-        .push(crate::repo::webhook_endpoints::endpoint_health(
-            db,
-            ctx.endpoint_id,
-            ok,
-            disable.as_deref(),
-            &finished_stamp,
-        ))?;
-    write.commit().await?;
-    if let Some(delay) = next_delay {
-        let message = WebhookMessage::Deliver {
-            delivery,
-            attempts: number,
-        };
-        // A lost send is found again by the sweeper once the attempt is overdue.
-        send(env, &[message], delay).await?;
-    }
-    Ok(())
-}
-
-/// Starts the attempt if it is this message's to make: the instant it started and its
-/// stamp. Otherwise nothing is sent: a paused endpoint's delivery is held, a message
-/// that came early is sent on, and one whose claim was lost is dropped.
-async fn start(
-    env: &Config,
-    db: &D1Database,
-    ctx: &AttemptContext,
-    delivery: i64,
-    attempts: i64,
-) -> Result<Option<(DateTime<Utc>, String)>, ApiError> {
     let now = clock::now();
     let stamp = clock::stamp(now);
-    if ctx.endpoint_status != "active" {
-        store::hold(db, delivery, &stamp)?.run().await?;
-        return Ok(None);
-    }
-    if let Some(due) = clock::parse_stamp(&ctx.next_attempt_at) {
-        let wait = (due - now).num_seconds();
-        if wait > 1 {
+    let mut held = Vec::new();
+    let mut early = Vec::new();
+    let mut ready = Vec::new();
+    for ctx in contexts.into_iter().filter(asked) {
+        let wait = clock::parse_stamp(&ctx.next_attempt_at).map_or(0, |at| (at - now).num_seconds());
+        if ctx.endpoint_status != "active" {
+            held.push(ctx.id);
+        } else if wait > 1 {
             // Sent early (a delay beyond the queue's maximum): send it on.
-            let message = WebhookMessage::Deliver { delivery, attempts };
-            send(env, &[message], u64::try_from(wait).unwrap_or(0)).await?;
-            return Ok(None);
+            let message = WebhookMessage::Deliver {
+                delivery: ctx.id,
+                attempts: ctx.attempts,
+            };
+            early.push((message, u64::try_from(wait).unwrap_or(0)));
+        } else {
+            ready.push(ctx);
         }
     }
-    if !claim(db, delivery, attempts, now, &stamp).await? {
-        return Ok(None);
+    if !held.is_empty() {
+        store::hold(db, &json(&held)?, &stamp)?.run().await?;
     }
-    Ok(Some((now, stamp)))
+    send_each(env, &early).await?;
+    let ready = claim(db, ready, now, &stamp).await?;
+    if ready.is_empty() {
+        return Ok(());
+    }
+    let posts = ready.iter().map(|ctx| async move {
+        let outcome = post(env, ctx, now).await;
+        (outcome, clock::now())
+    });
+    let outcomes = futures_util::future::join_all(posts).await;
+    finish(env, db, &ready, outcomes, now, &stamp).await
 }
 
-/// Claims attempt `attempts + 1` of the delivery: false when another consumer claimed
-/// it first, or it is no longer pending.
+/// Writes what the attempts got (each attempt's log row, its delivery's new state and
+/// its endpoint's health), then sends the message of each attempt that follows.
+async fn finish(
+    env: &Config,
+    db: &D1Database,
+    ready: &[AttemptContext],
+    outcomes: Vec<(Outcome, DateTime<Utc>)>,
+    started: DateTime<Utc>,
+    stamp: &str,
+) -> Result<(), ApiError> {
+    let schedule = &env.webhook_schedule;
+    let mut records = Vec::with_capacity(ready.len());
+    let mut next = Vec::new();
+    // Per endpoint: whether any attempt succeeded, and why it is to be disabled.
+    let mut health: Vec<(i64, bool, Option<String>)> = Vec::new();
+    let mut last = started;
+    for (ctx, (outcome, finished)) in ready.iter().zip(outcomes) {
+        last = last.max(finished);
+        let number = ctx.attempts + 1;
+        let ok = outcome.status.is_some_and(|s| (200..300).contains(&s));
+        let (state, next_at, next_delay) = if ok {
+            ("delivered", clock::stamp(finished), None)
+        } else {
+            after_failure(schedule, ctx, number, &outcome, finished)?
+        };
+        if let Some(delay) = next_delay {
+            let message = WebhookMessage::Deliver {
+                delivery: ctx.id,
+                attempts: number,
+            };
+            next.push((message, delay));
+        }
+        let disable = (!ok)
+            .then(|| disable_reason(ctx, finished, outcome.error.as_deref(), outcome.status))
+            .flatten();
+        match health.iter_mut().find(|(id, _, _)| *id == ctx.endpoint_id) {
+            Some(seen) => {
+                seen.1 |= ok;
+                seen.2 = seen.2.take().or(disable);
+            }
+            None => health.push((ctx.endpoint_id, ok, disable)),
+        }
+        records.push(AttemptRecord {
+            delivery_id: ctx.id,
+            attempt: number,
+            at: stamp.to_owned(),
+            status_code: outcome.status,
+            latency_ms: (finished - started).num_milliseconds(),
+            error: outcome.error,
+            response: outcome.response,
+            state,
+            next_attempt_at: next_at,
+        });
+    }
+    let now = clock::stamp(last);
+    let mut write = Write::new(env, &now, Actor::SYSTEM);
+    write.extend(store::finish_attempts(db, &json(&records)?, &now))?;
+    for (endpoint, ok, disable) in &health {
+        // One success is enough: the endpoint answers, so it is not failing.
+        let disable = if *ok { None } else { disable.as_deref() };
+        write.push(crate::repo::webhook_endpoints::endpoint_health(
+            db, *endpoint, *ok, disable, &now,
+        ))?;
+    }
+    write.commit().await?;
+    // A lost send is found again by the sweeper once the attempt is overdue.
+    send_each(env, &next).await
+}
+
+/// Claims the attempts of `ready` in one statement: those another consumer claimed
+/// first are dropped.
 async fn claim(
     db: &D1Database,
-    delivery: i64,
-    attempts: i64,
+    ready: Vec<AttemptContext>,
     now: DateTime<Utc>,
     stamp: &str,
-) -> Result<bool, ApiError> {
+) -> Result<Vec<AttemptContext>, ApiError> {
+    if ready.is_empty() {
+        return Ok(ready);
+    }
     // The claim holds the delivery past the attempt's timeout, so the sweep does not
     // queue it again while this attempt runs.
     let lease = clock::stamp(now + chrono::Duration::seconds(CLAIM_LEASE_SECONDS));
-    let claimed = store::claim(db, delivery, attempts, stamp, &lease)?
-        .run()
-        .await?;
-    let changed = claimed.meta()?.and_then(|m| m.changes).unwrap_or(0);
-    Ok(changed == 1)
+    let due = json(&ready.iter().map(|c| (c.id, c.attempts)).collect::<Vec<_>>())?;
+    let claimed = store::claim(db, &due, stamp, &lease).await?;
+    Ok(ready
+        .into_iter()
+        .filter(|ctx| claimed.iter().any(|c| c.id == ctx.id))
+        .collect())
+}
+
+/// A value as JSON text, for a statement's binding.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal_cause("webhook batch", &e))
 }
 
 /// What follows failed attempt `number`, finished at `finished`: the delivery's state,

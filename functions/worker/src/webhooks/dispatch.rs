@@ -19,8 +19,17 @@ use crate::repo::{webhook_endpoints, webhooks as store};
 /// How late a pending delivery may be before the sweeper sends it again.
 const OVERDUE_SECONDS: i64 = 120;
 
-/// Most events or deliveries one dispatch or sweep handles; the rest follow.
-const BATCH_LIMIT: i64 = 200;
+/// Most overdue deliveries one sweep sends again (the rest at the next).
+const OVERDUE_LIMIT: i64 = 1_000;
+
+/// Most events one fan-out batch handles (a round's certificates chunk writes 500):
+/// five queries, whatever the number of endpoints.
+const BATCH_LIMIT: i64 = 500;
+
+/// Most batches one `dispatch` of everything pending runs; when there is more, it
+/// sends itself a message to go on, so a round's publication fans out through the
+/// queue without waiting for the scheduled job.
+const MAX_BATCHES: usize = 20;
 
 /// Fans out events not yet dispatched (`only` these, or all, oldest first) and queues
 /// their deliveries. Safe to run twice at once: a delivery exists once per event and
@@ -30,26 +39,28 @@ const BATCH_LIMIT: i64 = 200;
 ///
 /// The database or the queue failed (logged).
 pub async fn dispatch(env: &Config, db: &D1Database, only: &[String]) -> Result<usize, ApiError> {
+    let limit = usize::try_from(BATCH_LIMIT).unwrap_or(500);
     if !only.is_empty() {
-        let ids =
-            serde_json::to_string(only).map_err(|e| ApiError::internal_cause("events", &e))?;
-        return dispatch_batch(env, db, Some(&ids)).await;
+        let mut total = 0;
+        for ids in only.chunks(limit) {
+            let ids =
+                serde_json::to_string(ids).map_err(|e| ApiError::internal_cause("events", &e))?;
+            total += dispatch_batch(env, db, Some(&ids)).await?;
+        }
+        return Ok(total);
     }
-    // Everything pending (a round's publication writes thousands): batch after batch,
-    // up to a bound that keeps one invocation within its query limit.
     let mut total = 0;
     for _ in 0..MAX_BATCHES {
         let done = dispatch_batch(env, db, None).await?;
         total += done;
-        if done < usize::try_from(BATCH_LIMIT).unwrap_or(0) {
-            break;
+        if done < limit {
+            return Ok(total);
         }
     }
+    // More is waiting: a fresh invocation goes on (its query budget is its own).
+    send(env, &[WebhookMessage::Dispatch { events: Vec::new() }], 0).await?;
     Ok(total)
 }
-
-/// Most batches one `dispatch` of everything pending runs (the rest next time).
-const MAX_BATCHES: usize = 25;
 
 async fn dispatch_batch(
     env: &Config,
@@ -62,21 +73,23 @@ async fn dispatch_batch(
     }
     let endpoints = webhook_endpoints::routing(db).await?;
     let now = clock::stamp(clock::now());
-    let mut write = Write::new(env, &now, Actor::SYSTEM);
-    for event in &events {
-        let targets: Vec<i64> = endpoints
-            .iter()
-            .filter(|e| routes_to(event, e))
-            .map(|e| e.id)
-            .collect();
-        let ids =
-            serde_json::to_string(&targets).map_err(|e| ApiError::internal_cause("fan out", &e))?;
-        write.extend(store::fan_out(db, &event.id, &ids, &now))?;
-    }
-    write.commit().await?;
-    purge(env, &events).await;
+    let routes: Vec<(&str, i64)> = events
+        .iter()
+        .flat_map(|event| {
+            endpoints
+                .iter()
+                .filter(|e| routes_to(event, e))
+                .map(|e| (event.id.as_str(), e.id))
+        })
+        .collect();
     let ids = serde_json::to_string(&events.iter().map(|e| &e.id).collect::<Vec<_>>())
         .map_err(|e| ApiError::internal_cause("fan out", &e))?;
+    let routes =
+        serde_json::to_string(&routes).map_err(|e| ApiError::internal_cause("fan out", &e))?;
+    let mut write = Write::new(env, &now, Actor::SYSTEM);
+    write.extend(store::fan_out(db, &routes, &ids, &now))?;
+    write.commit().await?;
+    purge(env, &events).await;
     queue(env, &store::pending_of_events(db, &ids).await?).await?;
     Ok(events.len())
 }
@@ -174,7 +187,7 @@ fn routes_to(event: &store::PendingEvent, endpoint: &webhook_endpoints::RoutingR
 pub async fn sweep(env: &Config, db: &D1Database, now: DateTime<Utc>) -> Result<(), ApiError> {
     dispatch(env, db, &[]).await?;
     let cutoff = clock::stamp(now - chrono::Duration::seconds(OVERDUE_SECONDS));
-    queue(env, &store::overdue(db, &cutoff, BATCH_LIMIT * 5).await?).await
+    queue(env, &store::overdue(db, &cutoff, OVERDUE_LIMIT).await?).await
 }
 
 #[cfg(test)]

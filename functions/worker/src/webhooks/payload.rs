@@ -260,7 +260,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::repo::round_entries::IDENTIFICATION_EVENTS;
+    use crate::repo::round_entries::{IDENTIFICATION_EVENTS, identification_event_id};
 
     const NOW: &str = "2026-03-02T08:15:04.120Z";
 
@@ -468,6 +468,9 @@ mod tests {
         let code = format!("'{}'", EventType::IdentificationPublished.code());
         assert_eq!(values.get("type"), Some(&code));
         assert!(IDENTIFICATION_EVENTS.contains(&format!("), {code},")));
+        // The ids the round fans out are the ones the statement writes.
+        assert!(IDENTIFICATION_EVENTS.contains("printf('msg_identified_%d_%d', c.year, p.id)"));
+        assert_eq!(identification_event_id(2026, 7), "msg_identified_2026_7");
     }
 
     #[test]
