@@ -10,6 +10,7 @@
 
 mod accounts;
 mod authz;
+mod backup;
 mod deploy;
 mod errors;
 mod health;
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         webhooks::CASES,
         monthly::CASES,
         retention::CASES,
+        backup::CASES,
         deploy::CASES,
     ] {
         trials.extend(support::trials(worker.as_ref(), group));

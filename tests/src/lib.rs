@@ -238,6 +238,17 @@ fn client_address() -> String {
     format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
 }
 
+/// A new, empty state directory for a worker, and its name.
+fn new_state_dir() -> Result<(String, PathBuf)> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!("ppr-test-{}-{n}", std::process::id());
+    let state_dir = std::env::temp_dir().join(&name);
+    let _ = fs::remove_dir_all(&state_dir);
+    fs::create_dir_all(&state_dir)?;
+    Ok((name, state_dir))
+}
+
 /// How to start a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerOptions {
@@ -326,13 +337,7 @@ impl TestWorker {
     ///
     /// The build, the migrations or the start failed; the error carries the log tail.
     pub fn start_with(options: WorkerOptions) -> Result<Self> {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        build_worker_once()?;
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("ppr-test-{}-{n}", std::process::id());
-        let state_dir = std::env::temp_dir().join(&name);
-        let _ = fs::remove_dir_all(&state_dir);
-        fs::create_dir_all(&state_dir)?;
+        let (name, state_dir) = new_state_dir()?;
         let state = state_dir.to_string_lossy().into_owned();
         if options.migrate {
             let log = logs_dir().join(format!("{name}-migrate.log"));
@@ -369,6 +374,30 @@ impl TestWorker {
             );
             run_checked(&["bash", "-c", &script], &log)?;
         }
+        Self::launch(&name, state_dir, options)
+    }
+
+    /// Starts a worker on a new local D1 restored, by `scripts/restore-backup`, from
+    /// the newest backup in `source`'s local R2.
+    ///
+    /// # Errors
+    ///
+    /// The restore or the start failed; the error carries the log tail.
+    pub fn start_restored(source: &Self) -> Result<Self> {
+        let (name, state_dir) = new_state_dir()?;
+        let log = logs_dir().join(format!("{name}-restore.log"));
+        let from = format!("local:{}", source.state_dir.display());
+        let to = format!("local:{}", state_dir.display());
+        run_checked(
+            &["bash", "scripts/restore-backup", "--from", &from, "--to", &to],
+            &log,
+        )?;
+        Self::launch(&name, state_dir, source.options)
+    }
+
+    /// Starts wrangler on a prepared state directory.
+    fn launch(name: &str, state_dir: PathBuf, options: WorkerOptions) -> Result<Self> {
+        build_worker_once()?;
         // A site of its own for the static assets: empty, until a test builds one
         // from this worker's registry ([`TestWorker::build_site`]).
         let site_dir = state_dir.join("site");

@@ -8,7 +8,11 @@
 //!   products with the figures of the year before round ROUND (default: the current
 //!   year), opted in to it (see [`synthetic`]), for the demo data of `scripts/dev`,
 //!   the benchmarks and the identification tests.
+//! - `ppr-admin restore-sql ROOT ID` prints SQL restoring backup ID, downloaded under
+//!   ROOT, into a freshly migrated database (see [`restore`]); `scripts/restore-backup`
+//!   downloads it and applies the SQL.
 
+mod restore;
 mod synthetic;
 
 use std::io::Read;
@@ -61,6 +65,14 @@ fn main() -> Result<()> {
         let mut out = std::io::BufWriter::new(stdout.lock());
         return synthetic::write_sql(count, round, &mut out);
     }
+    if let [command, root, id] = args.as_slice()
+        && command == "restore-sql"
+    {
+        let id: i64 = id.parse().context("ID must be a backup's number")?;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        return restore::write_sql(std::path::Path::new(root), id, &mut out);
+    }
     if let [command, count] = args.as_slice()
         && command == "identities"
     {
@@ -72,7 +84,7 @@ fn main() -> Result<()> {
     }
     let [command, email, name] = args.as_slice() else {
         bail!(
-            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N [ROUND]\n       ppr-admin identities N   (USCC and 3 patent numbers per line, for benchmarks)"
+            "usage: ppr-admin national-admin-sql EMAIL NAME   (password in PPR_ADMIN_PASSWORD or on stdin)\n       ppr-admin synthetic-products N [ROUND]\n       ppr-admin identities N   (USCC and 3 patent numbers per line, for benchmarks)\n       ppr-admin restore-sql ROOT ID   (backup ID downloaded under ROOT)"
         );
     };
     if command != "national-admin-sql" {

@@ -19,6 +19,8 @@ pub const DB_BINDING: &str = "DB";
 pub const DOCUMENTS_BINDING: &str = "DOCUMENTS";
 /// The R2 bucket of the open-data files.
 pub const OPEN_DATA_BINDING: &str = "OPEN_DATA";
+/// The R2 bucket of the database's backups.
+pub const BACKUPS_BINDING: &str = "BACKUPS";
 /// The queue of identification rounds' chunks.
 pub const ROUND_STEPS_BINDING: &str = "ROUND_STEPS";
 /// The queue of webhook fan-outs and delivery attempts.
@@ -64,6 +66,8 @@ pub struct Config {
     pub documents: Bucket,
     /// The open-data files (public).
     pub open_data: Bucket,
+    /// The database's backups (private).
+    pub backups: Bucket,
     /// One message per chunk of a round's work.
     pub round_steps: Queue,
     /// Webhook fan-outs and attempts.
@@ -178,6 +182,7 @@ impl Clone for Config {
             db: JsValue::from(self.db.as_ref()).unchecked_into(),
             documents: self.documents.clone(),
             open_data: self.open_data.clone(),
+            backups: self.backups.clone(),
             round_steps: self.round_steps.clone(),
             webhooks: self.webhooks.clone(),
             assets: self.assets.clone(),
@@ -236,6 +241,8 @@ impl Config {
         need(DOCUMENTS_BINDING, documents.as_ref().map(|_| ()));
         let open_data = env.bucket(OPEN_DATA_BINDING).ok();
         need(OPEN_DATA_BINDING, open_data.as_ref().map(|_| ()));
+        let backups = env.bucket(BACKUPS_BINDING).ok();
+        need(BACKUPS_BINDING, backups.as_ref().map(|_| ()));
         let round_steps = env.queue(ROUND_STEPS_BINDING).ok();
         need(ROUND_STEPS_BINDING, round_steps.as_ref().map(|_| ()));
         let webhooks = env.queue(WEBHOOKS_BINDING).ok();
@@ -255,6 +262,7 @@ impl Config {
             db,
             documents,
             open_data,
+            backups,
             round_steps,
             webhooks,
             assets,
@@ -264,6 +272,7 @@ impl Config {
                 Some(db),
                 Some(documents),
                 Some(open_data),
+                Some(backups),
                 Some(round_steps),
                 Some(webhooks),
                 Some(assets),
@@ -272,6 +281,7 @@ impl Config {
                 db,
                 documents,
                 open_data,
+                backups,
                 round_steps,
                 webhooks,
                 assets,

@@ -11,7 +11,9 @@
 //! - forgets rate-limit counters whose window has ended (see [`crate::ratelimit`]), so
 //!   client addresses are kept no longer than their window;
 //! - deletes what is past its retention period and archives old logs to R2 (see
-//!   [`crate::retention`]).
+//!   [`crate::retention`]);
+//! - starts the night's backup of the database to R2, or copies its next chunks (see
+//!   [`crate::backup`]), after the rest.
 //!
 //! A product revoked once is not found again, a chunk message sent twice runs once, a
 //! month has one release; a run that stops half-way leaves the rest for the next run.
@@ -46,6 +48,8 @@ pub async fn run(config: &Config, scheduled_ms: f64) {
     let _ = crate::ratelimit::forget_ended(db, now).await;
     crate::retention::sweep(config, now).await;
     let _ = crate::open_data::run(config, now).await;
+    // Last: what the jobs before wrote is in the backup the run starts.
+    crate::backup::run(config, now).await;
 }
 
 async fn revoke_due(config: &Config, now: DateTime<Utc>) -> Result<usize, ApiError> {

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod authz;
 pub mod body;
 pub mod clock;

@@ -49,6 +49,10 @@ pub struct OperatorOut {
     pub failed_round_steps: Vec<operator::FailedStep>,
     /// The newest monthly release.
     pub last_monthly_release: Option<operator::Release>,
+    /// The newest finished backup.
+    pub last_backup: Option<crate::repo::backups::Finished>,
+    /// Seconds since it began.
+    pub last_backup_age_s: Option<i64>,
 }
 
 /// The database's side of the report.
@@ -113,13 +117,17 @@ pub async fn get_health(ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
 async fn operator_report(ctx: &Ctx<'_>) -> Result<OperatorOut, ApiError> {
     let db = ctx.db();
     let backlog = operator::backlog(db).await?;
-    let age = backlog.oldest.as_deref().and_then(|oldest| {
-        chrono::DateTime::parse_from_rfc3339(oldest).ok().map(|at| {
-            (ctx.now - at.with_timezone(&chrono::Utc))
-                .num_seconds()
-                .max(0)
+    let age_of = |at: Option<&str>| {
+        at.and_then(|at| {
+            chrono::DateTime::parse_from_rfc3339(at).ok().map(|at| {
+                (ctx.now - at.with_timezone(&chrono::Utc))
+                    .num_seconds()
+                    .max(0)
+            })
         })
-    });
+    };
+    let age = age_of(backlog.oldest.as_deref());
+    let last_backup = crate::repo::backups::last_finished(db).await?;
     Ok(OperatorOut {
         pending_deliveries: backlog.pending,
         oldest_pending_delivery_age_s: age,
@@ -127,6 +135,8 @@ async fn operator_report(ctx: &Ctx<'_>) -> Result<OperatorOut, ApiError> {
         outbox_depth: backlog.outbox,
         failed_round_steps: operator::failed_steps(db).await?,
         last_monthly_release: operator::last_release(db).await?,
+        last_backup_age_s: age_of(last_backup.as_ref().map(|b| b.started_at.as_str())),
+        last_backup,
     })
 }
 

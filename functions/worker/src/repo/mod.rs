@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backups;
 pub mod documents;
 pub mod filings;
 pub mod idempotency;
