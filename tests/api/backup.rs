@@ -59,7 +59,10 @@ fn dump(worker: &TestWorker) -> Result<Vec<(String, String)>> {
         .iter()
         .map(|t| {
             let name = t["tbl"].as_str().context("table")?;
-            Ok((name.to_owned(), row[name].as_str().context("rows")?.to_owned()))
+            Ok((
+                name.to_owned(),
+                row[name].as_str().context("rows")?.to_owned(),
+            ))
         })
         .collect()
 }
@@ -76,7 +79,12 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
         "/api/v1/rounds",
         &json!({"year": year, "opt_in_deadline": today(), "evaluation_date": today()}),
     )?;
-    ensure!(opened.status == 201, "open: {} {}", opened.status, opened.body);
+    ensure!(
+        opened.status == 201,
+        "open: {} {}",
+        opened.status,
+        opened.body
+    );
     advance_and_wait(&worker, &admin, year, "formal_check", &noon_in(1))?;
     let enterprise = worker.register_enterprise()?;
     ppr_tests::ports::open_port(&worker, "440000", None)?;
@@ -92,9 +100,14 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
     let before = dump(&worker)?;
     let health = admin.get("/api/v1/health")?.json()?;
     let last = &health["operator"]["last_backup"];
-    ensure!(last["id"] == 1, "the first run makes the first backup: {health}");
     ensure!(
-        health["operator"]["last_backup_age_s"].as_i64().is_some_and(|s| s < 600),
+        last["id"] == 1,
+        "the first run makes the first backup: {health}"
+    );
+    ensure!(
+        health["operator"]["last_backup_age_s"]
+            .as_i64()
+            .is_some_and(|s| s < 600),
         "{health}"
     );
     let manifest: Value = serde_json::from_slice(
@@ -108,11 +121,19 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    for table in ["enterprises", "products", "product_years", "round_entries", "audit_log"] {
+    for table in [
+        "enterprises",
+        "products",
+        "product_years",
+        "round_entries",
+        "audit_log",
+    ] {
         ensure!(tables.contains(&table), "{table} is backed up: {tables:?}");
     }
     ensure!(
-        !tables.iter().any(|t| t.starts_with("product_search") || *t == "d1_migrations"),
+        !tables
+            .iter()
+            .any(|t| t.starts_with("product_search") || *t == "d1_migrations"),
         "the search index is rebuilt, not copied: {tables:?}"
     );
     // A run the next morning makes no second backup.
@@ -121,11 +142,19 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
     ensure!(again["operator"]["last_backup"]["id"] == 1, "{again}");
 
     // Restored into a fresh D1 by the script an operator runs: every row equal.
-    ensure!(before.len() == tables.len(), "{} tables, {} backed up", before.len(), tables.len());
+    ensure!(
+        before.len() == tables.len(),
+        "{} tables, {} backed up",
+        before.len(),
+        tables.len()
+    );
     let restored = TestWorker::start_restored(&worker)?;
     let after = dump(&restored)?;
     ensure!(
-        before.iter().map(|(t, _)| t).eq(after.iter().map(|(t, _)| t)),
+        before
+            .iter()
+            .map(|(t, _)| t)
+            .eq(after.iter().map(|(t, _)| t)),
         "the same tables"
     );
     for ((table, rows), (_, restored_rows)) in before.iter().zip(&after) {
@@ -138,8 +167,14 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
         Ok(w.get("/api/v1/products?q=%E6%99%BA%E8%83%BD")?.json()?["items"].clone())
     };
     let found = search(&worker)?;
-    ensure!(found.as_array().is_some_and(|a| !a.is_empty()), "a search finds products");
-    ensure!(search(&restored)? == found, "the restored search finds the same products");
+    ensure!(
+        found.as_array().is_some_and(|a| !a.is_empty()),
+        "a search finds products"
+    );
+    ensure!(
+        search(&restored)? == found,
+        "the restored search finds the same products"
+    );
     ensure!(
         restored.round(year)?["stage"] == "formal_check",
         "the round is where it was"

@@ -389,7 +389,14 @@ impl TestWorker {
         let from = format!("local:{}", source.state_dir.display());
         let to = format!("local:{}", state_dir.display());
         run_checked(
-            &["bash", "scripts/restore-backup", "--from", &from, "--to", &to],
+            &[
+                "bash",
+                "scripts/restore-backup",
+                "--from",
+                &from,
+                "--to",
+                &to,
+            ],
             &log,
         )?;
         Self::launch(&name, state_dir, source.options)

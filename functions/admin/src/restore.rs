@@ -72,7 +72,11 @@ pub fn write_sql(root: &Path, id: i64, out: &mut impl Write) -> Result<()> {
         "manifest format {} (this restores {FORMAT})",
         manifest.format
     );
-    ensure!(manifest.id == id, "the manifest is of backup {}", manifest.id);
+    ensure!(
+        manifest.id == id,
+        "the manifest is of backup {}",
+        manifest.id
+    );
     for table in &manifest.tables {
         ensure!(
             is_identifier(&table.name) && table.columns.iter().all(|c| is_identifier(c)),
@@ -89,7 +93,11 @@ pub fn write_sql(root: &Path, id: i64, out: &mut impl Write) -> Result<()> {
     for table in &manifest.tables {
         let mut count = 0;
         let mut insert = Insert::new(table);
-        for chunk in manifest.chunks.iter().filter(|c| c.table_name == table.name) {
+        for chunk in manifest
+            .chunks
+            .iter()
+            .filter(|c| c.table_name == table.name)
+        {
             let rows = read_chunk(root, chunk)?;
             for row in &rows {
                 insert.row(row, out)?;
@@ -117,10 +125,12 @@ fn read_chunk(root: &Path, chunk: &Chunk) -> Result<Vec<Row>> {
     );
     let path = root.join(&chunk.key);
     let bytes = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
-    let digest: String = Sha256::digest(&bytes).iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    });
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
     ensure!(
         digest == chunk.sha256,
         "{}: SHA-256 {digest}, the manifest says {}",
@@ -153,7 +163,12 @@ fn remember(
     enterprises: &mut HashMap<i64, String>,
     products: &mut Vec<(i64, String, String, i64)>,
 ) {
-    let text = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |key: &str| {
+        row.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let int = |key: &str| row.get(key).and_then(Value::as_i64).unwrap_or_default();
     match table {
         "enterprises" => {
@@ -267,7 +282,9 @@ fn literal(text: &str) -> Result<String> {
 
 /// A plain identifier: lower-case letters, digits and `_`, not starting with a digit.
 fn is_identifier(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -282,7 +299,10 @@ mod tests {
         assert_eq!(value(&Value::Null).unwrap(), "NULL");
         assert_eq!(value(&serde_json::json!(12)).unwrap(), "12");
         assert_eq!(value(&serde_json::json!(1.5)).unwrap(), "1.5");
-        assert_eq!(value(&serde_json::json!("O'Neil 电池")).unwrap(), "'O''Neil 电池'");
+        assert_eq!(
+            value(&serde_json::json!("O'Neil 电池")).unwrap(),
+            "'O''Neil 电池'"
+        );
         assert!(value(&serde_json::json!("a\0b")).is_err());
         assert!(value(&serde_json::json!([1])).is_err());
     }
@@ -296,7 +316,8 @@ mod tests {
             rows: 1,
         };
         let mut insert = Insert::new(&table);
-        let row: Row = serde_json::from_str(r#"{"__rowid": 7, "code": "PI", "year": 2026}"#).unwrap();
+        let row: Row =
+            serde_json::from_str(r#"{"__rowid": 7, "code": "PI", "year": 2026}"#).unwrap();
         let mut out = Vec::new();
         insert.row(&row, &mut out).unwrap();
         insert.close(&mut out).unwrap();

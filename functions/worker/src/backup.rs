@@ -349,16 +349,31 @@ mod tests {
 
     #[test]
     fn a_backup_is_due_daily_at_night_in_beijing() {
-        assert!(due(None, at("2026-12-08T12:00:00Z")), "the first one at once");
+        assert!(
+            due(None, at("2026-12-08T12:00:00Z")),
+            "the first one at once"
+        );
         let last = Some(at("2026-12-07T18:05:00Z")); // 02:05 in Beijing
         assert!(!due(last, at("2026-12-08T10:00:00Z")), "the same day");
-        assert!(due(last, at("2026-12-08T18:00:00Z")), "02:00 the next night");
+        assert!(
+            due(last, at("2026-12-08T18:00:00Z")),
+            "02:00 the next night"
+        );
         // The first, made in the afternoon after a deploy: the next waits for a night
         // when it is nearly a day old, or is made once it is two days old.
         let afternoon = Some(at("2026-12-08T08:00:00Z")); // 16:00 in Beijing
-        assert!(!due(afternoon, at("2026-12-08T18:00:00Z")), "02:00, ten hours on");
-        assert!(!due(afternoon, at("2026-12-09T08:00:00Z")), "a day on, in the afternoon");
-        assert!(due(afternoon, at("2026-12-09T18:00:00Z")), "the night after");
+        assert!(
+            !due(afternoon, at("2026-12-08T18:00:00Z")),
+            "02:00, ten hours on"
+        );
+        assert!(
+            !due(afternoon, at("2026-12-09T08:00:00Z")),
+            "a day on, in the afternoon"
+        );
+        assert!(
+            due(afternoon, at("2026-12-09T18:00:00Z")),
+            "the night after"
+        );
         assert!(due(afternoon, at("2026-12-10T08:00:00Z")), "two days on");
     }
 

@@ -15,8 +15,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod backup;
 pub mod authz;
+pub mod backup;
 pub mod body;
 pub mod clock;
 pub mod config;

@@ -99,13 +99,19 @@ pub async fn send_webhooks(
 /// # Errors
 ///
 /// The send failed (logged).
-pub async fn send_each(config: &Config, messages: &[(WebhookMessage, u64)]) -> Result<(), ApiError> {
+pub async fn send_each(
+    config: &Config,
+    messages: &[(WebhookMessage, u64)],
+) -> Result<(), ApiError> {
     for chunk in messages.chunks(100) {
         let batch: Vec<_> = chunk
             .iter()
             .map(|(message, delay)| {
-                let delay = u32::try_from((*delay).min(webhook::QUEUE_MAX_DELAY_SECONDS)).unwrap_or(0);
-                MessageBuilder::new(message.clone()).delay_seconds(delay).build()
+                let delay =
+                    u32::try_from((*delay).min(webhook::QUEUE_MAX_DELAY_SECONDS)).unwrap_or(0);
+                MessageBuilder::new(message.clone())
+                    .delay_seconds(delay)
+                    .build()
             })
             .collect();
         config

@@ -77,7 +77,9 @@ pub struct ChunkRow {
 /// starting with a digit): the only table names a backup splices into SQL.
 #[must_use]
 pub fn is_identifier(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -114,7 +116,9 @@ pub struct Finished {
 /// # Errors
 ///
 /// The database failed.
-pub async fn last_finished(db: &(impl super::Prepare + ?Sized)) -> worker::Result<Option<Finished>> {
+pub async fn last_finished(
+    db: &(impl super::Prepare + ?Sized),
+) -> worker::Result<Option<Finished>> {
     first(
         db,
         "SELECT id, started_at, finished_at FROM backups WHERE finished_at IS NOT NULL
@@ -277,7 +281,9 @@ pub async fn rows(
 ) -> worker::Result<Vec<serde_json::Map<String, serde_json::Value>>> {
     let table = &plan.name;
     if !plain(plan) {
-        return Err(worker::Error::RustError(format!("not a plain table: {table}")));
+        return Err(worker::Error::RustError(format!(
+            "not a plain table: {table}"
+        )));
     }
     let high = plan.high.to_string();
     let key = key_list(plan, "");
@@ -359,7 +365,11 @@ pub fn advance(db: &D1Database, from: &Cursor, to: &Cursor) -> worker::Result<D1
 /// # Errors
 ///
 /// D1 refuses the binding.
-pub fn add_chunk(db: &D1Database, backup: i64, chunk: &ChunkRow) -> worker::Result<D1PreparedStatement> {
+pub fn add_chunk(
+    db: &D1Database,
+    backup: i64,
+    chunk: &ChunkRow,
+) -> worker::Result<D1PreparedStatement> {
     statement(
         db,
         "INSERT INTO backup_chunks

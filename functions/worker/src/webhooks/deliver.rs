@@ -11,8 +11,8 @@ use futures_util::StreamExt as _;
 use futures_util::future::{Either, select};
 use ppr_core::webhook::{self, RetrySchedule, Secret};
 use worker::{
-    AbortController, D1Database, Delay, Fetch, Headers, MessageBatch, Method, Request,
-    RequestInit, RequestRedirect,
+    AbortController, D1Database, Delay, Fetch, Headers, MessageBatch, Method, Request, RequestInit,
+    RequestRedirect,
 };
 
 use super::dispatch;
@@ -82,16 +82,16 @@ async fn attempt_all(env: &Config, db: &D1Database, due: &[(i64, i64)]) -> Resul
     let contexts = store::attempt_contexts(db, &ids).await?;
     // Only the attempt a message asked for: a message for an attempt already made (a
     // duplicate, or one the sweep sent again) sends nothing.
-    let asked = |ctx: &AttemptContext| {
-        ctx.state == "pending" && due.contains(&(ctx.id, ctx.attempts))
-    };
+    let asked =
+        |ctx: &AttemptContext| ctx.state == "pending" && due.contains(&(ctx.id, ctx.attempts));
     let now = clock::now();
     let stamp = clock::stamp(now);
     let mut held = Vec::new();
     let mut early = Vec::new();
     let mut ready = Vec::new();
     for ctx in contexts.into_iter().filter(asked) {
-        let wait = clock::parse_stamp(&ctx.next_attempt_at).map_or(0, |at| (at - now).num_seconds());
+        let wait =
+            clock::parse_stamp(&ctx.next_attempt_at).map_or(0, |at| (at - now).num_seconds());
         if ctx.endpoint_status != "active" {
             held.push(ctx.id);
         } else if wait > 1 {
