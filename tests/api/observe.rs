@@ -16,6 +16,10 @@ pub const CASES: &[Case] = &[
         an_error_page_shows_its_request_id,
     ),
     (
+        "observe::error_pages_use_the_layout_in_the_pages_language",
+        error_pages_use_the_layout_in_the_pages_language,
+    ),
+    (
         "observe::a_scheduled_run_writes_its_line",
         a_scheduled_run_writes_its_line,
     ),
@@ -93,6 +97,83 @@ fn an_error_page_shows_its_request_id(worker: &TestWorker) -> Result<()> {
         let line = worker.log_line(&id)?;
         ensure!(line["status"] == status, "{line}");
         ensure!(line["route"] == path, "{line}");
+    }
+    Ok(())
+}
+
+fn error_pages_use_the_layout_in_the_pages_language(worker: &TestWorker) -> Result<()> {
+    let send = |method: &str, path: &str, origin: &str| {
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if !origin.is_empty() {
+            headers.push(("origin", origin));
+        }
+        worker.request(method, path, &headers, b"q=x".to_vec())
+    };
+    // (method, path, origin, status, the page's language, its title, what it must
+    // not show, whether it offers to sign in)
+    for (method, path, origin, status, lang, title, never, sign_in) in [
+        (
+            "POST",
+            "/enterprise/signin/",
+            "https://evil.example",
+            403,
+            "zh-CN",
+            "无权执行此操作",
+            "Forbidden",
+            true,
+        ),
+        (
+            "POST",
+            "/en/enterprise/signin/",
+            "https://evil.example",
+            403,
+            "en",
+            "You may not do this",
+            "无权",
+            true,
+        ),
+        (
+            "POST",
+            "/products/",
+            "",
+            405,
+            "zh-CN",
+            "不支持这种请求",
+            "not allowed",
+            false,
+        ),
+        (
+            "POST",
+            "/en/products/",
+            "",
+            405,
+            "en",
+            "This page does not take that request",
+            "不支持",
+            false,
+        ),
+    ] {
+        let page = send(method, path, origin)?;
+        ensure!(page.status == status, "{method} {path}: {}", page.status);
+        let body = &page.body;
+        let root = if lang == "en" { "/en/" } else { "/" };
+        ensure!(
+            body.contains(&format!("<html lang=\"{lang}\">")) && body.contains(title),
+            "{path}: not the {lang} error page: {body}"
+        );
+        ensure!(
+            body.contains("<header class=\"site\">") && body.contains("<footer class=\"site\">"),
+            "{path}: the error page has the site's layout"
+        );
+        ensure!(!body.contains(never), "{path} shows {never:?}: {body}");
+        ensure!(
+            body.contains(&format!("href=\"{root}search/\"")),
+            "{path}: a next step to the search"
+        );
+        ensure!(
+            body.contains(&format!("href=\"{root}enterprise/signin/\"")) == sign_in,
+            "{path}: sign-in offered {sign_in}"
+        );
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ use crate::routes;
 const STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/i18n.json"));
 
 /// The templates these pages use, from the site's set.
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 20] = [
     (
         "base.html",
         include_str!("../../../../site/templates/base.html"),
@@ -113,6 +113,10 @@ const TEMPLATES: [(&str, &str); 19] = [
     (
         "not_found.html",
         include_str!("../../../../site/templates/not_found.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../../../site/templates/error.html"),
     ),
     (
         "statistics.html",
@@ -212,13 +216,15 @@ pub async fn handle(
         return site::not_found_page(config).await;
     };
     let now = clock::request_now(&req, config);
+    let origin = crate::http::origin_of(&req);
     if method != "GET" && method != "HEAD" && sent_from_another_site(&req) {
         let message = if lang == 0 {
             "这个表单是从其他网站提交的，没有执行。请在本站打开页面后重新提交。"
         } else {
             "This form was sent from another site and was not acted on. Open the page on this site and send it again."
         };
-        return error_page(&ApiError::forbidden("cross_site_form", message), lang, now);
+        let refused = ApiError::forbidden("cross_site_form", message);
+        return error_page(&refused, lang, path, &origin, now);
     }
     let result = match page {
         Page::SignIn => signin::handle(req, config, lang, now).await,
@@ -231,14 +237,14 @@ pub async fn handle(
         Page::Registry(page) => {
             if method != "GET" {
                 let refused = ApiError::method_not_allowed(method, path, "GET, HEAD".to_owned());
-                return error_page(&refused, lang, now);
+                return error_page(&refused, lang, path, &origin, now);
             }
             registry::handle(&req, config, lang, now, page).await
         }
     };
     match result {
         Ok(response) => Ok(response),
-        Err(err) => error_page(&err, lang, now),
+        Err(err) => error_page(&err, lang, path, &origin, now),
     }
 }
 
@@ -434,18 +440,54 @@ fn render(
 /// A failure outside the pages that have a language (the open-data files, the
 /// sitemaps, the lookup) as the Chinese error page.
 fn failed(err: &ApiError, req: &Request, config: &Config) -> worker::Result<Response> {
-    error_page(err, 0, clock::request_now(req, config))
+    let origin = crate::http::origin_of(req);
+    let path = req.path();
+    error_page(err, 0, &path, &origin, clock::request_now(req, config))
 }
 
-/// A failure as a page: its status and its message (a 500 says nothing internal).
-fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<Response> {
-    let _ = now;
+/// A failure as a page in the site's layout and the page's language: what happened,
+/// by its status, and what to do next (sign in after a 401 or 403; the home page, the
+/// search and the FAQ always), with the request id to quote. The error's own message
+/// is shown where it is in the page's language (every message of an English page; on
+/// a Chinese page, one written in Chinese). A 500 says nothing internal.
+fn error_page(
+    err: &ApiError,
+    lang: Lang,
+    path: &str,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> worker::Result<Response> {
     crate::observe::note_error(err.code);
+    let key = match err.status {
+        400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503 => err.status.to_string(),
+        _ => "other".to_owned(),
+    };
+    let in_language = lang == 1 || !err.message.is_ascii();
+    let detail = (err.status != 500 && in_language).then_some(err.message.as_str());
+    let place = Place {
+        lang,
+        path: path.strip_prefix(root(lang)).unwrap_or_default(),
+        origin,
+    };
+    let extra = context! {
+        key => key,
+        detail => detail,
+        sign_in => matches!(err.status, 401 | 403),
+    };
     let headers = page_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
     for (name, value) in &err.headers {
         headers.set(name, value)?;
     }
+    let body =
+        render_html("error.html", place, now, extra).unwrap_or_else(|_| bare_error(err, lang));
+    Ok(Response::from_html(body)?
+        .with_status(err.status)
+        .with_headers(headers))
+}
+
+/// The error page without the layout, should the template ever fail to render.
+fn bare_error(err: &ApiError, lang: Lang) -> String {
     let request = crate::observe::current_id().map_or_else(String::new, |id| {
         format!(
             "<p class=\"muted\">{}: <code>{}</code></p>",
@@ -457,17 +499,13 @@ fn error_page(err: &ApiError, lang: Lang, now: DateTime<Utc>) -> worker::Result<
             escape_html(&id)
         )
     });
-    let body = format!(
-        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1><p>{}</p>{request}<p><a href=\"{}\">←</a></p></main></html>",
+    format!(
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title><link rel=\"stylesheet\" href=\"/style.css\"><main id=\"main\"><h1>{}</h1>{request}<p><a href=\"{}\">←</a></p></main></html>",
         if lang == 0 { "zh-CN" } else { "en" },
         err.status,
         err.status,
-        escape_html(&err.message),
         root(lang)
-    );
-    Ok(Response::from_html(body)?
-        .with_status(err.status)
-        .with_headers(headers))
+    )
 }
 
 /// A redirect (`status` 301 or 302) to `location`, a path of this site.
