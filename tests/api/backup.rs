@@ -72,6 +72,8 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
     let year = today().format("%Y").to_string().parse::<i32>()?;
     let worker = TestWorker::start_with(WorkerOptions {
         synthetic: Some((60, year)),
+        backup_chunk_rows: 40,
+        backup_chunks_per_run: 10,
         ..WorkerOptions::default()
     })?;
     let admin = worker.admin()?;
@@ -94,15 +96,33 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
     let health = admin.get("/api/v1/health")?.json()?;
     ensure!(health["operator"]["last_backup"].is_null(), "{health}");
 
+    // Forty rows a chunk and ten chunks a run: the registry takes more chunks than
+    // one run copies, so the backup goes on in the next runs, from where each stopped.
     worker.run_scheduled()?;
-    // The state the backup holds: nothing has written since (the backup is the
-    // scheduled job's last part).
+    let first = worker.query_sql("SELECT chunks, finished_at FROM backups")?;
+    ensure!(
+        first.len() == 1
+            && first[0]["finished_at"].is_null()
+            && first[0]["chunks"]
+                .as_i64()
+                .is_some_and(|n| (1..=150).contains(&n)),
+        "the first run copies at most 150 chunks and stops: {first:?}"
+    );
+    for _ in 0..20 {
+        worker.run_scheduled()?;
+        let state = worker.query_sql("SELECT finished_at FROM backups")?;
+        if !state[0]["finished_at"].is_null() {
+            break;
+        }
+    }
+    // The state the backup holds: nothing has written since it began but the runs'
+    // own parts that had nothing left to do (the backup is the job's last part).
     let before = dump(&worker)?;
     let health = admin.get("/api/v1/health")?.json()?;
     let last = &health["operator"]["last_backup"];
     ensure!(
         last["id"] == 1,
-        "the first run makes the first backup: {health}"
+        "the second run finishes the first backup: {health}"
     );
     ensure!(
         health["operator"]["last_backup_age_s"]
@@ -136,7 +156,9 @@ fn a_registry_mid_round_restores_row_for_row(_: &TestWorker) -> Result<()> {
             .any(|t| t.starts_with("product_search") || *t == "d1_migrations"),
         "the search index is rebuilt, not copied: {tables:?}"
     );
-    // A run the next morning makes no second backup.
+    let chunks = manifest["chunks"].as_array().map_or(0, Vec::len);
+    ensure!(chunks > 10, "{chunks} chunks");
+    // A run soon after makes no second backup.
     worker.run_scheduled()?;
     let again = admin.get("/api/v1/health")?.json()?;
     ensure!(again["operator"]["last_backup"]["id"] == 1, "{again}");

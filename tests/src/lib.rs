@@ -261,6 +261,10 @@ pub struct WorkerOptions {
     /// Products per step of the daily open-data run (`PPR_OPEN_DATA_CHUNK`); small,
     /// so that a test registry takes several steps.
     pub open_data_chunk: u32,
+    /// Rows per chunk of the nightly backup (`PPR_BACKUP_CHUNK_ROWS`).
+    pub backup_chunk_rows: u32,
+    /// Most backup chunks a scheduled run copies (`PPR_BACKUP_CHUNKS_PER_RUN`).
+    pub backup_chunks_per_run: u32,
     /// Trust the `CF-Connecting-IP` each request sends (`PPR_TRUST_CLIENT_ADDRESS`), so
     /// that the tests stand in for many clients; without it every client is one.
     pub trust_client_address: bool,
@@ -272,6 +276,8 @@ impl Default for WorkerOptions {
             migrate: true,
             synthetic: None,
             open_data_chunk: 40,
+            backup_chunk_rows: 2_000,
+            backup_chunks_per_run: 150,
             trust_client_address: true,
         }
     }
@@ -1266,6 +1272,13 @@ fn spawn_wrangler(
         &format!("PPR_DNS_RESOLVER:{resolver}"),
         "--var",
         &format!("PPR_OPEN_DATA_CHUNK:{}", options.open_data_chunk),
+        "--var",
+        &format!("PPR_BACKUP_CHUNK_ROWS:{}", options.backup_chunk_rows),
+        "--var",
+        &format!(
+            "PPR_BACKUP_CHUNKS_PER_RUN:{}",
+            options.backup_chunks_per_run
+        ),
         // Each request's CF-Connecting-IP stands for a client of its own.
         "--var",
         if options.trust_client_address {

@@ -2,7 +2,7 @@
 //! cannot make of a database with a virtual table (the search index).
 //!
 //! The scheduled job starts a backup when one is [`due`] (nightly), and each run copies
-//! up to [`CHUNKS_PER_RUN`] chunks within [`RUN_BUDGET_MS`], so a national registry is
+//! up to [`crate::config::BACKUP_CHUNKS_PER_RUN`] chunks within [`RUN_BUDGET_MS`], so a national registry is
 //! backed up over several runs, each inside an invocation's query, CPU and memory
 //! limits:
 //!
@@ -12,7 +12,7 @@
 //!    `WITHOUT ROWID` table), all read by one statement, so at one instant: the
 //!    backup holds every row that existed then and none added later (in a `WITHOUT
 //!    ROWID` table, a row added later below the highest key may be in it).
-//! 2. **Chunks**: the next [`ROWS_PER_CHUNK`] rows of the current table in key
+//! 2. **Chunks**: the next [`crate::config::BACKUP_CHUNK`] rows (`Config::backup_chunk`) of the current table in key
 //!    order, as gzip-compressed JSON Lines (each row's columns, and its rowid where
 //!    no column holds it), under `backups/{id}/{table}/{chunk}-{digest}.jsonl.gz`;
 //!    the chunk's row and the backup's cursor are then written in one batch that only
@@ -45,14 +45,6 @@ pub const EVERY: Duration = Duration::hours(24);
 /// The Beijing hour from which a day's backup may start (when the registry is
 /// quietest).
 pub const START_HOUR: u32 = 2;
-
-/// Rows per chunk: a product row is about 1.2 KB, so a chunk is about 2.4 MB before
-/// compression.
-pub const ROWS_PER_CHUNK: i64 = 2_000;
-
-/// Most chunks one scheduled run copies: three queries each, inside the 1,000 an
-/// invocation may make.
-pub const CHUNKS_PER_RUN: usize = 150;
 
 /// A run starts no chunk after this long, leaving the invocation's CPU time to the
 /// scheduled job's other parts.
@@ -108,7 +100,7 @@ async fn advance(config: &Config, now: DateTime<Utc>) -> Result<(), String> {
     };
     let plan: Vec<TablePlan> = serde_json::from_str(&backup.plan).map_err(|e| e.to_string())?;
     let started = clock::now();
-    for _ in 0..CHUNKS_PER_RUN {
+    for _ in 0..config.backup_chunks_per_run {
         if (clock::now() - started).num_milliseconds() > RUN_BUDGET_MS {
             break;
         }
@@ -170,7 +162,7 @@ async fn step(
     let mut rows = if table.high.is_null() {
         Vec::new()
     } else {
-        backups::rows(db, table, backup.after_key.as_deref(), ROWS_PER_CHUNK)
+        backups::rows(db, table, backup.after_key.as_deref(), config.backup_chunk)
             .await
             .map_err(|e| e.to_string())?
     };

@@ -55,6 +55,22 @@ pub const OPEN_DATA_CHUNK_VAR: &str = "PPR_OPEN_DATA_CHUNK";
 /// invocation's memory and CPU.
 pub const OPEN_DATA_CHUNK: i64 = 2_000;
 
+/// Rows per chunk of the nightly backup (default [`BACKUP_CHUNK`]; the tests use a
+/// small one, so a small registry takes many chunks and several runs).
+pub const BACKUP_CHUNK_VAR: &str = "PPR_BACKUP_CHUNK_ROWS";
+
+/// Rows per chunk of the nightly backup: a product row is about 1.2 KB, so a chunk is
+/// about 2.4 MB before compression.
+pub const BACKUP_CHUNK: i64 = 2_000;
+
+/// Most chunks of the nightly backup one scheduled run copies (default
+/// [`BACKUP_CHUNKS_PER_RUN`]; the tests use a few, so a backup takes several runs).
+pub const BACKUP_CHUNKS_PER_RUN_VAR: &str = "PPR_BACKUP_CHUNKS_PER_RUN";
+
+/// Most chunks one scheduled run copies: three queries each, inside the 1,000 an
+/// invocation may make.
+pub const BACKUP_CHUNKS_PER_RUN: i64 = 150;
+
 /// The resolver when none is configured.
 pub const DEFAULT_DNS_RESOLVER: &str = "https://cloudflare-dns.com/dns-query";
 
@@ -88,6 +104,10 @@ pub struct Config {
     pub edge_cache: EdgeCache,
     /// Products per step of the daily open-data run.
     pub open_data_chunk: i64,
+    /// Rows per chunk of the nightly backup.
+    pub backup_chunk: i64,
+    /// Most chunks of the backup one scheduled run copies.
+    pub backup_chunks_per_run: i64,
 }
 
 /// The Worker's edge cache (Workers Caching, `[cache]` in `wrangler.toml`) as the
@@ -193,6 +213,8 @@ impl Clone for Config {
             dns_resolver: self.dns_resolver.clone(),
             edge_cache: self.edge_cache.clone(),
             open_data_chunk: self.open_data_chunk,
+            backup_chunk: self.backup_chunk,
+            backup_chunks_per_run: self.backup_chunks_per_run,
         }
     }
 }
@@ -292,6 +314,8 @@ impl Config {
                 dns_resolver: v.dns_resolver,
                 edge_cache: EdgeCache::default(),
                 open_data_chunk: v.open_data_chunk,
+                backup_chunk: v.backup_chunk,
+                backup_chunks_per_run: v.backup_chunks_per_run,
             }),
             _ => Err(ConfigError { problems }),
         }
@@ -311,6 +335,8 @@ struct Vars {
     trust_client_address: bool,
     dns_resolver: String,
     open_data_chunk: i64,
+    backup_chunk: i64,
+    backup_chunks_per_run: i64,
 }
 
 impl Vars {
@@ -347,18 +373,22 @@ impl Vars {
                 DEFAULT_DNS_RESOLVER.to_owned()
             }
         };
-        let open_data_chunk = match var(OPEN_DATA_CHUNK_VAR) {
-            None => OPEN_DATA_CHUNK,
+        let mut count = |name: &str, default: i64| match var(name) {
+            None => default,
             Some(text) => match text.parse::<i64>() {
                 Ok(n) if (1..=10_000).contains(&n) => n,
                 _ => {
                     problems.push(format!(
-                        "variable {OPEN_DATA_CHUNK_VAR} is {text:?}; it is a number from 1 to 10000"
+                        "variable {name} is {text:?}; it is a number from 1 to 10000"
                     ));
-                    OPEN_DATA_CHUNK
+                    default
                 }
             },
         };
+        let open_data_chunk = count(OPEN_DATA_CHUNK_VAR, OPEN_DATA_CHUNK);
+        let backup_chunk = count(BACKUP_CHUNK_VAR, BACKUP_CHUNK);
+        let backup_chunks_per_run =
+            count(BACKUP_CHUNKS_PER_RUN_VAR, BACKUP_CHUNKS_PER_RUN).min(BACKUP_CHUNKS_PER_RUN);
         if problems.is_empty() {
             Ok(Self {
                 dev_clock,
@@ -367,6 +397,8 @@ impl Vars {
                 trust_client_address,
                 dns_resolver,
                 open_data_chunk,
+                backup_chunk,
+                backup_chunks_per_run,
             })
         } else {
             Err(problems)
