@@ -17,6 +17,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, bail, ensure};
 use flate2::read::GzDecoder;
+use ppr_core::text::is_plain_sql_name;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
@@ -79,7 +80,7 @@ pub fn write_sql(root: &Path, id: i64, out: &mut impl Write) -> Result<()> {
     );
     for table in &manifest.tables {
         ensure!(
-            is_identifier(&table.name) && table.columns.iter().all(|c| is_identifier(c)),
+            is_plain_sql_name(&table.name) && table.columns.iter().all(|c| is_plain_sql_name(c)),
             "a table or column name in the manifest is not a plain identifier: {}",
             table.name
         );
@@ -278,16 +279,6 @@ fn value(value: &Value) -> Result<String> {
 fn literal(text: &str) -> Result<String> {
     ensure!(!text.contains('\0'), "a text value holds a NUL character");
     Ok(format!("'{}'", text.replace('\'', "''")))
-}
-
-/// A plain identifier: lower-case letters, digits and `_`, not starting with a digit.
-fn is_identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]

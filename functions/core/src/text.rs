@@ -1,5 +1,6 @@
-//! Text: normalisation of identifiers as people type them, and the HTML escaping of
-//! the pages the site generator and the Worker render.
+//! Text: normalisation of identifiers as people type them, the HTML escaping of the
+//! pages the site generator and the Worker render, and the plain SQL names a backup
+//! may splice.
 //!
 //! Chinese input methods produce full-width forms (`９１３５`, `ＣＮ`, `．`) and the
 //! ideographic space; people paste codes with stray spaces and in lower case. Every
@@ -61,6 +62,19 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// Whether `name` is a plain SQL name: lower-case ASCII letters, digits and `_`, not
+/// starting with a digit. The only table and column names the Worker's backup splices
+/// into SQL, and the only ones a restore writes.
+#[must_use]
+pub fn is_plain_sql_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +105,15 @@ mod tests {
             "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;/en/&lt;/a&gt;"
         );
         assert_eq!(escape_html("专利 / 产品"), "专利 / 产品");
+    }
+
+    #[test]
+    fn only_plain_names_are_plain_sql_names() {
+        assert!(is_plain_sql_name("products"));
+        assert!(is_plain_sql_name("_cf_kv"));
+        assert!(is_plain_sql_name("round_entries2"));
+        for bad in ["", "2fa", "Products", "a\"b", "a b", "x;--", "表"] {
+            assert!(!is_plain_sql_name(bad), "{bad}");
+        }
     }
 }

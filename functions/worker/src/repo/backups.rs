@@ -5,8 +5,9 @@
 //!
 //! Table and column names are spliced into the SQL here, the one place they are:
 //! each comes from the database's own schema (`sqlite_master`, `pragma_table_info`)
-//! and is used only after [`is_identifier`] accepted it, inside double quotes.
+//! and is used only after [`is_plain_sql_name`] accepted it, inside double quotes.
 
+use ppr_core::text::is_plain_sql_name;
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement};
 
@@ -71,18 +72,6 @@ pub struct ChunkRow {
     pub sha256: String,
     /// Its size.
     pub bytes: i64,
-}
-
-/// Whether `name` is a plain SQL identifier (lower-case letters, digits, `_`; not
-/// starting with a digit): the only table names a backup splices into SQL.
-#[must_use]
-pub fn is_identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The newest backup, finished or not.
@@ -168,7 +157,7 @@ pub async fn tables(db: &D1Database) -> worker::Result<Vec<TablePlan>> {
     type KeyColumn = (i64, String, String);
     let mut keys: Vec<(Vec<KeyColumn>, bool)> = Vec::new();
     for column in columns {
-        if !is_identifier(&column.tbl) || !is_identifier(&column.col) {
+        if !is_plain_sql_name(&column.tbl) || !is_plain_sql_name(&column.col) {
             continue;
         }
         if plans.last().is_none_or(|p| p.name != column.tbl) {
@@ -227,7 +216,7 @@ fn key_bound(plan: &TablePlan, n: u8) -> String {
 }
 
 fn plain(plan: &TablePlan) -> bool {
-    is_identifier(&plan.name) && plan.key.iter().all(|k| is_identifier(k))
+    is_plain_sql_name(&plan.name) && plan.key.iter().all(|k| is_plain_sql_name(k))
 }
 
 /// Sets each table's highest key, all read by one statement (one row, a column per
@@ -423,19 +412,4 @@ pub fn finish(db: &D1Database, backup: i64, now: &str) -> worker::Result<[D1Prep
             &[Param::Int(backup)],
         )?,
     ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_identifier;
-
-    #[test]
-    fn only_plain_names_are_spliced() {
-        assert!(is_identifier("products"));
-        assert!(is_identifier("_cf_kv"));
-        assert!(is_identifier("round_entries2"));
-        for bad in ["", "2fa", "Products", "a\"b", "a b", "x;--", "表"] {
-            assert!(!is_identifier(bad), "{bad}");
-        }
-    }
 }

@@ -32,7 +32,7 @@ const REVIEWED: &[(&str, &str)] = &[
     // `for query in COUNT_QUERIES`: the constant statistics counts.
     ("repo/open_data.rs", "query"),
     // A table name from the database's own schema (`sqlite_master`), spliced only
-    // after `is_identifier` accepted it, inside double quotes.
+    // after `is_plain_sql_name` accepted it, inside double quotes.
     ("repo/backups.rs", "table"),
     // Built from those names only: `key` and `order` (`key_list`: the key's quoted
     // column names), `upper` and `lower` (`key_bound`: `json_extract(?n, '$[i]')`),
