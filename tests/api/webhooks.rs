@@ -56,7 +56,10 @@ fn wait_deliveries(
     anyhow::bail!("deliveries never settled: {}", json!(list))
 }
 
-fn delivered_signed_and_retried(worker: &TestWorker) -> Result<()> {
+fn delivered_signed_and_retried(_: &TestWorker) -> Result<()> {
+    // Its own worker: the scheduled job a day on would end every other test's session
+    // (retention).
+    let worker = &TestWorker::start_with(ppr_tests::WorkerOptions::default())?;
     let receiver = Receiver::start()?;
     let port = open_port(worker, "530000", None)?;
 
