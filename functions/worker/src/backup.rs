@@ -191,7 +191,7 @@ async fn step(
         text.push('\n');
     }
     let bytes = crate::open_data::files::gzip(&text).map_err(|e| e.to_string())?;
-    let digest = hex(&Sha256::digest(&bytes));
+    let digest = crate::auth::hex(&Sha256::digest(&bytes));
     let chunk = ChunkRow {
         seq: from.chunks + 1,
         table_name: table.name.clone(),
@@ -321,14 +321,6 @@ async fn put(config: &Config, key: &str, bytes: Vec<u8>, kind: &str) -> Result<(
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]
